@@ -18,7 +18,7 @@ std::string DescribeValue(Napi::Env env, napi_value value);
 
 // Throws `RangeError: <argument> must be <expected>, received <value>` with code
 // ERR_OUT_OF_RANGE.
-[[noreturn]] void ThrowArgumentRangeError(Napi::Env env, const char* argument,
-                                          const char* expected, napi_value received);
+[[noreturn]] void ThrowArgumentRangeError(Napi::Env env, const char* argument, const char* expected,
+                                          napi_value received);
 
 }  // namespace herdcache

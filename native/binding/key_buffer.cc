@@ -9,7 +9,8 @@ namespace herdcache {
 std::u16string_view KeyBuffer::Read(Napi::Env env, napi_value value, const char* argument) {
   size_t length = 0;
   // One call usually suffices: a result shorter than the buffer cannot have been truncated.
-  napi_status status = napi_get_value_string_utf16(env, value, units_.data(), units_.size(), &length);
+  napi_status status =
+      napi_get_value_string_utf16(env, value, units_.data(), units_.size(), &length);
   if (status == napi_string_expected) ThrowArgumentTypeError(env, argument, "a string", value);
   NAPI_THROW_IF_FAILED(env, status, std::u16string_view());
   if (length + 1 < units_.size()) {

@@ -20,9 +20,9 @@ namespace herdcache {
 
 // Positions in the shared `io` array.
 enum IoField : int32_t {
-  kIoFlightSlot = 0,   // acquire: the flight slot joined or started
-  kIoGeneration = 1,   // acquire: a started flight's generation (with the slot, its token)
-  kIoReleased = 2,     // any call but a hit: a value slot emptied, or -1
+  kIoFlightSlot = 0,  // acquire: the flight slot joined or started
+  kIoGeneration = 1,  // acquire: a started flight's generation (with the slot, its token)
+  kIoReleased = 2,    // any call but a hit: a value slot emptied, or -1
   kIoFieldCount = 3,
 };
 

@@ -82,10 +82,10 @@ class KeyIndex {
   static uint64_t MakeBucket(uint32_t tag, uint32_t slot) noexcept {
     return (uint64_t{tag} << 32) | (uint64_t{slot} + 1);
   }
-  static uint32_t BucketTag(uint64_t bucket) noexcept { return static_cast<uint32_t>(bucket >> 32); }
-  static uint32_t BucketSlot(uint64_t bucket) noexcept {
-    return static_cast<uint32_t>(bucket) - 1;
+  static uint32_t BucketTag(uint64_t bucket) noexcept {
+    return static_cast<uint32_t>(bucket >> 32);
   }
+  static uint32_t BucketSlot(uint64_t bucket) noexcept { return static_cast<uint32_t>(bucket) - 1; }
 
   void Place(uint64_t bucket) noexcept {
     size_t i = BucketTag(bucket) & mask_;

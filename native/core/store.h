@@ -32,13 +32,13 @@ struct FlightToken {
 
 // What a store operation did.
 enum class Outcome : uint8_t {
-  kHit,       // a fresh entry answered; `slot` is its value slot
-  kMiss,      // nothing fresh is stored (Get, Peek)
-  kJoin,      // a fetch of the key is in flight; `slot` is its flight slot
-  kStart,     // a new in-flight record was made; `slot` and `generation` form its token
-  kStored,    // a value was stored; `slot` is the value slot to fill
-  kNotStored, // nothing was stored (ttl 0, or the fetch was no longer current)
-  kRemoved,   // Delete removed a stored entry
+  kHit,        // a fresh entry answered; `slot` is its value slot
+  kMiss,       // nothing fresh is stored (Get, Peek)
+  kJoin,       // a fetch of the key is in flight; `slot` is its flight slot
+  kStart,      // a new in-flight record was made; `slot` and `generation` form its token
+  kStored,     // a value was stored; `slot` is the value slot to fill
+  kNotStored,  // nothing was stored (ttl 0, or the fetch was no longer current)
+  kRemoved,    // Delete removed a stored entry
 };
 
 struct Result {

@@ -1,0 +1,31 @@
+/**
+ * Argument checks shared by the public methods. Each throws synchronously, before the cache is
+ * touched, so a rejected call leaves the cache and its counters exactly as they were.
+ */
+import { argumentRangeError, argumentTypeError } from './errors.js'
+
+const TTL_EXPECTED = 'a non-negative number or Infinity'
+
+export function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw argumentTypeError('key', 'a string', key)
+}
+
+export function checkFetcher(fetcher: unknown): asserts fetcher is () => unknown {
+  if (typeof fetcher !== 'function') throw argumentTypeError('fetcher', 'a function', fetcher)
+}
+
+/** A TTL in milliseconds: a non-negative number, `Infinity` for never, `0` for "do not store". */
+export function checkTtl(name: string, ttlMs: unknown): number {
+  if (typeof ttlMs !== 'number') throw argumentTypeError(name, TTL_EXPECTED, ttlMs)
+  if (!(ttlMs >= 0)) throw argumentRangeError(name, TTL_EXPECTED, ttlMs)
+  return ttlMs
+}
+
+/** A positive integer bound such as `maxSize`. */
+export function checkPositiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw argumentTypeError(name, 'a positive integer', value)
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw argumentRangeError(name, 'a positive integer', value)
+  }
+  return value
+}
