@@ -1,0 +1,487 @@
+// Store: recency and eviction, expiry, slot reuse, keys, counters and Clear. In-flight records
+// are covered in store_flight_test.cc.
+#include "store.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store_test_util.h"
+
+namespace herdcache {
+namespace {
+
+using testing_util::CheckedStore;
+using testing_util::StatsAre;
+using testing_util::TokenOf;
+
+constexpr double kTtl = 60'000;
+
+bool Stored(CheckedStore& store, std::u16string_view key) {
+  return store.Peek(key).outcome == Outcome::kHit;
+}
+
+// ---- Recency and eviction ----
+
+TEST(Store, EvictsLeastRecentlyUsedWhenFull) {
+  CheckedStore store(3);
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  store.Set(u"b", kTtl);
+  store.Set(u"c", kTtl);
+  EXPECT_EQ(store.size(), 3u);
+
+  const Result d = store.Set(u"d", kTtl);
+  EXPECT_EQ(d.outcome, Outcome::kStored);
+  EXPECT_EQ(d.slot, a) << "the evicted entry's slot is reused for the new one";
+  EXPECT_EQ(d.released, kNoSlot) << "a reused slot is not released";
+  EXPECT_FALSE(Stored(store, u"a"));
+  EXPECT_TRUE(Stored(store, u"b"));
+  EXPECT_TRUE(Stored(store, u"c"));
+  EXPECT_TRUE(Stored(store, u"d"));
+  EXPECT_TRUE(StatsAre(store.stats(), {.evictions = 1, .size = 3}));
+}
+
+TEST(Store, EvictsInInsertionOrderWithoutReads) {
+  CheckedStore store(3);
+  for (const char16_t* key : {u"a", u"b", u"c", u"d", u"e"}) store.Set(key, kTtl);
+  EXPECT_FALSE(Stored(store, u"a"));
+  EXPECT_FALSE(Stored(store, u"b"));
+  EXPECT_TRUE(Stored(store, u"c"));
+  EXPECT_EQ(store.stats().evictions, 2u);
+}
+
+TEST(Store, GetHitMakesAnEntryMostRecentlyUsed) {
+  CheckedStore store(3);
+  store.Set(u"a", kTtl);
+  store.Set(u"b", kTtl);
+  store.Set(u"c", kTtl);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kHit);
+  store.Set(u"d", kTtl);
+  EXPECT_TRUE(Stored(store, u"a"));
+  EXPECT_FALSE(Stored(store, u"b"));
+}
+
+TEST(Store, AcquireHitMakesAnEntryMostRecentlyUsed) {
+  CheckedStore store(3);
+  store.Set(u"a", kTtl);
+  store.Set(u"b", kTtl);
+  store.Set(u"c", kTtl);
+  EXPECT_EQ(store.Acquire(u"a").outcome, Outcome::kHit);
+  store.Set(u"d", kTtl);
+  EXPECT_TRUE(Stored(store, u"a"));
+  EXPECT_FALSE(Stored(store, u"b"));
+}
+
+TEST(Store, PeekDoesNotRefreshRecency) {
+  CheckedStore store(3);
+  store.Set(u"a", kTtl);
+  store.Set(u"b", kTtl);
+  store.Set(u"c", kTtl);
+  EXPECT_EQ(store.Peek(u"a").outcome, Outcome::kHit);
+  store.Set(u"d", kTtl);
+  EXPECT_EQ(store.Peek(u"a").outcome, Outcome::kMiss);
+  EXPECT_TRUE(Stored(store, u"b"));
+}
+
+TEST(Store, SetOfAStoredKeyKeepsItsSlotAndRefreshesRecency) {
+  CheckedStore store(3);
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  store.Set(u"b", kTtl);
+  store.Set(u"c", kTtl);
+  const Result again = store.Set(u"a", kTtl);
+  EXPECT_EQ(again.outcome, Outcome::kStored);
+  EXPECT_EQ(again.slot, a);
+  EXPECT_EQ(again.released, kNoSlot);
+  EXPECT_EQ(store.size(), 3u);
+  store.Set(u"d", kTtl);
+  EXPECT_TRUE(Stored(store, u"a"));
+  EXPECT_FALSE(Stored(store, u"b"));
+  EXPECT_EQ(store.stats().evictions, 1u);
+}
+
+TEST(Store, CompletedFetchIsStoredAsMostRecentlyUsed) {
+  CheckedStore store(2);
+  store.Set(u"a", kTtl);
+  store.Set(u"b", kTtl);
+  const Result start = store.Acquire(u"c");
+  store.Get(u"a");  // b is now least recently used
+  const Result stored = store.Complete(TokenOf(start), kTtl);
+  EXPECT_EQ(stored.outcome, Outcome::kStored);
+  EXPECT_FALSE(Stored(store, u"b"));
+  EXPECT_TRUE(Stored(store, u"a"));
+  EXPECT_TRUE(Stored(store, u"c"));
+  store.Set(u"d", kTtl);
+  EXPECT_FALSE(Stored(store, u"a"));
+  EXPECT_TRUE(Stored(store, u"c"));
+}
+
+TEST(Store, MaxSizeOneKeepsOnlyTheLatestEntryInOneSlot) {
+  CheckedStore store(1);
+  const uint32_t slot = store.Set(u"a", kTtl).slot;
+  for (const char16_t* key : {u"b", u"c", u"d"}) {
+    const Result result = store.Set(key, kTtl);
+    EXPECT_EQ(result.slot, slot);
+    EXPECT_EQ(store.size(), 1u);
+  }
+  EXPECT_TRUE(Stored(store, u"d"));
+  EXPECT_FALSE(Stored(store, u"c"));
+  EXPECT_EQ(store.stats().evictions, 3u);
+}
+
+TEST(Store, SlotNumbersStayBelowMaxEntries) {
+  CheckedStore store(5);
+  std::set<uint32_t> slots;
+  for (int i = 0; i < 200; ++i) {
+    const std::u16string key = u"k" + std::u16string(1, static_cast<char16_t>(u'a' + i % 23));
+    const Result result = i % 3 == 0 ? store.Delete(key) : store.Set(key, kTtl);
+    if (result.outcome == Outcome::kStored) slots.insert(result.slot);
+  }
+  EXPECT_LE(slots.size(), 5u);
+  for (uint32_t slot : slots) EXPECT_LT(slot, 5u);
+}
+
+TEST(Store, ReportsItsMaxEntries) {
+  Store store(7, testing_util::kTestSeed);
+  EXPECT_EQ(store.max_entries(), 7u);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_TRUE(store.CheckInvariants());
+}
+
+// ---- Expiry ----
+
+TEST(Store, EntryIsFreshUntilItsTtlRunsOutAndExpiredExactlyThen) {
+  CheckedStore store(4);
+  const double t0 = store.now();
+  const uint32_t slot = store.Set(u"a", 100).slot;
+  store.Advance(99.5);
+  const Result fresh = store.Get(u"a");
+  EXPECT_EQ(fresh.outcome, Outcome::kHit);
+  EXPECT_EQ(fresh.slot, slot);
+  EXPECT_EQ(fresh.released, kNoSlot);
+
+  store.Advance(t0 + 100 - store.now());
+  ASSERT_EQ(store.now(), t0 + 100);
+  const Result expired = store.Get(u"a");
+  EXPECT_EQ(expired.outcome, Outcome::kMiss);
+  EXPECT_EQ(expired.released, slot);
+  EXPECT_TRUE(StatsAre(store.stats(), {.hits = 1, .misses = 1, .expirations = 1}));
+}
+
+TEST(Store, ReadsDoNotExtendTheTtl) {
+  CheckedStore store(4);
+  store.Set(u"a", 100);
+  store.Advance(60);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kHit);
+  EXPECT_EQ(store.Acquire(u"a").outcome, Outcome::kHit);
+  store.Advance(40);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
+}
+
+TEST(Store, SetRestartsTheTtl) {
+  CheckedStore store(4);
+  store.Set(u"a", 100);
+  store.Advance(60);
+  store.Set(u"a", 100);
+  store.Advance(60);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kHit);
+  store.Advance(40);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
+}
+
+TEST(Store, InfiniteTtlNeverExpires) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", Store::kNeverExpires).slot;
+  store.Advance(1e300);
+  const Result hit = store.Get(u"a");
+  EXPECT_EQ(hit.outcome, Outcome::kHit);
+  EXPECT_EQ(hit.slot, slot);
+  EXPECT_EQ(store.stats().expirations, 0u);
+}
+
+TEST(Store, FractionalTtlExpiresOnTime) {
+  CheckedStore store(4);
+  store.Set(u"a", 0.25);
+  store.Advance(0.125);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kHit);
+  store.Advance(0.125);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
+}
+
+TEST(Store, TtlZeroStoresNothing) {
+  CheckedStore store(4);
+  const Result result = store.Set(u"a", 0);
+  EXPECT_EQ(result.outcome, Outcome::kNotStored);
+  EXPECT_EQ(result.released, kNoSlot);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
+}
+
+TEST(Store, TtlZeroRemovesAnExistingEntryAndReleasesItsSlot) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", kTtl).slot;
+  store.Set(u"b", kTtl);
+  const Result result = store.Set(u"a", 0);
+  EXPECT_EQ(result.outcome, Outcome::kNotStored);
+  EXPECT_EQ(result.released, slot);
+  EXPECT_FALSE(Stored(store, u"a"));
+  EXPECT_TRUE(Stored(store, u"b"));
+  EXPECT_TRUE(StatsAre(store.stats(), {.size = 1}));
+}
+
+TEST(Store, GetRemovesAnExpiredEntry) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", 10).slot;
+  store.Advance(10);
+  const Result result = store.Get(u"a");
+  EXPECT_EQ(result.outcome, Outcome::kMiss);
+  EXPECT_EQ(result.released, slot);
+  EXPECT_EQ(store.size(), 0u);
+  // Already gone: a second lookup releases nothing and counts no second expiration.
+  EXPECT_EQ(store.Get(u"a").released, kNoSlot);
+  EXPECT_TRUE(StatsAre(store.stats(), {.misses = 2, .expirations = 1}));
+}
+
+TEST(Store, AcquireRemovesAnExpiredEntryAndStartsAFetch) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", 10).slot;
+  store.Advance(20);
+  const Result result = store.Acquire(u"a");
+  EXPECT_EQ(result.outcome, Outcome::kStart);
+  EXPECT_EQ(result.released, slot);
+  EXPECT_TRUE(store.IsCurrent(TokenOf(result)));
+  EXPECT_TRUE(StatsAre(store.stats(), {.misses = 1, .fetches = 1, .expirations = 1, .in_flight = 1}));
+}
+
+TEST(Store, PeekRemovesAnExpiredEntryWithoutCountingALookup) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", 10).slot;
+  store.Advance(10);
+  const Result result = store.Peek(u"a");
+  EXPECT_EQ(result.outcome, Outcome::kMiss);
+  EXPECT_EQ(result.slot, kNoSlot);
+  EXPECT_EQ(result.released, slot);
+  EXPECT_TRUE(StatsAre(store.stats(), {.expirations = 1}));
+}
+
+TEST(Store, ExpiredSlotIsReusedByTheNextEntry) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", 10).slot;
+  store.Advance(10);
+  EXPECT_EQ(store.Get(u"a").released, slot);
+  EXPECT_EQ(store.Set(u"b", kTtl).slot, slot);
+}
+
+// ---- Delete and slot reuse ----
+
+TEST(Store, DeleteRemovesAnEntryAndReleasesItsSlot) {
+  CheckedStore store(4);
+  const uint32_t slot = store.Set(u"a", kTtl).slot;
+  const Result removed = store.Delete(u"a");
+  EXPECT_EQ(removed.outcome, Outcome::kRemoved);
+  EXPECT_EQ(removed.released, slot);
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
+}
+
+TEST(Store, DeleteOfAnAbsentKeyIsAMiss) {
+  CheckedStore store(4);
+  store.Set(u"a", kTtl);
+  const Result result = store.Delete(u"b");
+  EXPECT_EQ(result.outcome, Outcome::kMiss);
+  EXPECT_EQ(result.released, kNoSlot);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_TRUE(StatsAre(store.stats(), {.size = 1})) << "Delete is not a lookup";
+}
+
+TEST(Store, ReleasedSlotIsReusedByTheNextEntry) {
+  CheckedStore store(4);
+  store.Set(u"a", kTtl);
+  const uint32_t b = store.Set(u"b", kTtl).slot;
+  store.Set(u"c", kTtl);
+  EXPECT_EQ(store.Delete(u"b").released, b);
+  EXPECT_EQ(store.Set(u"d", kTtl).slot, b);
+  EXPECT_EQ(store.stats().evictions, 0u);
+}
+
+TEST(Store, DeleteMakesRoomSoTheNextInsertEvictsNothing) {
+  CheckedStore store(2);
+  store.Set(u"a", kTtl);
+  store.Set(u"b", kTtl);
+  store.Delete(u"a");
+  store.Set(u"c", kTtl);
+  EXPECT_TRUE(Stored(store, u"b"));
+  EXPECT_TRUE(Stored(store, u"c"));
+  EXPECT_EQ(store.stats().evictions, 0u);
+}
+
+// ---- Keys ----
+
+TEST(Store, KeysDifferingInNulsSurrogatesOrLengthAreDistinct) {
+  CheckedStore store(64);
+  const std::vector<std::u16string> keys = {
+      u"",
+      std::u16string(1, u'\0'),
+      std::u16string(2, u'\0'),
+      std::u16string(u"a\0b", 3),
+      std::u16string(u"a\0", 2),
+      u"a",
+      u"ab",
+      u"a\xD800",
+      u"a\xDC00",
+      u"a\xD800\xDC00",
+      u"a\xDC00\xD800",
+      u"\xD83D\xDE00",  // a valid pair
+      u"\xD83D",
+      u"\xDE00",
+      u"\xFFFF",
+      u"user:1",
+      u"user:10",
+      u"user:1\0",
+  };
+  std::vector<uint32_t> slots;
+  for (const std::u16string& key : keys) {
+    const Result result = store.Set(key, kTtl);
+    ASSERT_EQ(result.outcome, Outcome::kStored);
+    slots.push_back(result.slot);
+  }
+  EXPECT_EQ(store.size(), keys.size());
+  EXPECT_EQ(std::set<uint32_t>(slots.begin(), slots.end()).size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const Result hit = store.Get(keys[i]);
+    EXPECT_EQ(hit.outcome, Outcome::kHit) << "key #" << i;
+    EXPECT_EQ(hit.slot, slots[i]) << "key #" << i;
+  }
+  for (size_t i = 0; i < keys.size(); i += 2) store.Delete(keys[i]);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(store.Peek(keys[i]).outcome, i % 2 == 0 ? Outcome::kMiss : Outcome::kHit)
+        << "key #" << i;
+  }
+}
+
+TEST(Store, OneMebibyteKeyIsStoredAndComparedExactly) {
+  CheckedStore store(4);
+  std::u16string big(512 * 1024, u'x');  // 1 MiB of UTF-16
+  big[1000] = u'\0';
+  big[2000] = u'\xDBFF';
+  std::u16string last_differs = big;
+  last_differs.back() = u'y';
+  const std::u16string prefix = big.substr(0, big.size() - 1);
+
+  const uint32_t slot = store.Set(big, kTtl).slot;
+  EXPECT_EQ(store.Get(last_differs).outcome, Outcome::kMiss);
+  EXPECT_EQ(store.Get(prefix).outcome, Outcome::kMiss);
+  const Result hit = store.Get(std::u16string(big));
+  EXPECT_EQ(hit.outcome, Outcome::kHit);
+  EXPECT_EQ(hit.slot, slot);
+
+  const Result start = store.Acquire(last_differs);
+  EXPECT_EQ(start.outcome, Outcome::kStart);
+  EXPECT_EQ(store.Complete(TokenOf(start), kTtl).outcome, Outcome::kStored);
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(store.Delete(big).released, slot);
+  EXPECT_EQ(store.Get(last_differs).outcome, Outcome::kHit);
+}
+
+// ---- Counters ----
+
+TEST(Store, CountsEveryEventExactlyOnce) {
+  CheckedStore store(2);
+  store.Get(u"a");                        // miss
+  const Result a = store.Acquire(u"a");   // miss, fetch
+  store.Acquire(u"a");                    // miss, coalesced
+  store.Get(u"a");                        // miss (Get never joins)
+  store.Complete(TokenOf(a), 100);        // stored
+  store.Get(u"a");                        // hit
+  store.Acquire(u"a");                    // hit
+  store.Peek(u"a");                       // not a lookup
+  store.Set(u"b", kTtl);                  //
+  store.Set(u"c", kTtl);                  // evicts a
+  const Result d = store.Acquire(u"d");   // miss, fetch
+  store.Fail(TokenOf(d));                 // fetch error
+  store.Fail(TokenOf(d));                 // stale, still a fetch error
+  store.Advance(kTtl);
+  store.Get(u"b");                        // miss, expiration
+  store.Peek(u"c");                       // expiration, not a lookup
+  store.Acquire(u"e");                    // miss, fetch, in flight
+
+  const StoreStats stats = store.stats();
+  EXPECT_TRUE(StatsAre(stats, {.hits = 2,
+                               .misses = 7,
+                               .fetches = 3,
+                               .fetch_errors = 2,
+                               .coalesced = 1,
+                               .evictions = 1,
+                               .expirations = 2,
+                               .size = 0,
+                               .in_flight = 1}));
+  EXPECT_EQ(stats.hits + stats.misses, 9u) << "every Get and Acquire is one lookup";
+}
+
+TEST(Store, PeekCountsNoLookup) {
+  CheckedStore store(2);
+  store.Peek(u"a");
+  store.Set(u"a", kTtl);
+  store.Peek(u"a");
+  EXPECT_TRUE(StatsAre(store.stats(), {.size = 1}));
+}
+
+// ---- Clear ----
+
+TEST(Store, ClearEmptiesTheStoreAndKeepsCounters) {
+  CheckedStore store(3);
+  store.Set(u"a", kTtl);
+  store.Set(u"b", kTtl);
+  store.Get(u"a");
+  store.Get(u"z");
+  const StoreStats before = store.stats();
+  store.Clear();
+  StoreStats expected = before;
+  expected.size = 0;
+  EXPECT_TRUE(StatsAre(store.stats(), expected));
+  EXPECT_EQ(store.Peek(u"a").outcome, Outcome::kMiss);
+  EXPECT_EQ(store.Peek(u"b").outcome, Outcome::kMiss);
+
+  // The store is fully usable afterwards, up to its max size again.
+  for (const char16_t* key : {u"c", u"d", u"e", u"f"}) {
+    EXPECT_EQ(store.Set(key, kTtl).outcome, Outcome::kStored);
+  }
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_EQ(store.stats().evictions, 1u);
+  EXPECT_FALSE(Stored(store, u"c"));
+}
+
+TEST(Store, ClearDetachesEveryFlight) {
+  CheckedStore store(3);
+  const FlightToken a = TokenOf(store.Acquire(u"a"));
+  const FlightToken b = TokenOf(store.Acquire(u"b"));
+  store.Clear();
+  EXPECT_EQ(store.in_flight(), 0u);
+  EXPECT_FALSE(store.IsCurrent(a));
+  EXPECT_FALSE(store.IsCurrent(b));
+  EXPECT_EQ(store.Complete(a, kTtl).outcome, Outcome::kNotStored);
+  EXPECT_FALSE(store.Fail(b));
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.stats().fetches, 2u);
+}
+
+TEST(Store, ClearOfAnEmptyStoreIsHarmless) {
+  CheckedStore store(3);
+  store.Clear();
+  store.Clear();
+  EXPECT_TRUE(StatsAre(store.stats(), {}));
+  EXPECT_EQ(store.Set(u"a", kTtl).outcome, Outcome::kStored);
+}
+
+TEST(Store, WorksWithTheProcessSeed) {
+  Store store(2);
+  const Result stored = store.Set(u"a", kTtl, 0);
+  const Result hit = store.Get(u"a", 1);
+  EXPECT_EQ(hit.outcome, Outcome::kHit);
+  EXPECT_EQ(hit.slot, stored.slot);
+  EXPECT_TRUE(store.CheckInvariants());
+}
+
+}  // namespace
+}  // namespace herdcache
