@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+describe('demo', () => {
+  it('runs to completion and verifies one upstream call per key', () => {
+    const demo = spawnSync(process.execPath, [join(root, 'demo', 'demo.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(demo.stderr).toBe('')
+    expect(demo.status).toBe(0)
+    expect(demo.stdout).toMatch(/verified: all 5,000 answers correct in both runs/)
+    expect(demo.stdout).toMatch(/upstream calls\s+5,000\s+298/)
+  })
+})
