@@ -1,9 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const root = join(__dirname, '..')
 
 // The package imports itself by name through its "exports" map, as an installed copy would.
 function runNode(args: string[]): string {
