@@ -40,9 +40,9 @@ TEST(SeededHash, ForProcessIsStableAcrossCalls) {
 }
 
 TEST(SeededHash, KeysDifferingOnlyInALoneSurrogateHashDifferently) {
-  const std::u16string high = u"a\xD800" u"b";
-  const std::u16string other_high = u"a\xDBFF" u"b";
-  const std::u16string low = u"a\xDC00" u"b";
+  const std::u16string high = {u'a', u'\xD800', u'b'};
+  const std::u16string other_high = {u'a', u'\xDBFF', u'b'};
+  const std::u16string low = {u'a', u'\xDC00', u'b'};
   const std::u16string plain = u"a?b";
   const std::set<uint64_t> hashes = {HashKey(kSeedA, high), HashKey(kSeedA, other_high),
                                      HashKey(kSeedA, low), HashKey(kSeedA, plain)};
@@ -94,6 +94,28 @@ TEST(SeededHash, SipHash13OverLengthsZeroToSixtyFourDiffersByLength) {
     zeros_by_length.insert(SipHash13(kSeedA, zeros.data(), length));
   }
   EXPECT_EQ(zeros_by_length.size(), zeros.size() + 1);
+}
+
+TEST(SeededHash, SipHash13MatchesPublishedVectors) {
+  // From Rust's test_siphash_1_3 (rust-lang/rust, library/core/tests/hash/sip.rs): key bytes
+  // 00..0f, input bytes 00..len-1, each vector read as a little-endian u64. The differences-only
+  // tests above cannot catch a wrong round count or constant; these can.
+  constexpr HashSeed kKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+  struct Vector {
+    size_t length;
+    uint64_t hash;
+  };
+  constexpr Vector kVectors[] = {
+      {0, 0xabac0158050fc4dcULL},  {1, 0xc9f49bf37d57ca93ULL},  {7, 0xd3927d989bb11140ULL},
+      {8, 0x369095118d299a8eULL},  {15, 0xd320d86d2a519956ULL}, {16, 0xcc4fdd1a7d908b66ULL},
+      {63, 0x9d199062b7bbb3a8ULL},
+  };
+  std::array<unsigned char, 64> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i);
+  for (const Vector& vector : kVectors) {
+    EXPECT_EQ(SipHash13(kKey, bytes.data(), vector.length), vector.hash)
+        << "length " << vector.length;
+  }
 }
 
 TEST(SeededHash, SipHash13ReadsOnlyTheGivenBytes) {

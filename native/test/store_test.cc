@@ -149,6 +149,13 @@ TEST(Store, ReportsItsMaxEntries) {
   EXPECT_TRUE(store.CheckInvariants());
 }
 
+TEST(Store, LargestMaxEntriesAllocatesOnlyWhatIsUsed) {
+  CheckedStore store(Store::kMaxEntriesLimit);
+  EXPECT_EQ(store.Set(u"a", kTtl).slot, 0u);
+  EXPECT_EQ(store.Set(u"b", kTtl).slot, 1u);
+  EXPECT_EQ(store.size(), 2u);
+}
+
 // ---- Expiry ----
 
 TEST(Store, EntryIsFreshUntilItsTtlRunsOutAndExpiredExactlyThen) {
@@ -251,7 +258,8 @@ TEST(Store, AcquireRemovesAnExpiredEntryAndStartsAFetch) {
   EXPECT_EQ(result.outcome, Outcome::kStart);
   EXPECT_EQ(result.released, slot);
   EXPECT_TRUE(store.IsCurrent(TokenOf(result)));
-  EXPECT_TRUE(StatsAre(store.stats(), {.misses = 1, .fetches = 1, .expirations = 1, .in_flight = 1}));
+  EXPECT_TRUE(
+      StatsAre(store.stats(), {.misses = 1, .fetches = 1, .expirations = 1, .in_flight = 1}));
 }
 
 TEST(Store, PeekRemovesAnExpiredEntryWithoutCountingALookup) {
@@ -338,7 +346,7 @@ TEST(Store, KeysDifferingInNulsSurrogatesOrLengthAreDistinct) {
       u"\xFFFF",
       u"user:1",
       u"user:10",
-      u"user:1\0",
+      std::u16string(u"user:1\0", 7),
   };
   std::vector<uint32_t> slots;
   for (const std::u16string& key : keys) {
@@ -388,23 +396,23 @@ TEST(Store, OneMebibyteKeyIsStoredAndComparedExactly) {
 
 TEST(Store, CountsEveryEventExactlyOnce) {
   CheckedStore store(2);
-  store.Get(u"a");                        // miss
-  const Result a = store.Acquire(u"a");   // miss, fetch
-  store.Acquire(u"a");                    // miss, coalesced
-  store.Get(u"a");                        // miss (Get never joins)
-  store.Complete(TokenOf(a), 100);        // stored
-  store.Get(u"a");                        // hit
-  store.Acquire(u"a");                    // hit
-  store.Peek(u"a");                       // not a lookup
-  store.Set(u"b", kTtl);                  //
-  store.Set(u"c", kTtl);                  // evicts a
-  const Result d = store.Acquire(u"d");   // miss, fetch
-  store.Fail(TokenOf(d));                 // fetch error
-  store.Fail(TokenOf(d));                 // stale, still a fetch error
+  store.Get(u"a");                       // miss
+  const Result a = store.Acquire(u"a");  // miss, fetch
+  store.Acquire(u"a");                   // miss, coalesced
+  store.Get(u"a");                       // miss (Get never joins)
+  store.Complete(TokenOf(a), 100);       // stored
+  store.Get(u"a");                       // hit
+  store.Acquire(u"a");                   // hit
+  store.Peek(u"a");                      // not a lookup
+  store.Set(u"b", kTtl);                 //
+  store.Set(u"c", kTtl);                 // evicts a
+  const Result d = store.Acquire(u"d");  // miss, fetch
+  store.Fail(TokenOf(d));                // fetch error
+  store.Fail(TokenOf(d));                // stale, still a fetch error
   store.Advance(kTtl);
-  store.Get(u"b");                        // miss, expiration
-  store.Peek(u"c");                       // expiration, not a lookup
-  store.Acquire(u"e");                    // miss, fetch, in flight
+  store.Get(u"b");      // miss, expiration
+  store.Peek(u"c");     // expiration, not a lookup
+  store.Acquire(u"e");  // miss, fetch, in flight
 
   const StoreStats stats = store.stats();
   EXPECT_TRUE(StatsAre(stats, {.hits = 2,
