@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint,
-// clang-format), vitest, then the GoogleTest suite through ctest. Ends with one line,
+// clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest. Ends with one line,
 // `tests: N passed, M failed`, summing vitest and GoogleTest. With --sanitize, the GoogleTest
 // suite also runs in an AddressSanitizer + UndefinedBehaviorSanitizer build.
 import { spawnSync } from 'node:child_process'
@@ -67,6 +67,9 @@ const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/b
       .filter((file) => /\.(cc|h)$/.test(file)),
   )
 step('clang-format', 'clang-format', ['--dry-run', '--Werror', ...nativeSources])
+// The addon's build (npm install) leaves the compile commands clang-tidy needs.
+const tidySources = nativeSources.filter((file) => /^native\/(core|binding)\/.*\.cc$/.test(file))
+step('clang-tidy', 'clang-tidy', ['-p', 'build', '--quiet', ...tidySources])
 
 const vitestJson = join(root, '.vitest-results.json')
 rmSync(vitestJson, { force: true })

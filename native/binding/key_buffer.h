@@ -25,7 +25,7 @@ class KeyBuffer {
   // Most keys fit; a longer one grows the buffer once to its exact size. A buffer grown past
   // kKeepUnits by a huge key shrinks back on the next short key.
   static constexpr size_t kInitialUnits = 256;
-  static constexpr size_t kKeepUnits = 64 * 1024;
+  static constexpr size_t kKeepUnits = size_t{64} * 1024;
   std::vector<char16_t> units_;
 };
 
