@@ -139,7 +139,8 @@ describe('new CacheManager(options)', () => {
     expectThrown(() => new LooseCacheManager({ maxSize: 10, maxsize: 10 }), {
       type: TypeError,
       code: 'ERR_HERDCACHE_UNKNOWN_OPTION',
-      message: /^options\.maxsize is not an option; the options are maxSize, defaultTtlMs$/,
+      message:
+        /^options\.maxsize is not an option; the options are maxSize, maxBytes, sizeOf, onEvict, clock, defaultTtlMs, staleWhileRevalidateMs, staleIfErrorMs, timeoutMs$/,
     })
   })
 

@@ -638,6 +638,12 @@ describe('counters', () => {
       evictions: 1,
       expirations: 0,
       size: 2,
+      staleHits: 0,
+      refreshes: 0,
+      refreshErrors: 0,
+      timeouts: 0,
+      aborts: 0,
+      bytes: 0,
       inFlight: 0,
     })
     const stats = cache.stats()

@@ -383,6 +383,12 @@ describe('memory under sustained load', () => {
       evictions: 270_000 - 100,
       expirations: 0,
       size: 100,
+      staleHits: 0,
+      refreshes: 0,
+      refreshErrors: 0,
+      timeouts: 0,
+      aborts: 0,
+      bytes: 0,
       inFlight: 0,
     })
     expect(cache.size).toBe(100)

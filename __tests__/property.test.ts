@@ -60,6 +60,14 @@ class Model {
     coalesced: 0,
     evictions: 0,
     expirations: 0,
+    // Counters of features this property does not exercise (stale windows, timeouts, signals,
+    // byte sizes) must stay at zero.
+    staleHits: 0,
+    refreshes: 0,
+    refreshErrors: 0,
+    timeouts: 0,
+    aborts: 0,
+    bytes: 0,
   }
 
   constructor(readonly maxSize: number) {}

@@ -1,161 +1,259 @@
-import { unknownOptionError, argumentTypeError } from './errors.js'
+import { argumentTypeError } from './errors.js'
+import { Flight, type FlightHost } from './flight.js'
 import {
   CODE_JOIN,
+  CODE_STALE,
+  FailCause,
+  IO_FIRST_SLOT,
   IO_FLIGHT_SLOT,
   IO_GENERATION,
-  IO_RELEASED,
+  IO_REMOVALS,
+  IO_STARTED,
+  IO_VALUE_SLOT,
   NativeStore,
   type NativeStore as Store,
+  REMOVAL_REASONS,
+  SPEC_BYTES,
+  SPEC_STALE_IF_ERROR,
+  SPEC_STALE_WHILE_REVALIDATE,
+  SPEC_TTL,
 } from './native.js'
-import type { CacheOptions, CacheStats, Fetcher } from './types.js'
-import { checkFetcher, checkKey, checkPositiveInteger, checkTtl } from './validate.js'
+import { type CallOptions, getOrFetchOptions, type Settings, settingsFrom, setOptions } from './options.js'
+import { sizeFor } from './sizes.js'
+import type {
+  CacheOptions,
+  CacheStats,
+  EvictionReason,
+  Fetcher,
+  GetOrFetchOptions,
+  SetOptions,
+} from './types.js'
+import { checkFetcher, checkKey } from './validate.js'
 
-const OPTION_NAMES = ['maxSize', 'defaultTtlMs'] as const
-const DEFAULT_MAX_SIZE = 1000
+// Expired entries are swept at most this long after they expire, by one unref'd timer.
+const SWEEP_INTERVAL_MS = 1000
+// The most entries one sweep removes before yielding to the event loop.
+const SWEEP_LIMIT = 10_000
 
 /**
  * A bounded LRU cache that answers every concurrent caller of a key with one Promise from one
- * upstream call.
+ * upstream call, and keeps serving through slow or failing upstreams.
  *
- * Keys, recency order, expiry times and in-flight records live in a C++ core; values stay in
- * JavaScript, held only by this object, so a cache that becomes unreachable is collected with
- * everything it holds, even when a value refers back to the cache.
+ * Keys, recency order, expiry times, sizes, tags and in-flight records live in a C++ core;
+ * values stay in JavaScript, held only by this object, so a cache that becomes unreachable is
+ * collected with everything it holds, even when a value refers back to the cache.
  *
  * @typeParam V - the type of the values stored; methods take any `T extends V`.
  */
 export class CacheManager<V = unknown> {
   readonly #store: Store
   readonly #io: Int32Array
-  // Values and in-flight Promises by the slot numbers the core hands out.
+  readonly #spec: Float64Array
+  readonly #settings: Settings
+  readonly #defaults: CallOptions
+  readonly #clock: (() => number) | undefined
+  readonly #sized: boolean
+  readonly #host: FlightHost
+  // Values and in-flight fetches by the slot numbers the core hands out.
   #values: unknown[] = []
-  #flights: (Promise<unknown> | undefined)[] = []
-  readonly #defaultTtlMs: number
+  #flights: (Flight | undefined)[] = []
+  // Removed entries waiting for onEvict: key, value, reason, key, value, reason, ...
+  #evicted: unknown[] = []
+  #sweepTimer: NodeJS.Timeout | undefined
+  #sweepDueAt = Infinity
+  readonly #self = new WeakRef<CacheManager<V>>(this)
 
   /**
-   * @throws TypeError when `options` is not an object or names an unknown option, or an option
-   *   has the wrong type; RangeError when `maxSize` is not a positive integer or `defaultTtlMs`
-   *   is negative or NaN.
+   * @throws TypeError when `options` is not an object, names an unknown option, or an option has
+   *   the wrong type; RangeError when a number is out of range (`maxSize` and `maxBytes` must be
+   *   positive integers, times non-negative, `timeoutMs` positive).
    */
-  constructor(options: CacheOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw argumentTypeError('options', 'an object', options)
-    }
-    for (const name of Object.keys(options)) {
-      if (!(OPTION_NAMES as readonly string[]).includes(name)) {
-        throw unknownOptionError(name, OPTION_NAMES)
-      }
-    }
-    const maxSize =
-      options.maxSize === undefined
-        ? DEFAULT_MAX_SIZE
-        : checkPositiveInteger('maxSize', options.maxSize)
-    this.#defaultTtlMs =
-      options.defaultTtlMs === undefined ? Infinity : checkTtl('defaultTtlMs', options.defaultTtlMs)
-    this.#store = new NativeStore(maxSize)
+  constructor(options: CacheOptions<V> = {}) {
+    this.#settings = settingsFrom(options)
+    this.#defaults = this.#settings.defaults
+    this.#clock = this.#settings.clock
+    this.#sized = this.#settings.maxBytes !== undefined || this.#settings.sizeOf !== undefined
+    this.#store = new NativeStore(
+      this.#settings.maxSize,
+      this.#settings.maxBytes,
+      this.#settings.onEvict !== undefined,
+    )
     this.#io = this.#store.io
+    this.#spec = this.#store.spec
+    this.#host = {
+      storeResult: (flight, value) => this.#storeResult(flight, value),
+      recordFailure: (flight, cause) => this.#recordFailure(flight, cause),
+    }
   }
 
   /**
    * Answers from the cache, or calls `fetcher` once for every concurrent caller of `key`.
    *
    * - A fresh entry answers at once; `fetcher` is not called.
+   * - A stale entry within its `staleWhileRevalidateMs` answers at once, and one background
+   *   refresh starts unless a fetch of the key is already in flight.
    * - Otherwise, if a fetch of `key` is in flight, returns that fetch's Promise: every caller
-   *   that misses while it is in flight receives the identical Promise object.
-   * - Otherwise calls `fetcher` exactly once. When it resolves, the value is stored for `ttlMs`
-   *   (unless `delete`, `clear` or `set` touched the key meanwhile) and handed to every waiter;
-   *   the in-flight record is gone before any waiter runs. When it rejects or throws, every
-   *   waiter rejects with the same error, nothing is stored, and the next call fetches anew.
+   *   without a `signal` receives the identical Promise object.
+   * - Otherwise calls `fetcher({ key, signal, staleValue })` exactly once. When it resolves, the
+   *   value is stored (unless `delete`, `clear`, `set` or `invalidateTag` touched the key
+   *   meanwhile) and handed to every waiter; the in-flight record is gone before any waiter
+   *   runs. When it rejects, throws or times out, every waiter gets the same error (or the stale
+   *   value, within `staleIfErrorMs`), nothing is stored, and the next call fetches anew.
+   *
+   * The call that starts a fetch decides how its result is stored (ttl, stale windows, tags)
+   * and its timeout; callers who join it only wait.
    *
    * Not an `async` function, by design: an `async` wrapper would hand each caller a new Promise.
    *
-   * @param ttlMs - milliseconds to keep the value: a non-negative number, `Infinity` for never,
-   *   `0` to coalesce without storing. Defaults to the `defaultTtlMs` option.
-   * @throws TypeError for a non-string key, a non-function fetcher or a non-number ttlMs;
-   *   RangeError for a negative or NaN ttlMs. Thrown synchronously, with the cache untouched.
+   * @param options - `ttlMs` as a number, or GetOrFetchOptions. Defaults come from the
+   *   constructor.
+   * @throws TypeError / RangeError for a bad key, fetcher or option, synchronously, with the
+   *   cache untouched. A caller whose signal is already aborted gets a rejected Promise.
    */
-  getOrFetch<T extends V>(key: string, fetcher: Fetcher<T>, ttlMs?: number): Promise<T> {
+  getOrFetch<T extends V>(
+    key: string,
+    fetcher: Fetcher<T>,
+    options?: number | GetOrFetchOptions,
+  ): Promise<T> {
     checkKey(key)
     checkFetcher(fetcher)
-    const ttl = ttlMs === undefined ? this.#defaultTtlMs : checkTtl('ttlMs', ttlMs)
-    const code = this.#store.acquire(key)
+    const call = getOrFetchOptions(options, this.#defaults)
+    const { signal } = call
+    if (signal?.aborted) return Promise.reject(signal.reason as Error)
+    const now = this.#now()
+    const code = call.forceRefresh
+      ? this.#store.acquire(key, now, true)
+      : this.#store.acquire(key, now)
     if (code >= 0) return Promise.resolve(this.#values[code] as T)
-    if (code === CODE_JOIN) return this.#flights[this.#io[IO_FLIGHT_SLOT]!] as Promise<T>
-    this.#dropReleased()
-    return this.#fetch(fetcher, ttl)
+
+    const io = this.#io
+    this.#release()
+    let answer: Promise<unknown>
+    if (code === CODE_JOIN) {
+      answer = this.#flights[io[IO_FLIGHT_SLOT]!]!.waiter(signal)
+    } else if (code === CODE_STALE) {
+      const stale = this.#values[io[IO_VALUE_SLOT]!] as T
+      if (io[IO_STARTED] === 1) this.#startFlight(key, call, true).run(fetcher, stale)
+      answer = Promise.resolve(stale)
+    } else {
+      const retained = io[IO_VALUE_SLOT]!
+      const stale = retained >= 0 ? (this.#values[retained] as T) : undefined
+      const flight = this.#startFlight(key, call, false)
+      answer = flight.waiter(signal)
+      flight.run(fetcher, stale)
+    }
+    this.#notify()
+    return answer as Promise<T>
   }
 
-  // Runs a fetch the core has just registered (its token is in io).
-  #fetch<T>(fetcher: Fetcher<T>, ttl: number): Promise<T> {
-    const flightSlot = this.#io[IO_FLIGHT_SLOT]!
+  // Registers the fetch the core has just started (its token is in io).
+  #startFlight(key: string, call: CallOptions, background: boolean): Flight {
+    const slot = this.#io[IO_FLIGHT_SLOT]!
     const generation = this.#io[IO_GENERATION]!
-    let resolve!: (value: T) => void
-    let reject!: (error: unknown) => void
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res
-      reject = rej
-    })
+    const flight = new Flight(this.#host, key, slot, generation, call, background)
     // Registered before the fetcher runs, so a fetcher that asks for its own key joins itself.
-    this.#flights[flightSlot] = promise
+    this.#flights[slot] = flight
+    if (call.tags !== undefined && call.tags.length > 0) {
+      this.#store.tagFlight(slot, generation, call.tags)
+    }
+    return flight
+  }
 
-    const settled = () => {
-      if (this.#flights[flightSlot] === promise) this.#flights[flightSlot] = undefined
-    }
-    const onValue = (value: T) => {
-      try {
-        const slot = this.#store.complete(flightSlot, generation, ttl)
-        this.#dropReleased()
-        if (slot >= 0) this.#values[slot] = value
-        settled()
-      } finally {
-        resolve(value)
-      }
-    }
-    const onError = (error: unknown) => {
-      try {
-        this.#store.fail(flightSlot, generation)
-        settled()
-      } finally {
-        reject(error)
-      }
-    }
-
-    let result: T | PromiseLike<T>
+  #storeResult(flight: Flight, value: unknown): void {
+    let bytes = 0
+    let now: number | undefined
     try {
-      result = fetcher()
+      // A detached fetch, or one with ttlMs 0, stores nothing, so its value needs no size.
+      if (
+        this.#sized &&
+        flight.options.ttlMs !== 0 &&
+        this.#store.isCurrent(flight.slot, flight.generation)
+      ) {
+        bytes = sizeFor(value, flight.key, this.#settings.sizeOf)
+      }
+      now = this.#now()
     } catch (error) {
-      onError(error)
-      return promise
+      // The value cannot be stored; the fetch still ends here, as a failure.
+      this.#recordFailure(flight, FailCause.Error)
+      throw error
     }
-    // Plain values and foreign thenables alike settle through one path.
-    Promise.resolve(result).then(onValue, onError)
-    return promise
+    this.#writeSpec(flight.options, bytes)
+    const slot = this.#store.complete(flight.slot, flight.generation, now)
+    this.#release()
+    if (slot >= 0) {
+      this.#values[slot] = value
+      this.#scheduleSweep(flight.options)
+    }
+    this.#forget(flight)
+    this.#notify()
+  }
+
+  #recordFailure(flight: Flight, cause: FailCause): { value: unknown } | undefined {
+    let now: number | undefined
+    try {
+      now = this.#now()
+    } catch {
+      // A broken clock must not keep the fetch in flight; it only forgoes a stale fallback.
+      now = undefined
+    }
+    const code = this.#store.fail(flight.slot, flight.generation, cause, now)
+    this.#release()
+    const fallback = code >= 0 ? { value: this.#values[code] } : undefined
+    this.#forget(flight)
+    this.#notify()
+    return fallback
+  }
+
+  #forget(flight: Flight): void {
+    if (this.#flights[flight.slot] === flight) this.#flights[flight.slot] = undefined
+  }
+
+  #writeSpec(call: CallOptions, bytes: number): void {
+    const spec = this.#spec
+    spec[SPEC_TTL] = call.ttlMs
+    spec[SPEC_STALE_WHILE_REVALIDATE] = call.staleWhileRevalidateMs
+    spec[SPEC_STALE_IF_ERROR] = call.staleIfErrorMs
+    spec[SPEC_BYTES] = bytes
   }
 
   /**
-   * The stored value for `key`, or `null` on a miss (so a stored `null` needs `has` to tell
-   * apart). Counts a hit or a miss; a hit makes the entry most recently used.
+   * The fresh value stored for `key`, or `null` on a miss (so a stored `null` needs `has` to
+   * tell apart). Counts a hit or a miss; a hit makes the entry most recently used. A stale value
+   * is a miss here: only `getOrFetch` serves stale values.
    * @throws TypeError for a non-string key.
    */
   get<T extends V>(key: string): Promise<T | null> {
     checkKey(key)
-    const slot = this.#store.get(key)
+    const slot = this.#store.get(key, this.#now())
     if (slot >= 0) return Promise.resolve(this.#values[slot] as T)
-    this.#dropReleased()
+    this.#release()
+    this.#notify()
     return Promise.resolve(null)
   }
 
   /**
    * Stores `value` for `key`, replacing any entry, as most recently used. A fetch of `key` in
    * flight is detached: its waiters still get its result, but that result is not stored.
-   * With `ttlMs` 0 nothing is stored and any existing entry is removed.
-   * @throws TypeError / RangeError for a bad key or ttlMs, synchronously.
+   * With `ttlMs` 0, or a value larger than `maxBytes`, nothing is stored and any existing entry
+   * is removed.
+   * @param options - `ttlMs` as a number, or SetOptions.
+   * @throws TypeError / RangeError for a bad key or option, or a value whose size cannot be
+   *   told under `maxBytes`, synchronously, with the cache untouched.
    */
-  set<T extends V>(key: string, value: T, ttlMs?: number): Promise<void> {
+  set<T extends V>(key: string, value: T, options?: number | SetOptions): Promise<void> {
     checkKey(key)
-    const ttl = ttlMs === undefined ? this.#defaultTtlMs : checkTtl('ttlMs', ttlMs)
-    const slot = this.#store.set(key, ttl)
-    this.#dropReleased()
-    if (slot >= 0) this.#values[slot] = value
+    const call = setOptions(options, this.#defaults)
+    const stored = call.ttlMs !== 0
+    const bytes =
+      call.size ?? (this.#sized && stored ? sizeFor(value, key, this.#settings.sizeOf) : 0)
+    this.#writeSpec(call, bytes)
+    const slot = this.#store.set(key, call.tags, this.#now())
+    this.#release()
+    if (slot >= 0) {
+      this.#values[slot] = value
+      this.#scheduleSweep(call)
+    }
+    this.#notify()
     return Promise.resolve()
   }
 
@@ -167,15 +265,32 @@ export class CacheManager<V = unknown> {
   delete(key: string): Promise<boolean> {
     checkKey(key)
     const removed = this.#store.delete(key)
-    this.#dropReleased()
+    this.#release()
+    this.#notify()
+    return Promise.resolve(removed)
+  }
+
+  /**
+   * Removes every entry tagged `tag` and detaches every fetch in flight tagged with it (its
+   * waiters still get its result; it is not stored).
+   * @returns how many entries were removed.
+   * @throws TypeError for a non-string tag.
+   */
+  invalidateTag(tag: string): Promise<number> {
+    if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
+    const removed = this.#store.invalidateTag(tag)
+    this.#release()
+    this.#notify()
     return Promise.resolve(removed)
   }
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
   clear(): Promise<void> {
     this.#store.clear()
+    this.#release()
     this.#values = []
     this.#flights = []
+    this.#notify()
     return Promise.resolve()
   }
 
@@ -185,8 +300,9 @@ export class CacheManager<V = unknown> {
    */
   has(key: string): boolean {
     checkKey(key)
-    const slot = this.#store.peek(key)
-    this.#dropReleased()
+    const slot = this.#store.peek(key, this.#now())
+    this.#release()
+    this.#notify()
     return slot >= 0
   }
 
@@ -196,12 +312,14 @@ export class CacheManager<V = unknown> {
    */
   peek<T extends V>(key: string): T | undefined {
     checkKey(key)
-    const slot = this.#store.peek(key)
-    this.#dropReleased()
-    return slot >= 0 ? (this.#values[slot] as T) : undefined
+    const slot = this.#store.peek(key, this.#now())
+    const value = slot >= 0 ? (this.#values[slot] as T) : undefined
+    this.#release()
+    this.#notify()
+    return value
   }
 
-  /** The number of entries stored, fresh or not yet found expired. In-flight fetches are not. */
+  /** The number of entries stored, stale ones included. In-flight fetches are not entries. */
   get size(): number {
     return this.#store.size()
   }
@@ -211,9 +329,109 @@ export class CacheManager<V = unknown> {
     return this.#store.stats()
   }
 
-  // Lets go of the value in a slot the core emptied during the last call.
-  #dropReleased(): void {
-    const released = this.#io[IO_RELEASED]!
-    if (released >= 0) this.#values[released] = undefined
+  // Lets go of the values of the entries the core removed in the last call, and queues them
+  // for onEvict.
+  #release(): void {
+    const count = this.#io[IO_REMOVALS]!
+    if (count === 0) return
+    const onEvict = this.#settings.onEvict
+    if (count === 1 && onEvict === undefined) {
+      this.#values[this.#io[IO_FIRST_SLOT]!] = undefined
+      return
+    }
+    const removals = this.#store.takeRemovals()
+    for (let i = 0; i < removals.length; i += 3) {
+      const slot = removals[i] as number
+      if (onEvict !== undefined) {
+        this.#evicted.push(removals[i + 2], this.#values[slot], REMOVAL_REASONS[removals[i + 1] as number])
+      }
+      this.#values[slot] = undefined
+    }
+  }
+
+  // Reports queued removals to onEvict, once the cache is consistent again.
+  #notify(): void {
+    if (this.#evicted.length === 0) return
+    const onEvict = this.#settings.onEvict!
+    const batch = this.#evicted
+    this.#evicted = []
+    for (let i = 0; i < batch.length; i += 3) {
+      const key = batch[i] as string
+      const reason = batch[i + 2] as EvictionReason
+      try {
+        onEvict(key, batch[i + 1], reason)
+      } catch (error) {
+        process.emitWarning(
+          `onEvict threw for key '${key}' (${reason}); the cache is unaffected: ${String(error)}`,
+          { type: 'HerdcacheWarning', code: 'HERDCACHE_ON_EVICT_THREW' },
+        )
+      }
+    }
+  }
+
+  // Keeps one unref'd timer armed while entries with a finite lifetime exist, so an expired
+  // entry is reclaimed within about a second of its end even if nobody looks it up again.
+  #scheduleSweep(call: CallOptions): void {
+    const lifetime = call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
+    if (lifetime === Infinity) return
+    const latest = this.#timerNow() + lifetime + SWEEP_INTERVAL_MS
+    if (this.#sweepTimer !== undefined && this.#sweepDueAt <= latest) return
+    // Rounded up to whole intervals, so entries written close together share one wake-up.
+    this.#armSweep(Math.max(1, Math.ceil(lifetime / SWEEP_INTERVAL_MS)) * SWEEP_INTERVAL_MS)
+  }
+
+  #armSweep(delay: number): void {
+    clearTimeout(this.#sweepTimer)
+    const ms = Math.min(delay, 2 ** 31 - 1)
+    this.#sweepDueAt = this.#timerNow() + ms
+    // The timer holds only a WeakRef, so a pending sweep never keeps the cache alive.
+    this.#sweepTimer = setTimeout(CacheManager.#tick, ms, this.#self)
+    this.#sweepTimer.unref()
+  }
+
+  static #tick(this: void, self: WeakRef<CacheManager<unknown>>): void {
+    const cache = self.deref()
+    if (cache !== undefined) cache.#sweep()
+  }
+
+  #sweep(): void {
+    this.#sweepTimer = undefined
+    this.#sweepDueAt = Infinity
+    let now: number | undefined
+    try {
+      now = this.#now()
+    } catch (error) {
+      // Thrown from a timer it would crash the process; the next write re-arms the sweep.
+      process.emitWarning(`the expiry sweep was skipped: ${String(error)}`, {
+        type: 'HerdcacheWarning',
+        code: 'HERDCACHE_CLOCK_FAILED',
+      })
+      return
+    }
+    const next = this.#store.sweep(SWEEP_LIMIT, now)
+    const more = this.#io[IO_REMOVALS]! >= SWEEP_LIMIT
+    this.#release()
+    this.#notify()
+    if (!more && next === Infinity) return
+    // onEvict may have written entries and armed a later sweep; the sooner one wins.
+    const delay = more ? 0 : Math.max(next, SWEEP_INTERVAL_MS)
+    if (this.#sweepTimer === undefined || this.#sweepDueAt > this.#timerNow() + delay) {
+      this.#armSweep(delay)
+    }
+  }
+
+  #timerNow(): number {
+    return this.#now() ?? performance.now()
+  }
+
+  // The time to give the core: the clock option's reading, or undefined for the core's own
+  // monotonic clock.
+  #now(): number | undefined {
+    if (this.#clock === undefined) return undefined
+    const now = this.#clock()
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      throw argumentTypeError('clock()', 'a finite number of milliseconds', now)
+    }
+    return now
   }
 }

@@ -60,3 +60,17 @@ export function unknownOptionError(name: string, known: readonly string[]) {
     'ERR_HERDCACHE_UNKNOWN_OPTION',
   )
 }
+
+/**
+ * The error a fetch's waiters reject with when it has not settled within `timeoutMs` (unless a
+ * stale value is served instead). Its `name` is `'TimeoutError'`, as for `AbortSignal.timeout()`.
+ */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError'
+  readonly code = 'ERR_HERDCACHE_TIMEOUT'
+}
+
+/** A value whose size cannot be told under `maxBytes`, with code `ERR_HERDCACHE_SIZE`. */
+export function sizeError(message: string) {
+  return withCode(new TypeError(message), 'ERR_HERDCACHE_SIZE')
+}

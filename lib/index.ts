@@ -3,4 +3,14 @@
  * @packageDocumentation
  */
 export { CacheManager } from './cache_manager.js'
-export type { CacheOptions, CacheStats, Fetcher } from './types.js'
+export { TimeoutError } from './errors.js'
+export type {
+  CacheOptions,
+  CacheStats,
+  EntryTimes,
+  EvictionReason,
+  FetchContext,
+  Fetcher,
+  GetOrFetchOptions,
+  SetOptions,
+} from './types.js'

@@ -1,39 +1,147 @@
+/** Why an entry left the cache, as passed to `onEvict`. */
+export type EvictionReason =
+  /** Made room under `maxSize` or `maxBytes` (least recently used first). */
+  | 'evict'
+  /** Its time ran out (found by a lookup, reclaimed by the expiry sweep, or chosen for room). */
+  | 'expire'
+  /** Removed by `delete` or `invalidateTag`. */
+  | 'delete'
+  /** Replaced by a new value for its key (`set`, or a fetch or refresh that stored). */
+  | 'set'
+  /** Removed by `clear`. */
+  | 'clear'
+
+/** What a fetcher receives. */
+export interface FetchContext<T = unknown> {
+  /** The key being fetched. */
+  readonly key: string
+  /**
+   * Aborted when the fetch times out or every caller waiting on it has left; pass it on to
+   * `fetch()` or your client so the upstream call stops too.
+   */
+  readonly signal: AbortSignal
+  /** The stale value still held for the key (a refresh, or a fetch within stale-if-error), or
+   * `undefined`. */
+  readonly staleValue: T | undefined
+}
+
+/** Computes a fresh value: a value, or a Promise (any thenable) of one. */
+export type Fetcher<T> = (context: FetchContext<T>) => T | PromiseLike<T>
+
+/** How long an entry lives and how it may be served after it expires. */
+export interface EntryTimes {
+  /**
+   * Milliseconds the value is fresh: a non-negative number, `Infinity` for never, `0` to store
+   * nothing (getOrFetch then only coalesces). Defaults to the constructor's `defaultTtlMs`.
+   */
+  ttlMs?: number
+  /**
+   * For this long after expiry, `getOrFetch` answers at once with the stale value and refreshes
+   * it in the background (one refresh at a time). Default 0.
+   */
+  staleWhileRevalidateMs?: number
+  /**
+   * For this long after expiry, a failed or timed-out fetch of the key answers every waiter with
+   * the stale value instead of the error. Default 0.
+   */
+  staleIfErrorMs?: number
+}
+
+/** Options of one `getOrFetch` call. The call that starts a fetch decides how it is stored. */
+export interface GetOrFetchOptions extends EntryTimes {
+  /**
+   * Milliseconds the fetch may take before its waiters reject with a `TimeoutError` (or get the
+   * stale value, per `staleIfErrorMs`) and its signal aborts. `Infinity` (default) for never.
+   */
+  timeoutMs?: number
+  /**
+   * This caller's own cancellation: when it aborts, this caller's Promise rejects with its
+   * reason. The fetch itself is aborted only when every waiter has left. A caller with a signal
+   * gets a Promise of its own; callers without one share the fetch's Promise.
+   */
+  signal?: AbortSignal
+  /** Tags for the stored entry, for `invalidateTag`. */
+  tags?: readonly string[]
+  /** Fetch even when a fresh value is stored (still joins a fetch in flight). */
+  forceRefresh?: boolean
+}
+
+/** Options of one `set` call. */
+export interface SetOptions extends EntryTimes {
+  /** Tags for the entry, for `invalidateTag`. */
+  tags?: readonly string[]
+  /** The entry's size in bytes under `maxBytes`, instead of `sizeOf(value, key)`. */
+  size?: number
+}
+
 /** Options for `new CacheManager(options)`. */
-export interface CacheOptions {
+export interface CacheOptions<V = unknown> {
   /**
    * The most entries stored at once; inserting past it evicts the least recently used entry.
    * In-flight fetches are not entries and do not count. A positive integer; default 1000.
    */
   maxSize?: number
   /**
-   * The TTL, in milliseconds, for calls that give none: a non-negative number, `Infinity` for
-   * entries that never expire (the default), or `0` to coalesce concurrent fetches without
-   * storing their results.
+   * The most bytes stored at once, by `sizeOf`; inserting past it evicts least recently used
+   * entries until the new one fits. A value larger than `maxBytes` is not stored (no error).
    */
+  maxBytes?: number
+  /**
+   * The size of a value in bytes, for `maxBytes` and the `bytes` counter. Without it, strings
+   * count 2 bytes per UTF-16 code unit, and Buffers, typed arrays, DataViews and ArrayBuffers
+   * their `byteLength`; any other value under `maxBytes` then needs `sizeOf` (or `set`'s `size`).
+   */
+  sizeOf?: (value: V, key: string) => number
+  /**
+   * Called once for every entry that leaves the cache, after the cache is consistent again. An
+   * exception it throws is reported as a process warning and changes nothing.
+   */
+  onEvict?: (key: string, value: V, reason: EvictionReason) => void
+  /**
+   * The time in milliseconds, for TTLs, stale windows and timeouts. Defaults to a native
+   * monotonic clock; pass `() => Date.now()` to follow fake timers in tests.
+   */
+  clock?: () => number
+  /** The TTL for calls that give none (see EntryTimes.ttlMs). Default `Infinity`. */
   defaultTtlMs?: number
+  /** Default for getOrFetch's and set's `staleWhileRevalidateMs`. Default 0. */
+  staleWhileRevalidateMs?: number
+  /** Default for getOrFetch's and set's `staleIfErrorMs`. Default 0. */
+  staleIfErrorMs?: number
+  /** Default for getOrFetch's `timeoutMs`. Default `Infinity`. */
+  timeoutMs?: number
 }
 
 /** A snapshot of the counters, from `cache.stats()`. Every counter is exact. */
 export interface CacheStats {
-  /** Lookups (`get`, `getOrFetch`) answered by a fresh entry. */
+  /** Lookups (`get`, `getOrFetch`) answered from the cache, fresh or stale. */
   hits: number
-  /** Lookups that found nothing fresh. `hits + misses` is the number of lookups. */
+  /** Lookups that found nothing to answer with. `hits + misses` is the number of lookups. */
   misses: number
-  /** Fetcher calls: each `getOrFetch` miss with no fetch of its key in flight. */
+  /** The hits answered with a stale value while it is refreshed in the background. */
+  staleHits: number
+  /** Fetcher calls, refreshes included. */
   fetches: number
+  /** The fetches started in the background by stale hits. */
+  refreshes: number
   /** Fetches whose fetcher threw or whose Promise rejected. */
   fetchErrors: number
+  /** Refreshes that failed or timed out (the stale value was kept). */
+  refreshErrors: number
+  /** Fetches that did not settle within `timeoutMs`. */
+  timeouts: number
+  /** Fetches aborted because every caller waiting on them left. */
+  aborts: number
   /** `getOrFetch` misses that joined a fetch already in flight instead of calling the fetcher. */
   coalesced: number
   /** Entries removed to make room for new ones. */
   evictions: number
-  /** Entries removed because their TTL ran out (found expired by a lookup, `has` or `peek`). */
+  /** Entries removed because their time ran out. */
   expirations: number
   /** Entries stored now (as `cache.size`). */
   size: number
   /** Fetches in flight now whose results will be stored (detached fetches are not counted). */
   inFlight: number
+  /** Bytes stored now, by `sizeOf` (0 when sizes are not tracked). */
+  bytes: number
 }
-
-/** What a fetcher may return: a value, or a Promise (any thenable) of one. */
-export type Fetcher<T> = () => T | PromiseLike<T>

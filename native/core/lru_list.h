@@ -59,6 +59,8 @@ class LruList {
   uint32_t Front() const noexcept { return head_; }
   // The slot after `slot` towards the least recently used end, or kNoSlot.
   uint32_t Next(uint32_t slot) const noexcept { return next_[slot]; }
+  // The slot before `slot` towards the most recently used end, or kNoSlot.
+  uint32_t Prev(uint32_t slot) const noexcept { return prev_[slot]; }
 
   // Unlinks everything and releases the link arrays.
   void Clear() noexcept {

@@ -4,9 +4,19 @@
 #include <utility>
 
 namespace herdcache {
+namespace {
 
-Store::Store(uint32_t max_entries, HashSeed seed) : max_entries_(max_entries), seed_(seed) {
-  assert(max_entries > 0 && max_entries <= kMaxEntriesLimit);
+Result Answer(Outcome outcome, uint32_t slot = kNoSlot) {
+  Result result;
+  result.outcome = outcome;
+  result.slot = slot;
+  return result;
+}
+
+}  // namespace
+
+Store::Store(const StoreOptions& options) : options_(options), tags_(options.seed) {
+  assert(options.max_entries > 0 && options.max_entries <= kMaxEntriesLimit);
 }
 
 uint32_t Store::FindEntry(std::u16string_view key, uint64_t hash) const noexcept {
@@ -23,19 +33,17 @@ uint32_t Store::FindFlight(std::u16string_view key, uint64_t hash) const noexcep
   });
 }
 
-uint32_t Store::FindFresh(std::u16string_view key, uint64_t hash, double now, Result& result) {
+uint32_t Store::FindRetained(std::u16string_view key, uint64_t hash, double now) {
   const uint32_t slot = FindEntry(key, hash);
-  if (slot == kNoSlot || now < entries_[slot].expires_at) return slot;
-  RemoveEntry(slot);
-  ++stats_.expirations;
-  result.released = slot;
+  if (slot == kNoSlot || now < entries_[slot].retain_until()) return slot;
+  RemoveEntry(slot, RemovalCause::kExpired);
   return kNoSlot;
 }
 
 Result Store::Get(std::u16string_view key, double now) {
   Result result;
-  const uint32_t slot = FindFresh(key, HashKey(seed_, key), now, result);
-  if (slot == kNoSlot) {
+  const uint32_t slot = FindRetained(key, HashKey(options_.seed, key), now);
+  if (slot == kNoSlot || !(now < entries_[slot].fresh_until)) {
     ++stats_.misses;
     result.outcome = Outcome::kMiss;
     return result;
@@ -47,43 +55,60 @@ Result Store::Get(std::u16string_view key, double now) {
   return result;
 }
 
-Result Store::Acquire(std::u16string_view key, double now) {
+Result Store::Acquire(std::u16string_view key, double now, bool force_refresh) {
   Result result;
-  const uint64_t hash = HashKey(seed_, key);
-  const uint32_t slot = FindFresh(key, hash, now, result);
-  if (slot != kNoSlot) {
-    ++stats_.hits;
-    recency_.MoveToFront(slot);
-    result.outcome = Outcome::kHit;
-    result.slot = slot;
-    return result;
+  const uint64_t hash = HashKey(options_.seed, key);
+  const uint32_t slot = FindRetained(key, hash, now);
+  if (slot != kNoSlot && !force_refresh) {
+    const Entry& entry = entries_[slot];
+    if (now < entry.fresh_until || now < entry.stale_until) {
+      ++stats_.hits;
+      recency_.MoveToFront(slot);
+      result.slot = slot;
+      if (now < entry.fresh_until) {
+        result.outcome = Outcome::kHit;
+        return result;
+      }
+      ++stats_.stale_hits;
+      result.outcome = Outcome::kStaleHit;
+      if (FindFlight(key, hash) == kNoSlot) {
+        result.flight = StartFlight(key, hash, /*refresh=*/true);
+        result.started = true;
+      }
+      return result;
+    }
   }
   ++stats_.misses;
   if (const uint32_t joined = FindFlight(key, hash); joined != kNoSlot) {
     ++stats_.coalesced;
     result.outcome = Outcome::kJoin;
-    result.slot = joined;
+    result.flight = FlightToken{joined, flights_[joined].generation};
     return result;
   }
+  result.outcome = Outcome::kStart;
+  result.slot = slot;
+  result.flight = StartFlight(key, hash, /*refresh=*/false);
+  return result;
+}
 
-  uint32_t flight_slot;
+FlightToken Store::StartFlight(std::u16string_view key, uint64_t hash, bool refresh) {
+  uint32_t slot;
   if (free_flights_.empty()) {
-    flight_slot = static_cast<uint32_t>(flights_.size());
+    slot = static_cast<uint32_t>(flights_.size());
     flights_.emplace_back();
   } else {
-    flight_slot = free_flights_.back();
+    slot = free_flights_.back();
     free_flights_.pop_back();
   }
-  Flight& flight = flights_[flight_slot];
+  Flight& flight = flights_[slot];
   flight.key.assign(key);
   flight.hash = hash;
   flight.current = true;
-  flight_index_.Insert(hash, flight_slot);
+  flight.refresh = refresh;
+  flight_index_.Insert(hash, slot);
   ++stats_.fetches;
-  result.outcome = Outcome::kStart;
-  result.slot = flight_slot;
-  result.generation = flight.generation;
-  return result;
+  if (refresh) ++stats_.refreshes;
+  return FlightToken{slot, flight.generation};
 }
 
 bool Store::IsCurrent(FlightToken token) const noexcept {
@@ -91,7 +116,11 @@ bool Store::IsCurrent(FlightToken token) const noexcept {
          flights_[token.slot].generation == token.generation;
 }
 
-void Store::DetachFlight(uint32_t slot) {
+void Store::TagFlight(FlightToken token, std::u16string_view tag) {
+  if (IsCurrent(token)) tags_.Attach(FlightMember(token.slot), tag);
+}
+
+void Store::ReleaseFlight(uint32_t slot) {
   Flight& flight = flights_[slot];
   assert(flight.current);
   flight_index_.Erase(flight.hash, slot);
@@ -101,64 +130,103 @@ void Store::DetachFlight(uint32_t slot) {
   free_flights_.push_back(slot);
 }
 
-Result Store::Complete(FlightToken token, double ttl_ms, double now) {
-  Result result;
-  result.outcome = Outcome::kNotStored;
-  if (!IsCurrent(token)) return result;
+void Store::DetachFlight(uint32_t slot) {
+  ReleaseFlight(slot);
+  tags_.DetachAll(FlightMember(slot));
+}
+
+Result Store::Complete(FlightToken token, const EntrySpec& spec, double now) {
+  if (!IsCurrent(token)) return Answer(Outcome::kNotStored);
   Flight& flight = flights_[token.slot];
   std::u16string key = std::move(flight.key);
   const uint64_t hash = flight.hash;
-  DetachFlight(token.slot);
-  return Write(std::move(key), hash, ttl_ms, now);
-}
-
-bool Store::Fail(FlightToken token) {
-  ++stats_.fetch_errors;
-  if (!IsCurrent(token)) return false;
-  DetachFlight(token.slot);
-  return true;
-}
-
-Result Store::Set(std::u16string_view key, double ttl_ms, double now) {
-  const uint64_t hash = HashKey(seed_, key);
-  if (const uint32_t flight = FindFlight(key, hash); flight != kNoSlot) DetachFlight(flight);
-  return Write(std::u16string(key), hash, ttl_ms, now);
-}
-
-Result Store::Write(std::u16string&& key, uint64_t hash, double ttl_ms, double now) {
-  Result result;
-  uint32_t slot = FindEntry(key, hash);
-  if (ttl_ms == 0) {
-    result.outcome = Outcome::kNotStored;
-    if (slot != kNoSlot) {
-      RemoveEntry(slot);
-      result.released = slot;
-    }
-    return result;
-  }
-  if (slot == kNoSlot) {
-    slot = TakeEntrySlot();
-    Entry& entry = entries_[slot];
-    entry.key = std::move(key);
-    entry.hash = hash;
-    entry_index_.Insert(hash, slot);
-    recency_.PushFront(slot);
+  // The fetch's tags stay on its member until the entry's slot is known, then move to it.
+  const uint32_t parked = FlightMember(token.slot);
+  ReleaseFlight(token.slot);
+  Result result = Write(std::move(key), hash, spec, now);
+  if (result.outcome == Outcome::kStored) {
+    tags_.Transfer(parked, EntryMember(result.slot));
   } else {
-    recency_.MoveToFront(slot);
+    tags_.DetachAll(parked);
   }
-  entries_[slot].expires_at = ExpiryFor(now, ttl_ms);
-  result.outcome = Outcome::kStored;
-  result.slot = slot;
   return result;
 }
 
-uint32_t Store::TakeEntrySlot() {
-  if (entry_index_.size() >= max_entries_) {
-    // Full: the least recently used entry makes room, and its slot is reused at once.
-    const uint32_t victim = recency_.Back();
-    RemoveEntry(victim);
-    ++stats_.evictions;
+FailResult Store::Fail(FlightToken token, FailCause cause, double now) {
+  switch (cause) {
+    case FailCause::kError:
+      ++stats_.fetch_errors;
+      break;
+    case FailCause::kTimeout:
+      ++stats_.timeouts;
+      break;
+    case FailCause::kAbort:
+      ++stats_.aborts;
+      break;
   }
+  FailResult result;
+  if (!IsCurrent(token)) return result;
+  result.current = true;
+  const Flight& flight = flights_[token.slot];
+  if (flight.refresh && cause != FailCause::kAbort) ++stats_.refresh_errors;
+  if (cause != FailCause::kAbort) {
+    const uint32_t slot = FindEntry(flight.key, flight.hash);
+    if (slot != kNoSlot && now < entries_[slot].fallback_until) result.fallback = slot;
+  }
+  DetachFlight(token.slot);
+  return result;
+}
+
+Result Store::Set(std::u16string_view key, const EntrySpec& spec,
+                  std::span<const std::u16string_view> tags, double now) {
+  const uint64_t hash = HashKey(options_.seed, key);
+  if (const uint32_t flight = FindFlight(key, hash); flight != kNoSlot) DetachFlight(flight);
+  Result result = Write(std::u16string(key), hash, spec, now);
+  if (result.outcome == Outcome::kStored) {
+    for (const std::u16string_view tag : tags) tags_.Attach(EntryMember(result.slot), tag);
+  }
+  return result;
+}
+
+Result Store::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, double now) {
+  if (const uint32_t old = FindEntry(key, hash); old != kNoSlot) {
+    const bool expired = !(now < entries_[old].retain_until());
+    RemoveEntry(old, expired ? RemovalCause::kExpired : RemovalCause::kReplaced);
+  }
+  if (spec.ttl_ms == 0 || spec.bytes > options_.max_bytes) {
+    return Answer(Outcome::kNotStored);
+  }
+  MakeRoom(spec.bytes, now);
+  const uint32_t slot = TakeEntrySlot();
+  Entry& entry = entries_[slot];
+  entry.key = std::move(key);
+  entry.hash = hash;
+  entry.fresh_until = now + spec.ttl_ms;
+  entry.stale_until = entry.fresh_until + spec.stale_while_revalidate_ms;
+  // Without a stale-if-error window there is no fallback phase at all, not even while fresh
+  // (a failed forceRefresh then rejects rather than answering with the fresh value).
+  entry.fallback_until =
+      spec.stale_if_error_ms > 0 ? entry.fresh_until + spec.stale_if_error_ms : -kNever;
+  entry.bytes = spec.bytes;
+  bytes_ += spec.bytes;
+  entry_index_.Insert(hash, slot);
+  recency_.PushFront(slot);
+  if (const double until = entry.retain_until(); until != kNever) expiry_.Set(slot, until);
+  return Answer(Outcome::kStored, slot);
+}
+
+void Store::MakeRoom(uint64_t bytes, double now) {
+  // The byte test subtracts because bytes_ <= max_bytes always holds, where a sum could wrap.
+  while (entry_index_.size() >= options_.max_entries ||
+         (entry_index_.size() > 0 && bytes > options_.max_bytes - bytes_)) {
+    // The least recently used entry goes; one whose time has already run out is an expiration.
+    const uint32_t victim = recency_.Back();
+    RemoveEntry(victim, now < entries_[victim].retain_until() ? RemovalCause::kEvicted
+                                                              : RemovalCause::kExpired);
+  }
+}
+
+uint32_t Store::TakeEntrySlot() {
   if (!free_entries_.empty()) {
     const uint32_t slot = free_entries_.back();
     free_entries_.pop_back();
@@ -170,70 +238,117 @@ uint32_t Store::TakeEntrySlot() {
   return slot;
 }
 
-void Store::RemoveEntry(uint32_t slot) {
+void Store::RemoveEntry(uint32_t slot, RemovalCause cause) {
   Entry& entry = entries_[slot];
   entry_index_.Erase(entry.hash, slot);
   recency_.Remove(slot);
+  expiry_.Remove(slot);
+  tags_.DetachAll(EntryMember(slot));
+  bytes_ -= entry.bytes;
+  entry.bytes = 0;
+  if (cause == RemovalCause::kEvicted) ++stats_.evictions;
+  if (cause == RemovalCause::kExpired) ++stats_.expirations;
+  Removal& removal = removals_.emplace_back(Removal{slot, cause, {}});
+  if (options_.record_removed_keys) {
+    removal.key = std::move(entry.key);
+  }
   std::u16string().swap(entry.key);
   free_entries_.push_back(slot);
 }
 
 Result Store::Delete(std::u16string_view key) {
-  Result result;
-  const uint64_t hash = HashKey(seed_, key);
+  const uint64_t hash = HashKey(options_.seed, key);
   if (const uint32_t flight = FindFlight(key, hash); flight != kNoSlot) DetachFlight(flight);
   const uint32_t slot = FindEntry(key, hash);
-  if (slot == kNoSlot) {
-    result.outcome = Outcome::kMiss;
-    return result;
+  if (slot == kNoSlot) return Answer(Outcome::kMiss);
+  RemoveEntry(slot, RemovalCause::kDeleted);
+  return Answer(Outcome::kRemoved, slot);
+}
+
+size_t Store::InvalidateTag(std::u16string_view tag) {
+  // Copied: removing members changes the list.
+  const std::vector<uint32_t> members = tags_.Members(tag);
+  size_t removed = 0;
+  for (const uint32_t member : members) {
+    if (member % 2 == 1) {
+      DetachFlight(member / 2);
+    } else {
+      RemoveEntry(member / 2, RemovalCause::kDeleted);
+      ++removed;
+    }
   }
-  RemoveEntry(slot);
-  result.outcome = Outcome::kRemoved;
-  result.released = slot;
-  return result;
+  return removed;
 }
 
 void Store::Clear() {
   for (uint32_t slot = 0; slot < flights_.size(); ++slot) {
     if (flights_[slot].current) DetachFlight(slot);
   }
+  if (options_.record_removed_keys) {
+    for (uint32_t slot = recency_.Back(); slot != kNoSlot;) {
+      const uint32_t before = recency_.Prev(slot);
+      RemoveEntry(slot, RemovalCause::kCleared);
+      slot = before;
+    }
+  }
   entry_index_.Reset();
   recency_.Clear();
+  expiry_.Clear();
+  tags_.Clear();
+  bytes_ = 0;
   std::vector<Entry>().swap(entries_);
   std::vector<uint32_t>().swap(free_entries_);
 }
 
 Result Store::Peek(std::u16string_view key, double now) {
-  Result result;
-  const uint32_t slot = FindFresh(key, HashKey(seed_, key), now, result);
-  result.outcome = slot == kNoSlot ? Outcome::kMiss : Outcome::kHit;
-  result.slot = slot;
-  return result;
+  const uint32_t slot = FindRetained(key, HashKey(options_.seed, key), now);
+  if (slot == kNoSlot || !(now < entries_[slot].fresh_until)) return Result{};
+  return Answer(Outcome::kHit, slot);
+}
+
+size_t Store::Sweep(double now, size_t limit) {
+  size_t removed = 0;
+  while (removed < limit && !expiry_.empty() && !(now < expiry_.TopTime())) {
+    RemoveEntry(expiry_.TopSlot(), RemovalCause::kExpired);
+    ++removed;
+  }
+  return removed;
 }
 
 StoreStats Store::stats() const noexcept {
   StoreStats stats = stats_;
   stats.size = entry_index_.size();
   stats.in_flight = flight_index_.size();
+  stats.bytes = bytes_;
   return stats;
 }
 
 bool Store::CheckInvariants() const {
   // Every linked slot is indexed under its own key, and the list holds exactly size() slots.
   size_t linked = 0;
+  size_t finite = 0;
+  uint64_t bytes = 0;
   for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
     if (++linked > entries_.size()) return false;
     const Entry& entry = entries_[slot];
     if (FindEntry(entry.key, entry.hash) != slot) return false;
-    if (HashKey(seed_, entry.key) != entry.hash) return false;
+    if (HashKey(options_.seed, entry.key) != entry.hash) return false;
+    if (entry.retain_until() != kNever) ++finite;
+    bytes += entry.bytes;
   }
-  if (linked != entry_index_.size() || linked > max_entries_) return false;
+  if (linked != entry_index_.size() || linked > options_.max_entries) return false;
   if (linked + free_entries_.size() != entries_.size()) return false;
+  if (bytes != bytes_ || bytes_ > options_.max_bytes) return false;
+  if (finite != expiry_.size() || !expiry_.CheckInvariants()) return false;
+  if (!tags_.CheckInvariants()) return false;
 
   size_t current = 0;
   for (uint32_t slot = 0; slot < flights_.size(); ++slot) {
     const Flight& flight = flights_[slot];
-    if (!flight.current) continue;
+    if (!flight.current) {
+      if (tags_.TagCount(FlightMember(slot)) != 0) return false;
+      continue;
+    }
     ++current;
     if (FindFlight(flight.key, flight.hash) != slot) return false;
   }

@@ -11,7 +11,8 @@ namespace {
 
 using Slots = std::vector<uint32_t>;
 
-// The list from most to least recently used; checks that Back() is the last of them.
+// The list from most to least recently used; checks that Back() is the last of them and that
+// the Prev links walk the same list backwards.
 Slots Order(const LruList& list) {
   Slots order;
   for (uint32_t slot = list.Front(); slot != kNoSlot; slot = list.Next(slot)) {
@@ -19,6 +20,12 @@ Slots Order(const LruList& list) {
     if (order.size() > 1000) break;  // a cycle would otherwise never end
   }
   EXPECT_EQ(list.Back(), order.empty() ? kNoSlot : order.back());
+  Slots backwards;
+  for (uint32_t slot = list.Back(); slot != kNoSlot; slot = list.Prev(slot)) {
+    backwards.push_back(slot);
+    if (backwards.size() > 1000) break;
+  }
+  EXPECT_EQ(Slots(backwards.rbegin(), backwards.rend()), order) << "Prev disagrees with Next";
   return order;
 }
 
@@ -142,6 +149,19 @@ TEST(LruList, ReserveKeepsExistingLinks) {
   list.Reserve(1);  // never shrinks
   list.PushFront(99);
   EXPECT_EQ(Order(list), (Slots{99, 1, 0}));
+}
+
+TEST(LruList, PrevWalksTowardsTheMostRecentlyUsed) {
+  LruList list;
+  Fill(list, {4, 1, 6});
+  EXPECT_EQ(list.Prev(6), 1u);
+  EXPECT_EQ(list.Prev(1), 4u);
+  EXPECT_EQ(list.Prev(4), kNoSlot);
+  list.MoveToFront(6);
+  EXPECT_EQ(list.Prev(6), kNoSlot);
+  EXPECT_EQ(list.Prev(4), 6u);
+  list.Remove(4);
+  EXPECT_EQ(list.Prev(1), 6u);
 }
 
 TEST(LruList, ClearUnlinksEverything) {

@@ -1,5 +1,5 @@
 // Store: in-flight records (Acquire, Complete, Fail, IsCurrent) and how Delete, Set and Clear
-// detach them.
+// detach them. Stale-while-revalidate refreshes and fallbacks are in store_phases_test.cc.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -11,9 +11,10 @@ namespace herdcache {
 namespace {
 
 using testing_util::CheckedStore;
+using testing_util::Removals;
+using testing_util::Removed;
 using testing_util::SameToken;
 using testing_util::StatsAre;
-using testing_util::TokenOf;
 
 constexpr double kTtl = 60'000;
 
@@ -21,14 +22,17 @@ TEST(StoreFlight, AcquireMissStartsAFetchAndLaterCallersJoinIt) {
   CheckedStore store(4);
   const Result start = store.Acquire(u"a");
   EXPECT_EQ(start.outcome, Outcome::kStart);
-  EXPECT_NE(start.slot, kNoSlot);
-  EXPECT_EQ(start.released, kNoSlot);
-  EXPECT_TRUE(store.IsCurrent(TokenOf(start)));
+  EXPECT_NE(start.flight.slot, kNoSlot);
+  EXPECT_EQ(start.slot, kNoSlot) << "no entry is retained for the fetcher";
+  EXPECT_FALSE(start.started) << "`started` is about stale hits only";
+  EXPECT_TRUE(store.IsCurrent(start.flight));
 
   for (int i = 0; i < 3; ++i) {
     const Result join = store.Acquire(u"a");
     EXPECT_EQ(join.outcome, Outcome::kJoin);
-    EXPECT_EQ(join.slot, start.slot) << "joiners get the flight slot holding the Promise";
+    EXPECT_TRUE(SameToken(join.flight, start.flight))
+        << "joiners get the token of the flight holding the Promise";
+    EXPECT_EQ(join.slot, kNoSlot);
   }
   EXPECT_TRUE(StatsAre(store.stats(), {.misses = 4, .fetches = 1, .coalesced = 3, .in_flight = 1}));
   EXPECT_EQ(store.size(), 0u) << "an in-flight fetch is not an entry";
@@ -47,11 +51,11 @@ TEST(StoreFlight, GetNeitherJoinsNorStartsAFetch) {
 TEST(StoreFlight, CompleteStoresTheValueAndEndsTheFlight) {
   CheckedStore store(4);
   const Result start = store.Acquire(u"a");
-  const Result stored = store.Complete(TokenOf(start), kTtl);
+  const Result stored = store.Complete(start.flight, kTtl);
   EXPECT_EQ(stored.outcome, Outcome::kStored);
   EXPECT_NE(stored.slot, kNoSlot);
-  EXPECT_EQ(stored.released, kNoSlot);
-  EXPECT_FALSE(store.IsCurrent(TokenOf(start)));
+  EXPECT_EQ(store.pending_removals(), 0u);
+  EXPECT_FALSE(store.IsCurrent(start.flight));
   EXPECT_EQ(store.in_flight(), 0u);
 
   const Result hit = store.Acquire(u"a");
@@ -65,7 +69,7 @@ TEST(StoreFlight, CompletedValueExpiresAfterItsTtl) {
   CheckedStore store(4);
   const Result start = store.Acquire(u"a");
   store.Advance(500);  // the fetch took a while; the TTL counts from completion
-  store.Complete(TokenOf(start), 100);
+  store.Complete(start.flight, 100);
   store.Advance(99);
   EXPECT_EQ(store.Get(u"a").outcome, Outcome::kHit);
   store.Advance(1);
@@ -76,17 +80,18 @@ TEST(StoreFlight, CompletedValueExpiresAfterItsTtl) {
 TEST(StoreFlight, CompleteWithTtlZeroEndsTheFlightWithoutStoring) {
   CheckedStore store(4);
   const Result start = store.Acquire(u"a");
-  const Result result = store.Complete(TokenOf(start), 0);
+  const Result result = store.Complete(start.flight, 0);
   EXPECT_EQ(result.outcome, Outcome::kNotStored);
-  EXPECT_EQ(result.released, kNoSlot);
-  EXPECT_FALSE(store.IsCurrent(TokenOf(start)));
+  EXPECT_EQ(result.slot, kNoSlot);
+  EXPECT_EQ(store.pending_removals(), 0u);
+  EXPECT_FALSE(store.IsCurrent(start.flight));
   EXPECT_TRUE(StatsAre(store.stats(), {.misses = 1, .fetches = 1}));
   EXPECT_EQ(store.Acquire(u"a").outcome, Outcome::kStart);
 }
 
 TEST(StoreFlight, CompleteTwiceStoresOnlyOnce) {
   CheckedStore store(4);
-  const FlightToken token = TokenOf(store.Acquire(u"a"));
+  const FlightToken token = store.Acquire(u"a").flight;
   const uint32_t slot = store.Complete(token, kTtl).slot;
   store.Set(u"b", kTtl);
   const Result again = store.Complete(token, kTtl);
@@ -98,7 +103,7 @@ TEST(StoreFlight, CompleteTwiceStoresOnlyOnce) {
 
 TEST(StoreFlight, CompleteAfterDeleteIsNotStoredAndTheNextAcquireStartsAnew) {
   CheckedStore store(4);
-  const FlightToken old_token = TokenOf(store.Acquire(u"a"));
+  const FlightToken old_token = store.Acquire(u"a").flight;
   const Result deleted = store.Delete(u"a");
   EXPECT_EQ(deleted.outcome, Outcome::kMiss) << "nothing was stored to remove";
   EXPECT_FALSE(store.IsCurrent(old_token));
@@ -106,20 +111,20 @@ TEST(StoreFlight, CompleteAfterDeleteIsNotStoredAndTheNextAcquireStartsAnew) {
 
   const Result restart = store.Acquire(u"a");
   ASSERT_EQ(restart.outcome, Outcome::kStart);
-  EXPECT_FALSE(SameToken(TokenOf(restart), old_token));
+  EXPECT_FALSE(SameToken(restart.flight, old_token));
 
   // The stale completion neither stores nor disturbs the new flight.
   EXPECT_EQ(store.Complete(old_token, kTtl).outcome, Outcome::kNotStored);
   EXPECT_EQ(store.size(), 0u);
-  EXPECT_TRUE(store.IsCurrent(TokenOf(restart)));
+  EXPECT_TRUE(store.IsCurrent(restart.flight));
   EXPECT_EQ(store.Acquire(u"a").outcome, Outcome::kJoin);
-  EXPECT_EQ(store.Complete(TokenOf(restart), kTtl).outcome, Outcome::kStored);
+  EXPECT_EQ(store.Complete(restart.flight, kTtl).outcome, Outcome::kStored);
   EXPECT_TRUE(StatsAre(store.stats(), {.misses = 3, .fetches = 2, .coalesced = 1, .size = 1}));
 }
 
 TEST(StoreFlight, CompleteAfterSetIsNotStoredAndTheSetValueStays) {
   CheckedStore store(4);
-  const FlightToken old_token = TokenOf(store.Acquire(u"a"));
+  const FlightToken old_token = store.Acquire(u"a").flight;
   const Result set = store.Set(u"a", 100);
   EXPECT_EQ(set.outcome, Outcome::kStored);
   EXPECT_FALSE(store.IsCurrent(old_token));
@@ -135,32 +140,33 @@ TEST(StoreFlight, CompleteAfterSetIsNotStoredAndTheSetValueStays) {
   store.Advance(100);
   const Result restart = store.Acquire(u"a");
   EXPECT_EQ(restart.outcome, Outcome::kStart);
-  EXPECT_EQ(restart.released, set.slot);
-  EXPECT_FALSE(SameToken(TokenOf(restart), old_token));
+  EXPECT_EQ(restart.slot, kNoSlot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(set.slot, RemovalCause::kExpired)});
+  EXPECT_FALSE(SameToken(restart.flight, old_token));
 }
 
 TEST(StoreFlight, SetWithTtlZeroDetachesTheFlight) {
   CheckedStore store(4);
-  const FlightToken old_token = TokenOf(store.Acquire(u"a"));
+  const FlightToken old_token = store.Acquire(u"a").flight;
   EXPECT_EQ(store.Set(u"a", 0).outcome, Outcome::kNotStored);
   EXPECT_FALSE(store.IsCurrent(old_token));
   const Result restart = store.Acquire(u"a");
   EXPECT_EQ(restart.outcome, Outcome::kStart);
-  EXPECT_FALSE(SameToken(TokenOf(restart), old_token));
+  EXPECT_FALSE(SameToken(restart.flight, old_token));
   EXPECT_EQ(store.Complete(old_token, kTtl).outcome, Outcome::kNotStored);
-  EXPECT_TRUE(store.IsCurrent(TokenOf(restart)));
+  EXPECT_TRUE(store.IsCurrent(restart.flight));
 }
 
 TEST(StoreFlight, CompleteAfterClearIsNotStoredAndTheNextAcquireStartsAnew) {
   CheckedStore store(4);
-  const FlightToken old_token = TokenOf(store.Acquire(u"a"));
+  const FlightToken old_token = store.Acquire(u"a").flight;
   store.Clear();
   const Result restart = store.Acquire(u"a");
   ASSERT_EQ(restart.outcome, Outcome::kStart);
-  EXPECT_FALSE(SameToken(TokenOf(restart), old_token));
+  EXPECT_FALSE(SameToken(restart.flight, old_token));
   EXPECT_EQ(store.Complete(old_token, kTtl).outcome, Outcome::kNotStored);
   EXPECT_EQ(store.size(), 0u);
-  EXPECT_TRUE(store.IsCurrent(TokenOf(restart)));
+  EXPECT_TRUE(store.IsCurrent(restart.flight));
   EXPECT_TRUE(StatsAre(store.stats(), {.misses = 2, .fetches = 2, .in_flight = 1}));
 }
 
@@ -168,25 +174,25 @@ TEST(StoreFlight, FailRemovesTheRecordCountsAnErrorAndCachesNothing) {
   CheckedStore store(4);
   const Result start = store.Acquire(u"a");
   store.Acquire(u"a");
-  EXPECT_TRUE(store.Fail(TokenOf(start)));
-  EXPECT_FALSE(store.IsCurrent(TokenOf(start)));
+  EXPECT_TRUE(store.Fail(start.flight));
+  EXPECT_FALSE(store.IsCurrent(start.flight));
   EXPECT_EQ(store.size(), 0u);
   EXPECT_TRUE(
       StatsAre(store.stats(), {.misses = 2, .fetches = 1, .fetch_errors = 1, .coalesced = 1}));
 
   const Result restart = store.Acquire(u"a");
   EXPECT_EQ(restart.outcome, Outcome::kStart);
-  EXPECT_FALSE(SameToken(TokenOf(restart), TokenOf(start)));
-  EXPECT_EQ(store.Complete(TokenOf(start), kTtl).outcome, Outcome::kNotStored);
+  EXPECT_FALSE(SameToken(restart.flight, start.flight));
+  EXPECT_EQ(store.Complete(start.flight, kTtl).outcome, Outcome::kNotStored);
 }
 
 TEST(StoreFlight, StaleFailReturnsFalseButStillCounts) {
   CheckedStore store(4);
-  const FlightToken token = TokenOf(store.Acquire(u"a"));
+  const FlightToken token = store.Acquire(u"a").flight;
   store.Delete(u"a");
   EXPECT_FALSE(store.Fail(token));
   EXPECT_EQ(store.stats().fetch_errors, 1u);
-  const FlightToken current = TokenOf(store.Acquire(u"a"));
+  const FlightToken current = store.Acquire(u"a").flight;
   EXPECT_FALSE(store.Fail(token)) << "a stale token must not end the current flight";
   EXPECT_TRUE(store.IsCurrent(current));
   EXPECT_TRUE(store.Fail(current));
@@ -207,13 +213,13 @@ TEST(StoreFlight, FlightsForDifferentKeysAreIndependent) {
   CheckedStore store(4);
   const Result a = store.Acquire(u"a");
   const Result b = store.Acquire(u"b");
-  EXPECT_NE(a.slot, b.slot);
+  EXPECT_NE(a.flight.slot, b.flight.slot);
   EXPECT_EQ(store.in_flight(), 2u);
   store.Delete(u"a");
-  EXPECT_FALSE(store.IsCurrent(TokenOf(a)));
-  EXPECT_TRUE(store.IsCurrent(TokenOf(b)));
-  EXPECT_EQ(store.Acquire(u"b").slot, b.slot);
-  EXPECT_EQ(store.Complete(TokenOf(b), kTtl).outcome, Outcome::kStored);
+  EXPECT_FALSE(store.IsCurrent(a.flight));
+  EXPECT_TRUE(store.IsCurrent(b.flight));
+  EXPECT_TRUE(SameToken(store.Acquire(u"b").flight, b.flight));
+  EXPECT_EQ(store.Complete(b.flight, kTtl).outcome, Outcome::kStored);
   EXPECT_EQ(store.Peek(u"b").outcome, Outcome::kHit);
 }
 
@@ -221,7 +227,7 @@ TEST(StoreFlight, FlightsDoNotCountAgainstMaxSize) {
   CheckedStore store(1);
   std::vector<FlightToken> tokens;
   for (const char16_t* key : {u"a", u"b", u"c", u"d", u"e"}) {
-    tokens.push_back(TokenOf(store.Acquire(key)));
+    tokens.push_back(store.Acquire(key).flight);
   }
   EXPECT_EQ(store.in_flight(), 5u);
   EXPECT_EQ(store.size(), 0u);
@@ -238,7 +244,7 @@ TEST(StoreFlight, FlightSlotsAreReusedWithNewGenerations) {
   CheckedStore store(4);
   std::vector<FlightToken> issued;
   for (int round = 0; round < 10; ++round) {
-    const FlightToken token = TokenOf(store.Acquire(u"a"));
+    const FlightToken token = store.Acquire(u"a").flight;
     for (const FlightToken& old : issued) {
       EXPECT_FALSE(SameToken(token, old)) << "round " << round;
       EXPECT_FALSE(store.IsCurrent(old)) << "round " << round;
@@ -251,6 +257,46 @@ TEST(StoreFlight, FlightSlotsAreReusedWithNewGenerations) {
     }
   }
   EXPECT_EQ(store.in_flight(), 0u);
+}
+
+TEST(StoreFlight, CompleteReplacesAnEntryStoredMeanwhileWithoutDetaching) {
+  // A fetch started while an entry was retained (force_refresh) replaces it on completion.
+  CheckedStore store(4);
+  const uint32_t old_slot = store.Set(u"a", kTtl).slot;
+  const Result start = store.Acquire(u"a", /*force_refresh=*/true);
+  ASSERT_EQ(start.outcome, Outcome::kStart);
+  EXPECT_EQ(start.slot, old_slot);
+  const Result stored = store.Complete(start.flight, kTtl);
+  EXPECT_EQ(stored.outcome, Outcome::kStored);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(old_slot, RemovalCause::kReplaced)});
+  EXPECT_EQ(store.Peek(u"a").slot, stored.slot);
+  EXPECT_EQ(store.size(), 1u);
+}
+
+TEST(StoreFlight, FailCountsEachCauseEvenForAStaleToken) {
+  CheckedStore store(4);
+  const FlightToken error = store.Acquire(u"a").flight;
+  const FlightToken timeout = store.Acquire(u"b").flight;
+  const FlightToken abort = store.Acquire(u"c").flight;
+  EXPECT_TRUE(store.Fail(error, FailCause::kError).current);
+  EXPECT_TRUE(store.Fail(timeout, FailCause::kTimeout).current);
+  EXPECT_TRUE(store.Fail(abort, FailCause::kAbort).current);
+  EXPECT_FALSE(store.Fail(error, FailCause::kTimeout).current);
+  EXPECT_FALSE(store.Fail(timeout, FailCause::kAbort).current);
+  EXPECT_FALSE(store.Fail(abort, FailCause::kError).current);
+  EXPECT_TRUE(StatsAre(store.stats(),
+                       {.misses = 3, .fetches = 3, .fetch_errors = 2, .timeouts = 2, .aborts = 2}));
+  EXPECT_EQ(store.in_flight(), 0u);
+  EXPECT_EQ(store.pending_removals(), 0u);
+}
+
+TEST(StoreFlight, FailOfAFirstFetchHasNoFallback) {
+  CheckedStore store(4);
+  for (const FailCause cause : {FailCause::kError, FailCause::kTimeout, FailCause::kAbort}) {
+    const FailResult result = store.Fail(store.Acquire(u"a").flight, cause);
+    EXPECT_TRUE(result.current);
+    EXPECT_EQ(result.fallback, kNoSlot);
+  }
 }
 
 }  // namespace

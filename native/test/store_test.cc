@@ -1,5 +1,6 @@
-// Store: recency and eviction, expiry, slot reuse, keys, counters and Clear. In-flight records
-// are covered in store_flight_test.cc.
+// Store: recency and eviction, expiry, slot reuse, the removal log, keys, counters and Clear.
+// In-flight records are in store_flight_test.cc; phases, bytes, tags and Sweep have their own
+// files.
 #include "store.h"
 
 #include <gtest/gtest.h>
@@ -14,8 +15,11 @@ namespace herdcache {
 namespace {
 
 using testing_util::CheckedStore;
+using testing_util::OptionsWith;
+using testing_util::Removals;
+using testing_util::Removed;
+using testing_util::Sorted;
 using testing_util::StatsAre;
-using testing_util::TokenOf;
 
 constexpr double kTtl = 60'000;
 
@@ -35,7 +39,8 @@ TEST(Store, EvictsLeastRecentlyUsedWhenFull) {
   const Result d = store.Set(u"d", kTtl);
   EXPECT_EQ(d.outcome, Outcome::kStored);
   EXPECT_EQ(d.slot, a) << "the evicted entry's slot is reused for the new one";
-  EXPECT_EQ(d.released, kNoSlot) << "a reused slot is not released";
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(a, RemovalCause::kEvicted)})
+      << "logged before the caller fills the reused slot";
   EXPECT_FALSE(Stored(store, u"a"));
   EXPECT_TRUE(Stored(store, u"b"));
   EXPECT_TRUE(Stored(store, u"c"));
@@ -45,7 +50,12 @@ TEST(Store, EvictsLeastRecentlyUsedWhenFull) {
 
 TEST(Store, EvictsInInsertionOrderWithoutReads) {
   CheckedStore store(3);
-  for (const char16_t* key : {u"a", u"b", u"c", u"d", u"e"}) store.Set(key, kTtl);
+  std::vector<uint32_t> slots;
+  for (const char16_t* key : {u"a", u"b", u"c", u"d", u"e"}) {
+    slots.push_back(store.Set(key, kTtl).slot);
+  }
+  EXPECT_EQ(store.TakeRemovals(), (Removals{Removed(slots[0], RemovalCause::kEvicted),
+                                            Removed(slots[1], RemovalCause::kEvicted)}));
   EXPECT_FALSE(Stored(store, u"a"));
   EXPECT_FALSE(Stored(store, u"b"));
   EXPECT_TRUE(Stored(store, u"c"));
@@ -85,15 +95,19 @@ TEST(Store, PeekDoesNotRefreshRecency) {
   EXPECT_TRUE(Stored(store, u"b"));
 }
 
-TEST(Store, SetOfAStoredKeyKeepsItsSlotAndRefreshesRecency) {
+TEST(Store, SetOfAStoredKeyReplacesItsEntryAsMostRecentlyUsed) {
   CheckedStore store(3);
   const uint32_t a = store.Set(u"a", kTtl).slot;
-  store.Set(u"b", kTtl);
-  store.Set(u"c", kTtl);
+  const uint32_t b = store.Set(u"b", kTtl).slot;
+  const uint32_t c = store.Set(u"c", kTtl).slot;
+  store.TakeRemovals();
   const Result again = store.Set(u"a", kTtl);
   EXPECT_EQ(again.outcome, Outcome::kStored);
-  EXPECT_EQ(again.slot, a);
-  EXPECT_EQ(again.released, kNoSlot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(a, RemovalCause::kReplaced)})
+      << "the old entry is removed, not overwritten in place";
+  EXPECT_NE(again.slot, b);
+  EXPECT_NE(again.slot, c);
+  EXPECT_EQ(store.Peek(u"a").slot, again.slot);
   EXPECT_EQ(store.size(), 3u);
   store.Set(u"d", kTtl);
   EXPECT_TRUE(Stored(store, u"a"));
@@ -107,7 +121,7 @@ TEST(Store, CompletedFetchIsStoredAsMostRecentlyUsed) {
   store.Set(u"b", kTtl);
   const Result start = store.Acquire(u"c");
   store.Get(u"a");  // b is now least recently used
-  const Result stored = store.Complete(TokenOf(start), kTtl);
+  const Result stored = store.Complete(start.flight, kTtl);
   EXPECT_EQ(stored.outcome, Outcome::kStored);
   EXPECT_FALSE(Stored(store, u"b"));
   EXPECT_TRUE(Stored(store, u"a"));
@@ -124,6 +138,7 @@ TEST(Store, MaxSizeOneKeepsOnlyTheLatestEntryInOneSlot) {
     const Result result = store.Set(key, kTtl);
     EXPECT_EQ(result.slot, slot);
     EXPECT_EQ(store.size(), 1u);
+    EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kEvicted)});
   }
   EXPECT_TRUE(Stored(store, u"d"));
   EXPECT_FALSE(Stored(store, u"c"));
@@ -149,6 +164,28 @@ TEST(Store, ReportsItsMaxEntries) {
   EXPECT_TRUE(store.CheckInvariants());
 }
 
+TEST(Store, ExpiredLeastRecentlyUsedVictimIsLoggedAndCountedAsExpired) {
+  CheckedStore store(2);
+  const uint32_t a = store.Set(u"a", 10).slot;
+  const uint32_t b = store.Set(u"b", kTtl).slot;
+  store.Advance(10);
+  const Result c = store.Set(u"c", kTtl);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(a, RemovalCause::kExpired)});
+  EXPECT_TRUE(Stored(store, u"b"));
+  EXPECT_NE(c.slot, b);
+  EXPECT_TRUE(StatsAre(store.stats(), {.expirations = 1, .size = 2}));
+}
+
+TEST(Store, EvictsByRecencyEvenWhenAnotherEntryHasExpired) {
+  CheckedStore store(2);
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  store.Set(u"b", 10);
+  store.Advance(10);
+  store.Set(u"c", kTtl);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(a, RemovalCause::kEvicted)});
+  EXPECT_TRUE(StatsAre(store.stats(), {.evictions = 1, .size = 2}));
+}
+
 TEST(Store, LargestMaxEntriesAllocatesOnlyWhatIsUsed) {
   CheckedStore store(Store::kMaxEntriesLimit);
   EXPECT_EQ(store.Set(u"a", kTtl).slot, 0u);
@@ -166,13 +203,13 @@ TEST(Store, EntryIsFreshUntilItsTtlRunsOutAndExpiredExactlyThen) {
   const Result fresh = store.Get(u"a");
   EXPECT_EQ(fresh.outcome, Outcome::kHit);
   EXPECT_EQ(fresh.slot, slot);
-  EXPECT_EQ(fresh.released, kNoSlot);
+  EXPECT_EQ(store.pending_removals(), 0u);
 
   store.Advance(t0 + 100 - store.now());
   ASSERT_EQ(store.now(), t0 + 100);
   const Result expired = store.Get(u"a");
   EXPECT_EQ(expired.outcome, Outcome::kMiss);
-  EXPECT_EQ(expired.released, slot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kExpired)});
   EXPECT_TRUE(StatsAre(store.stats(), {.hits = 1, .misses = 1, .expirations = 1}));
 }
 
@@ -199,7 +236,7 @@ TEST(Store, SetRestartsTheTtl) {
 
 TEST(Store, InfiniteTtlNeverExpires) {
   CheckedStore store(4);
-  const uint32_t slot = store.Set(u"a", Store::kNeverExpires).slot;
+  const uint32_t slot = store.Set(u"a", kNever).slot;
   store.Advance(1e300);
   const Result hit = store.Get(u"a");
   EXPECT_EQ(hit.outcome, Outcome::kHit);
@@ -220,18 +257,19 @@ TEST(Store, TtlZeroStoresNothing) {
   CheckedStore store(4);
   const Result result = store.Set(u"a", 0);
   EXPECT_EQ(result.outcome, Outcome::kNotStored);
-  EXPECT_EQ(result.released, kNoSlot);
+  EXPECT_EQ(result.slot, kNoSlot);
+  EXPECT_EQ(store.pending_removals(), 0u);
   EXPECT_EQ(store.size(), 0u);
   EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
 }
 
-TEST(Store, TtlZeroRemovesAnExistingEntryAndReleasesItsSlot) {
+TEST(Store, TtlZeroRemovesAnExistingEntryAsReplaced) {
   CheckedStore store(4);
   const uint32_t slot = store.Set(u"a", kTtl).slot;
   store.Set(u"b", kTtl);
   const Result result = store.Set(u"a", 0);
   EXPECT_EQ(result.outcome, Outcome::kNotStored);
-  EXPECT_EQ(result.released, slot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kReplaced)});
   EXPECT_FALSE(Stored(store, u"a"));
   EXPECT_TRUE(Stored(store, u"b"));
   EXPECT_TRUE(StatsAre(store.stats(), {.size = 1}));
@@ -243,10 +281,11 @@ TEST(Store, GetRemovesAnExpiredEntry) {
   store.Advance(10);
   const Result result = store.Get(u"a");
   EXPECT_EQ(result.outcome, Outcome::kMiss);
-  EXPECT_EQ(result.released, slot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kExpired)});
   EXPECT_EQ(store.size(), 0u);
-  // Already gone: a second lookup releases nothing and counts no second expiration.
-  EXPECT_EQ(store.Get(u"a").released, kNoSlot);
+  // Already gone: a second lookup removes nothing and counts no second expiration.
+  store.Get(u"a");
+  EXPECT_EQ(store.pending_removals(), 0u);
   EXPECT_TRUE(StatsAre(store.stats(), {.misses = 2, .expirations = 1}));
 }
 
@@ -256,8 +295,9 @@ TEST(Store, AcquireRemovesAnExpiredEntryAndStartsAFetch) {
   store.Advance(20);
   const Result result = store.Acquire(u"a");
   EXPECT_EQ(result.outcome, Outcome::kStart);
-  EXPECT_EQ(result.released, slot);
-  EXPECT_TRUE(store.IsCurrent(TokenOf(result)));
+  EXPECT_EQ(result.slot, kNoSlot) << "nothing is retained for the fetcher";
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kExpired)});
+  EXPECT_TRUE(store.IsCurrent(result.flight));
   EXPECT_TRUE(
       StatsAre(store.stats(), {.misses = 1, .fetches = 1, .expirations = 1, .in_flight = 1}));
 }
@@ -269,7 +309,7 @@ TEST(Store, PeekRemovesAnExpiredEntryWithoutCountingALookup) {
   const Result result = store.Peek(u"a");
   EXPECT_EQ(result.outcome, Outcome::kMiss);
   EXPECT_EQ(result.slot, kNoSlot);
-  EXPECT_EQ(result.released, slot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kExpired)});
   EXPECT_TRUE(StatsAre(store.stats(), {.expirations = 1}));
 }
 
@@ -277,18 +317,20 @@ TEST(Store, ExpiredSlotIsReusedByTheNextEntry) {
   CheckedStore store(4);
   const uint32_t slot = store.Set(u"a", 10).slot;
   store.Advance(10);
-  EXPECT_EQ(store.Get(u"a").released, slot);
+  store.Get(u"a");
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kExpired)});
   EXPECT_EQ(store.Set(u"b", kTtl).slot, slot);
 }
 
 // ---- Delete and slot reuse ----
 
-TEST(Store, DeleteRemovesAnEntryAndReleasesItsSlot) {
+TEST(Store, DeleteRemovesAnEntryAndLogsItsSlot) {
   CheckedStore store(4);
   const uint32_t slot = store.Set(u"a", kTtl).slot;
   const Result removed = store.Delete(u"a");
   EXPECT_EQ(removed.outcome, Outcome::kRemoved);
-  EXPECT_EQ(removed.released, slot);
+  EXPECT_EQ(removed.slot, slot);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(slot, RemovalCause::kDeleted)});
   EXPECT_EQ(store.size(), 0u);
   EXPECT_EQ(store.Get(u"a").outcome, Outcome::kMiss);
 }
@@ -298,17 +340,18 @@ TEST(Store, DeleteOfAnAbsentKeyIsAMiss) {
   store.Set(u"a", kTtl);
   const Result result = store.Delete(u"b");
   EXPECT_EQ(result.outcome, Outcome::kMiss);
-  EXPECT_EQ(result.released, kNoSlot);
+  EXPECT_EQ(result.slot, kNoSlot);
+  EXPECT_EQ(store.pending_removals(), 0u);
   EXPECT_EQ(store.size(), 1u);
   EXPECT_TRUE(StatsAre(store.stats(), {.size = 1})) << "Delete is not a lookup";
 }
 
-TEST(Store, ReleasedSlotIsReusedByTheNextEntry) {
+TEST(Store, DeletedSlotIsReusedByTheNextEntry) {
   CheckedStore store(4);
   store.Set(u"a", kTtl);
   const uint32_t b = store.Set(u"b", kTtl).slot;
   store.Set(u"c", kTtl);
-  EXPECT_EQ(store.Delete(u"b").released, b);
+  EXPECT_EQ(store.Delete(u"b").slot, b);
   EXPECT_EQ(store.Set(u"d", kTtl).slot, b);
   EXPECT_EQ(store.stats().evictions, 0u);
 }
@@ -322,6 +365,60 @@ TEST(Store, DeleteMakesRoomSoTheNextInsertEvictsNothing) {
   EXPECT_TRUE(Stored(store, u"b"));
   EXPECT_TRUE(Stored(store, u"c"));
   EXPECT_EQ(store.stats().evictions, 0u);
+}
+
+// ---- The removal log ----
+
+TEST(Store, RemovalLogKeepsEveryRemovalOldestFirstUntilTaken) {
+  CheckedStore store(2);
+  const uint32_t a = store.Set(u"a", 10).slot;
+  const uint32_t b = store.Set(u"b", kTtl).slot;
+  store.Delete(u"b");
+  store.Advance(10);
+  store.Get(u"a");
+  EXPECT_EQ(store.pending_removals(), 2u);
+  EXPECT_EQ(store.TakeRemovals(),
+            (Removals{Removed(b, RemovalCause::kDeleted), Removed(a, RemovalCause::kExpired)}));
+  EXPECT_EQ(store.pending_removals(), 0u);
+  EXPECT_TRUE(store.TakeRemovals().empty()) << "taking empties the log";
+}
+
+TEST(Store, ReplacementThatEvictsLogsTheReplacedEntryFirst) {
+  CheckedStore store(OptionsWith(3, /*max_bytes=*/10));
+  const uint32_t a = store.Set(u"a", EntrySpec{.ttl_ms = kTtl, .bytes = 4}).slot;
+  const uint32_t b = store.Set(u"b", EntrySpec{.ttl_ms = kTtl, .bytes = 4}).slot;
+  store.Set(u"b", EntrySpec{.ttl_ms = kTtl, .bytes = 8});
+  EXPECT_EQ(store.TakeRemovals(),
+            (Removals{Removed(b, RemovalCause::kReplaced), Removed(a, RemovalCause::kEvicted)}));
+}
+
+TEST(Store, RecordsTheKeyOfEveryRemovalWhenAsked) {
+  CheckedStore store(OptionsWith(2, UINT64_MAX, /*record_removed_keys=*/true));
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  const uint32_t b = store.Set(u"b", 10).slot;
+  const uint32_t c = store.Set(u"c", kTtl).slot;  // evicts a
+  store.Advance(10);
+  store.Get(u"b");                                 // expires b
+  const uint32_t c2 = store.Set(u"c", kTtl).slot;  // replaces c
+  store.Delete(u"c");
+  const std::u16string nul_key(u"n\0", 2);
+  const uint32_t n = store.Set(nul_key, kTtl).slot;
+  store.Set(nul_key, 0);
+  EXPECT_EQ(store.TakeRemovals(), (Removals{Removed(a, RemovalCause::kEvicted, u"a"),
+                                            Removed(b, RemovalCause::kExpired, u"b"),
+                                            Removed(c, RemovalCause::kReplaced, u"c"),
+                                            Removed(c2, RemovalCause::kDeleted, u"c"),
+                                            Removed(n, RemovalCause::kReplaced, nul_key)}));
+}
+
+TEST(Store, LeavesKeysOutOfTheLogByDefault) {
+  CheckedStore store(4);
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  store.Delete(u"a");
+  const Removals removals = store.TakeRemovals();
+  ASSERT_EQ(removals.size(), 1u);
+  EXPECT_EQ(removals[0].slot, a);
+  EXPECT_TRUE(removals[0].key.empty());
 }
 
 // ---- Keys ----
@@ -386,9 +483,9 @@ TEST(Store, OneMebibyteKeyIsStoredAndComparedExactly) {
 
   const Result start = store.Acquire(last_differs);
   EXPECT_EQ(start.outcome, Outcome::kStart);
-  EXPECT_EQ(store.Complete(TokenOf(start), kTtl).outcome, Outcome::kStored);
+  EXPECT_EQ(store.Complete(start.flight, kTtl).outcome, Outcome::kStored);
   EXPECT_EQ(store.size(), 2u);
-  EXPECT_EQ(store.Delete(big).released, slot);
+  EXPECT_EQ(store.Delete(big).slot, slot);
   EXPECT_EQ(store.Get(last_differs).outcome, Outcome::kHit);
 }
 
@@ -400,15 +497,15 @@ TEST(Store, CountsEveryEventExactlyOnce) {
   const Result a = store.Acquire(u"a");  // miss, fetch
   store.Acquire(u"a");                   // miss, coalesced
   store.Get(u"a");                       // miss (Get never joins)
-  store.Complete(TokenOf(a), 100);       // stored
+  store.Complete(a.flight, 100);         // stored
   store.Get(u"a");                       // hit
   store.Acquire(u"a");                   // hit
   store.Peek(u"a");                      // not a lookup
   store.Set(u"b", kTtl);                 //
   store.Set(u"c", kTtl);                 // evicts a
   const Result d = store.Acquire(u"d");  // miss, fetch
-  store.Fail(TokenOf(d));                // fetch error
-  store.Fail(TokenOf(d));                // stale, still a fetch error
+  store.Fail(d.flight);                  // fetch error
+  store.Fail(d.flight);                  // stale, still a fetch error
   store.Advance(kTtl);
   store.Get(u"b");      // miss, expiration
   store.Peek(u"c");     // expiration, not a lookup
@@ -460,10 +557,38 @@ TEST(Store, ClearEmptiesTheStoreAndKeepsCounters) {
   EXPECT_FALSE(Stored(store, u"c"));
 }
 
+TEST(Store, ClearLogsNothingWhenKeysAreNotRecorded) {
+  CheckedStore store(3);
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  store.Delete(u"a");
+  store.Set(u"b", kTtl);
+  store.Set(u"c", kTtl);
+  store.Clear();
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(a, RemovalCause::kDeleted)})
+      << "the caller drops every value itself; removals logged before Clear are kept";
+}
+
+TEST(Store, ClearLogsEveryEntryAsClearedWhenKeysAreRecorded) {
+  CheckedStore store(OptionsWith(4, UINT64_MAX, /*record_removed_keys=*/true));
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  const uint32_t b = store.Set(u"b", 10).slot;
+  const uint32_t c = store.Set(u"c", kTtl).slot;
+  store.Advance(10);  // b's time has run out, but Clear is what removes it
+  store.Acquire(u"d");
+  store.Clear();
+  EXPECT_EQ(Sorted(store.TakeRemovals()), Sorted({Removed(a, RemovalCause::kCleared, u"a"),
+                                                  Removed(b, RemovalCause::kCleared, u"b"),
+                                                  Removed(c, RemovalCause::kCleared, u"c")}));
+  EXPECT_TRUE(StatsAre(store.stats(), {.misses = 1, .fetches = 1}))
+      << "Clear counts no expirations or evictions";
+  store.Clear();
+  EXPECT_EQ(store.pending_removals(), 0u);
+}
+
 TEST(Store, ClearDetachesEveryFlight) {
   CheckedStore store(3);
-  const FlightToken a = TokenOf(store.Acquire(u"a"));
-  const FlightToken b = TokenOf(store.Acquire(u"b"));
+  const FlightToken a = store.Acquire(u"a").flight;
+  const FlightToken b = store.Acquire(u"b").flight;
   store.Clear();
   EXPECT_EQ(store.in_flight(), 0u);
   EXPECT_FALSE(store.IsCurrent(a));

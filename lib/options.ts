@@ -1,0 +1,187 @@
+/**
+ * Checks and normalizes constructor and per-call options. Every check runs before the cache is
+ * touched, so a rejected call leaves it exactly as it was.
+ */
+import { argumentRangeError, argumentTypeError, unknownOptionError } from './errors.js'
+import type { CacheOptions, GetOrFetchOptions, SetOptions } from './types.js'
+import { checkPositiveInteger, checkTtl } from './validate.js'
+
+/** The settled options of one getOrFetch or set call. */
+export interface CallOptions {
+  ttlMs: number
+  staleWhileRevalidateMs: number
+  staleIfErrorMs: number
+  timeoutMs: number
+  signal: AbortSignal | undefined
+  tags: readonly string[] | undefined
+  forceRefresh: boolean
+  size: number | undefined
+}
+
+/** Constructor options after checks, with defaults filled in. */
+export interface Settings {
+  maxSize: number
+  maxBytes: number | undefined
+  sizeOf: ((value: unknown, key: string) => number) | undefined
+  onEvict: ((key: string, value: unknown, reason: string) => void) | undefined
+  clock: (() => number) | undefined
+  defaults: CallOptions
+}
+
+const CONSTRUCTOR_OPTIONS = [
+  'maxSize',
+  'maxBytes',
+  'sizeOf',
+  'onEvict',
+  'clock',
+  'defaultTtlMs',
+  'staleWhileRevalidateMs',
+  'staleIfErrorMs',
+  'timeoutMs',
+] as const
+const GET_OR_FETCH_OPTIONS = [
+  'ttlMs',
+  'staleWhileRevalidateMs',
+  'staleIfErrorMs',
+  'timeoutMs',
+  'signal',
+  'tags',
+  'forceRefresh',
+] as const
+const SET_OPTIONS = ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'tags', 'size'] as const
+const DEFAULT_MAX_SIZE = 1000
+
+function checkKnown(options: object, known: readonly string[]): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) throw unknownOptionError(name, known)
+  }
+}
+
+function checkFunction<F>(name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') throw argumentTypeError(name, 'a function', value)
+  return value as F
+}
+
+/** A timeout: a positive number of milliseconds or Infinity. */
+function checkTimeout(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw argumentTypeError(name, 'a positive number or Infinity', value)
+  if (!(value > 0)) throw argumentRangeError(name, 'a positive number or Infinity', value)
+  return value
+}
+
+function checkTags(value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) throw argumentTypeError('tags', 'an array of strings', value)
+  for (const [index, tag] of value.entries()) {
+    if (typeof tag !== 'string') throw argumentTypeError(`tags[${index}]`, 'a string', tag)
+  }
+  return [...(value as string[])]
+}
+
+function checkSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof AbortSignal)) throw argumentTypeError('signal', 'an AbortSignal', value)
+  return value
+}
+
+function checkObject(name: string, value: unknown): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) {
+    throw argumentTypeError(name, 'an object', value)
+  }
+}
+
+export function settingsFrom(options: unknown): Settings {
+  if (options === undefined) options = {}
+  checkObject('options', options)
+  checkKnown(options, CONSTRUCTOR_OPTIONS)
+  const o = options as CacheOptions
+  const maxBytes =
+    o.maxBytes === undefined ? undefined : checkPositiveInteger('maxBytes', o.maxBytes)
+  return {
+    maxSize: o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
+    maxBytes,
+    sizeOf: checkFunction('sizeOf', o.sizeOf),
+    onEvict: checkFunction('onEvict', o.onEvict),
+    clock: checkFunction('clock', o.clock),
+    defaults: {
+      ttlMs: o.defaultTtlMs === undefined ? Infinity : checkTtl('defaultTtlMs', o.defaultTtlMs),
+      staleWhileRevalidateMs:
+        o.staleWhileRevalidateMs === undefined
+          ? 0
+          : checkTtl('staleWhileRevalidateMs', o.staleWhileRevalidateMs),
+      staleIfErrorMs:
+        o.staleIfErrorMs === undefined ? 0 : checkTtl('staleIfErrorMs', o.staleIfErrorMs),
+      timeoutMs: o.timeoutMs === undefined ? Infinity : checkTimeout('timeoutMs', o.timeoutMs),
+      signal: undefined,
+      tags: undefined,
+      forceRefresh: false,
+      size: undefined,
+    },
+  }
+}
+
+/**
+ * The options of a getOrFetch call: `undefined` for the defaults, a number for `ttlMs`, or an
+ * options object. Anything else is reported as a bad `ttlMs`, the 0.1 form of this argument.
+ */
+export function getOrFetchOptions(options: unknown, defaults: CallOptions): CallOptions {
+  if (options === undefined) return defaults
+  if (typeof options !== 'object' || options === null) {
+    return { ...defaults, ttlMs: checkTtl('ttlMs', options) }
+  }
+  checkKnown(options, GET_OR_FETCH_OPTIONS)
+  const o = options as GetOrFetchOptions
+  const forceRefresh = o.forceRefresh ?? false
+  if (typeof forceRefresh !== 'boolean') {
+    throw argumentTypeError('forceRefresh', 'a boolean', forceRefresh)
+  }
+  return {
+    ...entryTimes(o, defaults),
+    timeoutMs: o.timeoutMs === undefined ? defaults.timeoutMs : checkTimeout('timeoutMs', o.timeoutMs),
+    signal: checkSignal(o.signal),
+    tags: checkTags(o.tags),
+    forceRefresh,
+    size: undefined,
+  }
+}
+
+/** The options of a set call: `undefined`, a number for `ttlMs`, or an options object. */
+export function setOptions(options: unknown, defaults: CallOptions): CallOptions {
+  if (options === undefined) return defaults
+  if (typeof options !== 'object' || options === null) {
+    return { ...defaults, ttlMs: checkTtl('ttlMs', options) }
+  }
+  checkKnown(options, SET_OPTIONS)
+  const o = options as SetOptions
+  let size: number | undefined
+  if (o.size !== undefined) {
+    if (typeof o.size !== 'number') throw argumentTypeError('size', 'a non-negative number', o.size)
+    if (!(o.size >= 0) || o.size === Infinity) {
+      throw argumentRangeError('size', 'a non-negative number', o.size)
+    }
+    size = Math.ceil(o.size)
+  }
+  return {
+    ...entryTimes(o, defaults),
+    timeoutMs: defaults.timeoutMs,
+    signal: undefined,
+    tags: checkTags(o.tags),
+    forceRefresh: false,
+    size,
+  }
+}
+
+function entryTimes(o: GetOrFetchOptions | SetOptions, defaults: CallOptions) {
+  return {
+    ttlMs: o.ttlMs === undefined ? defaults.ttlMs : checkTtl('ttlMs', o.ttlMs),
+    staleWhileRevalidateMs:
+      o.staleWhileRevalidateMs === undefined
+        ? defaults.staleWhileRevalidateMs
+        : checkTtl('staleWhileRevalidateMs', o.staleWhileRevalidateMs),
+    staleIfErrorMs:
+      o.staleIfErrorMs === undefined
+        ? defaults.staleIfErrorMs
+        : checkTtl('staleIfErrorMs', o.staleIfErrorMs),
+  }
+}
