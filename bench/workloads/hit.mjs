@@ -1,0 +1,110 @@
+// Workloads 1 and 2: hits on 1,000 warm keys, awaited one at a time (hit) or issued 1,000 at a
+// time and awaited together (hit-batch).
+//
+// Keys are built per call ('user:' + id), as a server builds them from a request, so no adapter
+// benefits from V8 caching the hash of a string it has seen before.
+
+import { adaptersFor, skippedFor } from '../adapters.mjs'
+import { countingFetcher, fresh, randomIds, repeat, timeNs } from '../harness.mjs'
+import { timedTable } from '../report.mjs'
+import { plural } from '../stats.mjs'
+
+const WARM_KEYS = 1000
+const MAX_SIZE = 10_000
+const PREFIX = 'user:'
+
+async function hitLoop(cache, ids, prefix, fetcher) {
+  let sum = 0
+  for (let i = 0; i < ids.length; i++) {
+    const value = await cache.getOrFetch(prefix + ids[i], fetcher)
+    sum += value.id
+  }
+  return sum
+}
+
+async function batchLoop(cache, ids, prefix, fetcher, out) {
+  const batch = out.length
+  let sum = 0
+  for (let start = 0; start + batch <= ids.length; start += batch) {
+    for (let j = 0; j < batch; j++) out[j] = cache.getOrFetch(prefix + ids[start + j], fetcher)
+    const values = await Promise.all(out)
+    sum += values[batch - 1].id
+  }
+  return sum
+}
+
+async function warmCache(adapter, ttlMs) {
+  const cache = adapter.create({ maxSize: MAX_SIZE, ttlMs })
+  for (let id = 0; id < WARM_KEYS; id++) {
+    const value = { id }
+    await cache.getOrFetch(PREFIX + id, () => Promise.resolve(value))
+  }
+  return cache
+}
+
+async function measure(workload, config, loopSource, runLoop) {
+  const adapters = adaptersFor(workload)
+  const loops = new Map(adapters.map((a) => [a.name, fresh(loopSource)]))
+  const ids = randomIds(config.hitOps, WARM_KEYS, 0x5eed)
+  const samples = await repeat({
+    adapters,
+    reps: config.reps,
+    label: workload,
+    async once(adapter, round) {
+      const cache = await warmCache(adapter, config.ttlMs)
+      // Hits never call the fetcher; a call would be a miss, reported as such.
+      const fetcher = countingFetcher({ id: -1 })
+      const opIds = round < 0 ? ids.subarray(0, Math.min(ids.length, 20_000)) : ids
+      const ns = await timeNs(() => runLoop(loops.get(adapter.name), cache, opIds, fetcher))
+      return { nsPerOp: ns / opIds.length, misses: fetcher.calls }
+    },
+  })
+  return { adapters, samples, skipped: skippedFor(workload) }
+}
+
+export const hit = {
+  id: 'hit',
+  async run(config) {
+    const { adapters, samples, skipped } = await measure('hit', config, hitLoop, (loop, cache, ids, fetcher) =>
+      loop(cache, ids, PREFIX, fetcher),
+    )
+    return {
+      tables: [
+        timedTable({
+          title: `hit: ${WARM_KEYS.toLocaleString('en-US')} warm keys, sequential await getOrFetch on random keys, ${config.hitOps.toLocaleString('en-US')} calls per repetition, ${plural(config.reps, 'repetition')}`,
+          unit: 'ns/call',
+          metric: 'nsPerOp',
+          adapters,
+          samples,
+          skipped,
+          extra: { column: 'misses', of: (s) => s.reduce((sum, r) => sum + r.misses, 0) },
+        }),
+      ],
+      samples,
+    }
+  },
+}
+
+export const hitBatch = {
+  id: 'hit-batch',
+  async run(config) {
+    const out = new Array(1000).fill(undefined)
+    const { adapters, samples, skipped } = await measure('hit-batch', config, batchLoop, (loop, cache, ids, fetcher) =>
+      loop(cache, ids, PREFIX, fetcher, out),
+    )
+    return {
+      tables: [
+        timedTable({
+          title: `hit-batch: 1,000 un-awaited getOrFetch calls on random warm keys, then await Promise.all; ${config.hitOps.toLocaleString('en-US')} calls per repetition, ${plural(config.reps, 'repetition')}`,
+          unit: 'ns/call',
+          metric: 'nsPerOp',
+          adapters,
+          samples,
+          skipped,
+          extra: { column: 'misses', of: (s) => s.reduce((sum, r) => sum + r.misses, 0) },
+        }),
+      ],
+      samples,
+    }
+  },
+}
