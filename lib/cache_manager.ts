@@ -10,8 +10,8 @@ import {
   IO_REMOVALS,
   IO_STARTED,
   IO_VALUE_SLOT,
-  NativeStore,
-  type NativeStore as Store,
+  binding,
+  type StoreHandle,
   REMOVAL_REASONS,
   SPEC_BYTES,
   SPEC_STALE_IF_ERROR,
@@ -46,7 +46,7 @@ const SWEEP_LIMIT = 10_000
  * @typeParam V - the type of the values stored; methods take any `T extends V`.
  */
 export class CacheManager<V = unknown> {
-  readonly #store: Store
+  readonly #store: StoreHandle
   readonly #io: Int32Array
   readonly #spec: Float64Array
   readonly #settings: Settings
@@ -73,13 +73,14 @@ export class CacheManager<V = unknown> {
     this.#defaults = this.#settings.defaults
     this.#clock = this.#settings.clock
     this.#sized = this.#settings.maxBytes !== undefined || this.#settings.sizeOf !== undefined
-    this.#store = new NativeStore(
+    const store = binding.createStore(
       this.#settings.maxSize,
       this.#settings.maxBytes,
       this.#settings.onEvict !== undefined,
     )
-    this.#io = this.#store.io
-    this.#spec = this.#store.spec
+    this.#store = store.handle
+    this.#io = store.io
+    this.#spec = store.spec
     this.#host = {
       storeResult: (flight, value) => this.#storeResult(flight, value),
       recordFailure: (flight, cause) => this.#recordFailure(flight, cause),
@@ -122,8 +123,8 @@ export class CacheManager<V = unknown> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error)
     const now = this.#now()
     const code = call.forceRefresh
-      ? this.#store.acquire(key, now, true)
-      : this.#store.acquire(key, now)
+      ? binding.acquire(this.#store, key, now, true)
+      : binding.acquire(this.#store, key, now)
     if (code >= 0) return Promise.resolve(this.#values[code] as T)
 
     const io = this.#io
@@ -154,7 +155,7 @@ export class CacheManager<V = unknown> {
     // Registered before the fetcher runs, so a fetcher that asks for its own key joins itself.
     this.#flights[slot] = flight
     if (call.tags !== undefined && call.tags.length > 0) {
-      this.#store.tagFlight(slot, generation, call.tags)
+      binding.tagFlight(this.#store, slot, generation, call.tags)
     }
     return flight
   }
@@ -167,7 +168,7 @@ export class CacheManager<V = unknown> {
       if (
         this.#sized &&
         flight.options.ttlMs !== 0 &&
-        this.#store.isCurrent(flight.slot, flight.generation)
+        binding.isCurrent(this.#store, flight.slot, flight.generation)
       ) {
         bytes = sizeFor(value, flight.key, this.#settings.sizeOf)
       }
@@ -178,7 +179,7 @@ export class CacheManager<V = unknown> {
       throw error
     }
     this.#writeSpec(flight.options, bytes)
-    const slot = this.#store.complete(flight.slot, flight.generation, now)
+    const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
     this.#release()
     if (slot >= 0) {
       this.#values[slot] = value
@@ -196,7 +197,7 @@ export class CacheManager<V = unknown> {
       // A broken clock must not keep the fetch in flight; it only forgoes a stale fallback.
       now = undefined
     }
-    const code = this.#store.fail(flight.slot, flight.generation, cause, now)
+    const code = binding.fail(this.#store, flight.slot, flight.generation, cause, now)
     this.#release()
     const fallback = code >= 0 ? { value: this.#values[code] } : undefined
     this.#forget(flight)
@@ -224,7 +225,7 @@ export class CacheManager<V = unknown> {
    */
   get<T extends V>(key: string): Promise<T | null> {
     checkKey(key)
-    const slot = this.#store.get(key, this.#now())
+    const slot = binding.get(this.#store, key, this.#now())
     if (slot >= 0) return Promise.resolve(this.#values[slot] as T)
     this.#release()
     this.#notify()
@@ -247,7 +248,7 @@ export class CacheManager<V = unknown> {
     const bytes =
       call.size ?? (this.#sized && stored ? sizeFor(value, key, this.#settings.sizeOf) : 0)
     this.#writeSpec(call, bytes)
-    const slot = this.#store.set(key, call.tags, this.#now())
+    const slot = binding.set(this.#store, key, call.tags, this.#now())
     this.#release()
     if (slot >= 0) {
       this.#values[slot] = value
@@ -264,7 +265,7 @@ export class CacheManager<V = unknown> {
    */
   delete(key: string): Promise<boolean> {
     checkKey(key)
-    const removed = this.#store.delete(key)
+    const removed = binding.delete(this.#store, key)
     this.#release()
     this.#notify()
     return Promise.resolve(removed)
@@ -278,7 +279,7 @@ export class CacheManager<V = unknown> {
    */
   invalidateTag(tag: string): Promise<number> {
     if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
-    const removed = this.#store.invalidateTag(tag)
+    const removed = binding.invalidateTag(this.#store, tag)
     this.#release()
     this.#notify()
     return Promise.resolve(removed)
@@ -286,7 +287,7 @@ export class CacheManager<V = unknown> {
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
   clear(): Promise<void> {
-    this.#store.clear()
+    binding.clear(this.#store)
     this.#release()
     this.#values = []
     this.#flights = []
@@ -300,7 +301,7 @@ export class CacheManager<V = unknown> {
    */
   has(key: string): boolean {
     checkKey(key)
-    const slot = this.#store.peek(key, this.#now())
+    const slot = binding.peek(this.#store, key, this.#now())
     this.#release()
     this.#notify()
     return slot >= 0
@@ -312,7 +313,7 @@ export class CacheManager<V = unknown> {
    */
   peek<T extends V>(key: string): T | undefined {
     checkKey(key)
-    const slot = this.#store.peek(key, this.#now())
+    const slot = binding.peek(this.#store, key, this.#now())
     const value = slot >= 0 ? (this.#values[slot] as T) : undefined
     this.#release()
     this.#notify()
@@ -321,12 +322,12 @@ export class CacheManager<V = unknown> {
 
   /** The number of entries stored, stale ones included. In-flight fetches are not entries. */
   get size(): number {
-    return this.#store.size()
+    return binding.size(this.#store)
   }
 
   /** A snapshot of the counters. */
   stats(): CacheStats {
-    return this.#store.stats()
+    return binding.stats(this.#store)
   }
 
   // Lets go of the values of the entries the core removed in the last call, and queues them
@@ -339,7 +340,7 @@ export class CacheManager<V = unknown> {
       this.#values[this.#io[IO_FIRST_SLOT]!] = undefined
       return
     }
-    const removals = this.#store.takeRemovals()
+    const removals = binding.takeRemovals(this.#store)
     for (let i = 0; i < removals.length; i += 3) {
       const slot = removals[i] as number
       if (onEvict !== undefined) {
@@ -408,7 +409,7 @@ export class CacheManager<V = unknown> {
       })
       return
     }
-    const next = this.#store.sweep(SWEEP_LIMIT, now)
+    const next = binding.sweep(this.#store, SWEEP_LIMIT, now)
     const more = this.#io[IO_REMOVALS]! >= SWEEP_LIMIT
     this.#release()
     this.#notify()

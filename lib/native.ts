@@ -4,38 +4,49 @@
  */
 import { join } from 'node:path'
 
-/** The core store as the binding exposes it. `now` is omitted to use the monotonic clock. */
+/** A store as JavaScript holds it: an opaque handle and the memory shared with the core. */
 export interface NativeStore {
+  /** The binding's StoreHandle, passed as the first argument of every function below. */
+  readonly handle: StoreHandle
   /** Shared result fields, at the IO_* positions. */
   readonly io: Int32Array
   /** Shared entry spec for set() and complete(), at the SPEC_* positions. */
   readonly spec: Float64Array
+}
+
+declare const storeHandle: unique symbol
+/** An External wrapping the native store; only the functions below can use it. */
+export type StoreHandle = { readonly [storeHandle]: true }
+
+/** The binding's functions; see native/binding/store_handle.cc. `now` omitted: monotonic clock. */
+export interface Binding {
+  createStore(maxEntries: number, maxBytes?: number, recordKeys?: boolean): NativeStore
   /** A value slot on a fresh hit, else CODE_STALE, CODE_JOIN or CODE_START. */
-  acquire(key: string, now?: number, forceRefresh?: boolean): number
+  acquire(store: StoreHandle, key: string, now?: number, forceRefresh?: boolean): number
   /** A counted lookup: a value slot, or CODE_MISS. */
-  get(key: string, now?: number): number
+  get(store: StoreHandle, key: string, now?: number): number
   /** An uncounted lookup that keeps recency: a value slot, or CODE_MISS. */
-  peek(key: string, now?: number): number
+  peek(store: StoreHandle, key: string, now?: number): number
   /** Stores the key per `spec`: the value slot to fill, or CODE_MISS when not stored. */
-  set(key: string, tags: readonly string[] | undefined, now?: number): number
+  set(store: StoreHandle, key: string, tags: readonly string[] | undefined, now?: number): number
   /** Ends a fetch with a value per `spec`: the value slot to fill, or CODE_MISS. */
-  complete(flightSlot: number, generation: number, now?: number): number
-  tagFlight(flightSlot: number, generation: number, tags: readonly string[]): void
+  complete(store: StoreHandle, flightSlot: number, generation: number, now?: number): number
+  tagFlight(store: StoreHandle, flightSlot: number, generation: number, tags: readonly string[]): void
   /** Whether the fetch is still its key's current record (its result would be stored). */
-  isCurrent(flightSlot: number, generation: number): boolean
+  isCurrent(store: StoreHandle, flightSlot: number, generation: number): boolean
   /** Ends a fetch without a value: a fallback value slot, CODE_MISS, or CODE_NOT_CURRENT. */
-  fail(flightSlot: number, generation: number, cause: FailCause, now?: number): number
+  fail(store: StoreHandle, flightSlot: number, generation: number, cause: FailCause, now?: number): number
   /** Removes the key's entry and detaches its fetch; whether an entry was removed. */
-  delete(key: string): boolean
+  delete(store: StoreHandle, key: string): boolean
   /** Removes the tag's entries and detaches its fetches; how many entries it removed. */
-  invalidateTag(tag: string): number
-  clear(): void
+  invalidateTag(store: StoreHandle, tag: string): number
+  clear(store: StoreHandle): void
   /** Removes up to `limit` expired entries; milliseconds until the next expiry, or Infinity. */
-  sweep(limit: number, now?: number): number
+  sweep(store: StoreHandle, limit: number, now?: number): number
   /** The last call's removals: [slot, cause, key, ...]; keys are '' unless recorded. */
-  takeRemovals(): (number | string)[]
-  size(): number
-  stats(): NativeStats
+  takeRemovals(store: StoreHandle): (number | string)[]
+  size(store: StoreHandle): number
+  stats(store: StoreHandle): NativeStats
 }
 
 export interface NativeStats {
@@ -84,12 +95,6 @@ export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 /** Why an entry was removed, by the core's RemovalCause number. */
 export const REMOVAL_REASONS = ['evict', 'expire', 'delete', 'set', 'clear'] as const
 
-interface Addon {
-  NativeStore: new (maxEntries: number, maxBytes?: number, recordKeys?: boolean) => NativeStore
-}
-
 // dist/native.js -> build/Release/herdcache.node, built by `npm install` (cmake-js).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const addon = require(join(__dirname, '..', 'build', 'Release', 'herdcache.node')) as Addon
-
-export const { NativeStore } = addon
+export const binding = require(join(__dirname, '..', 'build', 'Release', 'herdcache.node')) as Binding

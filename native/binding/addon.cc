@@ -1,19 +1,17 @@
-// Module entry. Per-environment state lives in the Addon instance (instance data), never in
-// statics, so the addon loads in any number of worker threads and is torn down with each.
+// Module entry. The addon keeps no per-process JavaScript state: each store lives in an External
+// owned by its CacheManager, so the addon loads in any number of worker threads and everything
+// a worker made is finalized with it.
 #include <napi.h>
 
-#include "store_wrap.h"
+#include "store_handle.h"
 
-namespace herdcache {
+namespace {
 
-class Addon : public Napi::Addon<Addon> {
- public:
-  Addon(Napi::Env env, Napi::Object exports) {
-    DefineAddon(exports, {InstanceValue("NativeStore", StoreWrap::Define(env), napi_enumerable)});
-  }
-};
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  herdcache::DefineStoreFunctions(env, exports);
+  return exports;
+}
 
-}  // namespace herdcache
+}  // namespace
 
-using HerdcacheAddon = herdcache::Addon;
-NODE_API_NAMED_ADDON(herdcache, HerdcacheAddon)
+NODE_API_MODULE(herdcache, Init)

@@ -33,17 +33,17 @@ uint32_t Store::FindFlight(std::u16string_view key, uint64_t hash) const noexcep
   });
 }
 
-uint32_t Store::FindRetained(std::u16string_view key, uint64_t hash, double now) {
+uint32_t Store::FindRetained(std::u16string_view key, uint64_t hash, Now& now) {
   const uint32_t slot = FindEntry(key, hash);
-  if (slot == kNoSlot || now < entries_[slot].retain_until()) return slot;
+  if (slot == kNoSlot || now.Before(entries_[slot].retain_until())) return slot;
   RemoveEntry(slot, RemovalCause::kExpired);
   return kNoSlot;
 }
 
-Result Store::Get(std::u16string_view key, double now) {
+Result Store::Get(std::u16string_view key, Now now) {
   Result result;
   const uint32_t slot = FindRetained(key, HashKey(options_.seed, key), now);
-  if (slot == kNoSlot || !(now < entries_[slot].fresh_until)) {
+  if (slot == kNoSlot || !now.Before(entries_[slot].fresh_until)) {
     ++stats_.misses;
     result.outcome = Outcome::kMiss;
     return result;
@@ -55,17 +55,18 @@ Result Store::Get(std::u16string_view key, double now) {
   return result;
 }
 
-Result Store::Acquire(std::u16string_view key, double now, bool force_refresh) {
+Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
   Result result;
   const uint64_t hash = HashKey(options_.seed, key);
   const uint32_t slot = FindRetained(key, hash, now);
   if (slot != kNoSlot && !force_refresh) {
     const Entry& entry = entries_[slot];
-    if (now < entry.fresh_until || now < entry.stale_until) {
+    const bool fresh = now.Before(entry.fresh_until);
+    if (fresh || now.Before(entry.stale_until)) {
       ++stats_.hits;
       recency_.MoveToFront(slot);
       result.slot = slot;
-      if (now < entry.fresh_until) {
+      if (fresh) {
         result.outcome = Outcome::kHit;
         return result;
       }
@@ -135,7 +136,7 @@ void Store::DetachFlight(uint32_t slot) {
   tags_.DetachAll(FlightMember(slot));
 }
 
-Result Store::Complete(FlightToken token, const EntrySpec& spec, double now) {
+Result Store::Complete(FlightToken token, const EntrySpec& spec, Now now) {
   if (!IsCurrent(token)) return Answer(Outcome::kNotStored);
   Flight& flight = flights_[token.slot];
   std::u16string key = std::move(flight.key);
@@ -152,7 +153,7 @@ Result Store::Complete(FlightToken token, const EntrySpec& spec, double now) {
   return result;
 }
 
-FailResult Store::Fail(FlightToken token, FailCause cause, double now) {
+FailResult Store::Fail(FlightToken token, FailCause cause, Now now) {
   switch (cause) {
     case FailCause::kError:
       ++stats_.fetch_errors;
@@ -171,14 +172,14 @@ FailResult Store::Fail(FlightToken token, FailCause cause, double now) {
   if (flight.refresh && cause != FailCause::kAbort) ++stats_.refresh_errors;
   if (cause != FailCause::kAbort) {
     const uint32_t slot = FindEntry(flight.key, flight.hash);
-    if (slot != kNoSlot && now < entries_[slot].fallback_until) result.fallback = slot;
+    if (slot != kNoSlot && now.Before(entries_[slot].fallback_until)) result.fallback = slot;
   }
   DetachFlight(token.slot);
   return result;
 }
 
 Result Store::Set(std::u16string_view key, const EntrySpec& spec,
-                  std::span<const std::u16string_view> tags, double now) {
+                  std::span<const std::u16string_view> tags, Now now) {
   const uint64_t hash = HashKey(options_.seed, key);
   if (const uint32_t flight = FindFlight(key, hash); flight != kNoSlot) DetachFlight(flight);
   Result result = Write(std::u16string(key), hash, spec, now);
@@ -188,9 +189,9 @@ Result Store::Set(std::u16string_view key, const EntrySpec& spec,
   return result;
 }
 
-Result Store::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, double now) {
+Result Store::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, Now& now) {
   if (const uint32_t old = FindEntry(key, hash); old != kNoSlot) {
-    const bool expired = !(now < entries_[old].retain_until());
+    const bool expired = !now.Before(entries_[old].retain_until());
     RemoveEntry(old, expired ? RemovalCause::kExpired : RemovalCause::kReplaced);
   }
   if (spec.ttl_ms == 0 || spec.bytes > options_.max_bytes) {
@@ -201,7 +202,7 @@ Result Store::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, 
   Entry& entry = entries_[slot];
   entry.key = std::move(key);
   entry.hash = hash;
-  entry.fresh_until = now + spec.ttl_ms;
+  entry.fresh_until = now.Plus(spec.ttl_ms);
   entry.stale_until = entry.fresh_until + spec.stale_while_revalidate_ms;
   // Without a stale-if-error window there is no fallback phase at all, not even while fresh
   // (a failed forceRefresh then rejects rather than answering with the fresh value).
@@ -215,14 +216,14 @@ Result Store::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, 
   return Answer(Outcome::kStored, slot);
 }
 
-void Store::MakeRoom(uint64_t bytes, double now) {
+void Store::MakeRoom(uint64_t bytes, Now& now) {
   // The byte test subtracts because bytes_ <= max_bytes always holds, where a sum could wrap.
   while (entry_index_.size() >= options_.max_entries ||
          (entry_index_.size() > 0 && bytes > options_.max_bytes - bytes_)) {
     // The least recently used entry goes; one whose time has already run out is an expiration.
     const uint32_t victim = recency_.Back();
-    RemoveEntry(victim, now < entries_[victim].retain_until() ? RemovalCause::kEvicted
-                                                              : RemovalCause::kExpired);
+    RemoveEntry(victim, now.Before(entries_[victim].retain_until()) ? RemovalCause::kEvicted
+                                                                    : RemovalCause::kExpired);
   }
 }
 
@@ -300,15 +301,15 @@ void Store::Clear() {
   std::vector<uint32_t>().swap(free_entries_);
 }
 
-Result Store::Peek(std::u16string_view key, double now) {
+Result Store::Peek(std::u16string_view key, Now now) {
   const uint32_t slot = FindRetained(key, HashKey(options_.seed, key), now);
-  if (slot == kNoSlot || !(now < entries_[slot].fresh_until)) return Result{};
+  if (slot == kNoSlot || !now.Before(entries_[slot].fresh_until)) return Result{};
   return Answer(Outcome::kHit, slot);
 }
 
-size_t Store::Sweep(double now, size_t limit) {
+size_t Store::Sweep(Now now, size_t limit) {
   size_t removed = 0;
-  while (removed < limit && !expiry_.empty() && !(now < expiry_.TopTime())) {
+  while (removed < limit && !expiry_.empty() && !now.Before(expiry_.TopTime())) {
     RemoveEntry(expiry_.TopSlot(), RemovalCause::kExpired);
     ++removed;
   }

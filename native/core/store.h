@@ -29,13 +29,12 @@
 #include "expiry_heap.h"
 #include "key_index.h"
 #include "lru_list.h"
+#include "now.h"
 #include "seeded_hash.h"
 #include "stats.h"
 #include "tag_index.h"
 
 namespace herdcache {
-
-inline constexpr double kNever = std::numeric_limits<double>::infinity();
 
 struct StoreOptions {
   uint32_t max_entries = 1000;       // 0 < max_entries <= Store::kMaxEntriesLimit
@@ -113,14 +112,14 @@ class Store {
 
   // A lookup (counts a hit or a miss). A fresh entry hits and becomes most recently used;
   // anything else misses (an expired entry is removed, a stale one is kept for Acquire).
-  Result Get(std::u16string_view key, double now);
+  Result Get(std::u16string_view key, Now now);
 
   // A getOrFetch lookup. kHit for a fresh entry (unless force_refresh). kStaleHit for an entry
   // in its stale phase (counted as a hit and a stale hit), starting a background refresh when no
   // fetch of the key is in flight. Otherwise a miss: kJoin when a fetch is in flight (counted
   // in coalesced), else kStart with a new record (counted in fetches) and, in `slot`, a retained
   // entry whose value the fetcher may see as its stale value.
-  Result Acquire(std::u16string_view key, double now, bool force_refresh = false);
+  Result Acquire(std::u16string_view key, Now now, bool force_refresh = false);
 
   // Adds `tag` to the in-flight fetch `token` (no-op when not current). Its entry inherits it.
   void TagFlight(FlightToken token, std::u16string_view tag);
@@ -129,8 +128,8 @@ class Store {
   // value stored per `spec` (kStored with the slot to fill, replacing any entry for the key).
   // kNotStored when it is no longer current, or when spec stores nothing (ttl 0, or more bytes
   // than max_bytes: any existing entry for the key is then removed as replaced).
-  Result Complete(FlightToken token, const EntrySpec& spec, double now);
-  Result Complete(FlightToken token, double ttl_ms, double now) {
+  Result Complete(FlightToken token, const EntrySpec& spec, Now now);
+  Result Complete(FlightToken token, double ttl_ms, Now now) {
     return Complete(token, SpecFor(ttl_ms), now);
   }
 
@@ -138,14 +137,14 @@ class Store {
   // its cause (and refresh_errors for a refresh) and removes its record if still current.
   // For a current fetch that failed or timed out, `fallback` names the key's entry if it is
   // still within its stale-if-error phase.
-  FailResult Fail(FlightToken token, FailCause cause, double now);
+  FailResult Fail(FlightToken token, FailCause cause, Now now);
   bool Fail(FlightToken token) { return Fail(token, FailCause::kError, 0).current; }
 
   // Stores under `key` per `spec`, replacing any entry, tagged with `tags`, and detaches any
   // fetch in flight for it so that fetch's result is not stored.
   Result Set(std::u16string_view key, const EntrySpec& spec,
-             std::span<const std::u16string_view> tags, double now);
-  Result Set(std::u16string_view key, double ttl_ms, double now) {
+             std::span<const std::u16string_view> tags, Now now);
+  Result Set(std::u16string_view key, double ttl_ms, Now now) {
     return Set(key, SpecFor(ttl_ms), {}, now);
   }
 
@@ -161,11 +160,11 @@ class Store {
   void Clear();
 
   // Like Get for a fresh entry, without counting a lookup or changing recency.
-  Result Peek(std::u16string_view key, double now);
+  Result Peek(std::u16string_view key, Now now);
 
   // Removes up to `limit` entries whose last phase has ended by `now`, as kExpired. Returns how
   // many it removed.
-  size_t Sweep(double now, size_t limit);
+  size_t Sweep(Now now, size_t limit);
   // When the next entry's last phase ends (+infinity when none will).
   double NextExpiry() const noexcept { return expiry_.TopTime(); }
 
@@ -233,11 +232,11 @@ class Store {
   uint32_t FindEntry(std::u16string_view key, uint64_t hash) const noexcept;
   uint32_t FindFlight(std::u16string_view key, uint64_t hash) const noexcept;
   // Finds the key's entry; an expired one is removed and not returned.
-  uint32_t FindRetained(std::u16string_view key, uint64_t hash, double now);
+  uint32_t FindRetained(std::u16string_view key, uint64_t hash, Now& now);
   FlightToken StartFlight(std::u16string_view key, uint64_t hash, bool refresh);
-  Result Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, double now);
+  Result Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, Now& now);
   // Evicts least recently used entries until one more entry of `bytes` fits.
-  void MakeRoom(uint64_t bytes, double now);
+  void MakeRoom(uint64_t bytes, Now& now);
   uint32_t TakeEntrySlot();
   void RemoveEntry(uint32_t slot, RemovalCause cause);
   // Ends a current record: out of the index, generation bumped, slot freed; tags kept.

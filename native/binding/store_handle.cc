@@ -1,0 +1,320 @@
+#include "store_handle.h"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "errors.h"
+
+namespace herdcache {
+namespace {
+
+// Milliseconds on the monotonic clock: immune to wall-clock steps.
+double MonotonicNowMs() {
+  using std::chrono::steady_clock;
+  return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+StoreHandle& HandleArg(const Napi::CallbackInfo& info) {
+  Napi::Value value = info[0];
+  if (!value.IsExternal()) {
+    ThrowArgumentTypeError(info.Env(), "store", "a herdcache store handle", value);
+  }
+  return *value.As<Napi::External<StoreHandle>>().Data();
+}
+
+std::u16string_view KeyArg(const Napi::CallbackInfo& info, StoreHandle& handle) {
+  return handle.key_buffer.Read(info.Env(), info[1], "key");
+}
+
+// Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
+Now NowArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Value value = info[index];
+  if (value.IsUndefined()) return Now(&MonotonicNowMs);
+  const double now = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(now)) {
+    ThrowArgumentTypeError(info.Env(), "clock()", "a finite number of milliseconds", value);
+  }
+  return Now(now);
+}
+
+FlightToken TokenArg(const Napi::CallbackInfo& info) {
+  return FlightToken{static_cast<uint32_t>(info[1].As<Napi::Number>().Int32Value()),
+                     static_cast<uint32_t>(info[2].As<Napi::Number>().Int32Value())};
+}
+
+Napi::Value SlotOrMiss(Napi::Env env, StoreHandle& handle, const Result& result) {
+  handle.PublishRemovals();
+  const bool has_slot = result.outcome == Outcome::kHit || result.outcome == Outcome::kStored;
+  return Napi::Number::New(env, has_slot ? static_cast<int32_t>(result.slot) : kCodeMiss);
+}
+
+StoreOptions OptionsArg(const Napi::CallbackInfo& info) {
+  StoreOptions options;
+  Napi::Value max_entries = info[0];
+  if (!max_entries.IsNumber()) {
+    ThrowArgumentTypeError(info.Env(), "maxSize", "a positive integer", max_entries);
+  }
+  const double max = max_entries.As<Napi::Number>().DoubleValue();
+  if (!(max >= 1) || max != std::floor(max) || max > 9007199254740991.0) {
+    ThrowArgumentRangeError(info.Env(), "maxSize", "a positive integer", max_entries);
+  }
+  // Beyond 2^31 - 1 entries memory runs out long before the bound matters.
+  options.max_entries =
+      max > Store::kMaxEntriesLimit ? Store::kMaxEntriesLimit : static_cast<uint32_t>(max);
+  if (info[1].IsNumber()) {
+    const double max_bytes = info[1].As<Napi::Number>().DoubleValue();
+    if (!(max_bytes >= 1) || max_bytes != std::floor(max_bytes)) {
+      ThrowArgumentRangeError(info.Env(), "maxBytes", "a positive integer", info[1]);
+    }
+    if (max_bytes < 18446744073709551615.0) options.max_bytes = static_cast<uint64_t>(max_bytes);
+  }
+  options.record_removed_keys = info[2].ToBoolean().Value();
+  return options;
+}
+
+// createStore(maxEntries, maxBytes?, recordRemovedKeys?): { handle, io, spec }
+Napi::Value CreateStore(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* handle = new StoreHandle(OptionsArg(info));
+  auto external = Napi::External<StoreHandle>::New(
+      env, handle, [](Napi::Env, StoreHandle* finalized) { delete finalized; });
+  // ArrayBuffers made here always have off-heap backing stores, so the pointers stay put.
+  auto io_buffer = Napi::ArrayBuffer::New(env, kIoFieldCount * sizeof(int32_t));
+  auto spec_buffer = Napi::ArrayBuffer::New(env, kSpecFieldCount * sizeof(double));
+  handle->io = static_cast<int32_t*>(io_buffer.Data());
+  handle->spec = static_cast<const double*>(spec_buffer.Data());
+  handle->io_buffer = Napi::Persistent(io_buffer);
+  handle->spec_buffer = Napi::Persistent(spec_buffer);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("handle", external);
+  out.Set("io", Napi::Int32Array::New(env, kIoFieldCount, io_buffer, 0));
+  out.Set("spec", Napi::Float64Array::New(env, kSpecFieldCount, spec_buffer, 0));
+  return out;
+}
+
+// acquire(handle, key, now?, forceRefresh?)
+Napi::Value Acquire(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const std::u16string_view key = KeyArg(info, handle);
+  const bool force = info.Length() > 3 && info[3].ToBoolean().Value();
+  const Result result = handle.store.Acquire(key, NowArg(info, 2), force);
+  if (result.outcome == Outcome::kHit) {
+    return Napi::Number::New(info.Env(), static_cast<int32_t>(result.slot));
+  }
+  handle.PublishRemovals();
+  int32_t* io = handle.io;
+  io[kIoFlightSlot] = static_cast<int32_t>(result.flight.slot);
+  io[kIoGeneration] = static_cast<int32_t>(result.flight.generation);
+  io[kIoValueSlot] = result.slot == kNoSlot ? -1 : static_cast<int32_t>(result.slot);
+  switch (result.outcome) {
+    case Outcome::kStaleHit:
+      io[kIoStarted] = result.started ? 1 : 0;
+      return Napi::Number::New(info.Env(), kCodeStale);
+    case Outcome::kJoin:
+      return Napi::Number::New(info.Env(), kCodeJoin);
+    default:  // kStart
+      return Napi::Number::New(info.Env(), kCodeStart);
+  }
+}
+
+// get(handle, key, now?)
+Napi::Value Get(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const std::u16string_view key = KeyArg(info, handle);
+  return SlotOrMiss(info.Env(), handle, handle.store.Get(key, NowArg(info, 2)));
+}
+
+// peek(handle, key, now?)
+Napi::Value Peek(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const std::u16string_view key = KeyArg(info, handle);
+  return SlotOrMiss(info.Env(), handle, handle.store.Peek(key, NowArg(info, 2)));
+}
+
+// set(handle, key, tags: string[] | undefined, now?), with the entry spec in `spec`
+Napi::Value Set(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  // The key buffer is reused per read, so the key is copied before tags are read.
+  const std::u16string key(KeyArg(info, handle));
+  std::vector<std::u16string> tag_storage;
+  std::vector<std::u16string_view> tags;
+  if (info[2].IsArray()) {
+    auto array = info[2].As<Napi::Array>();
+    tag_storage.reserve(array.Length());
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      tag_storage.emplace_back(handle.key_buffer.Read(info.Env(), array.Get(i), "tags[]"));
+    }
+    tags.assign(tag_storage.begin(), tag_storage.end());
+  }
+  const Result result = handle.store.Set(key, handle.SpecFromShared(), tags, NowArg(info, 3));
+  return SlotOrMiss(info.Env(), handle, result);
+}
+
+// complete(handle, flightSlot, generation, now?), with the entry spec in `spec`
+Napi::Value Complete(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const Result result =
+      handle.store.Complete(TokenArg(info), handle.SpecFromShared(), NowArg(info, 3));
+  return SlotOrMiss(info.Env(), handle, result);
+}
+
+// tagFlight(handle, flightSlot, generation, tags: string[])
+Napi::Value TagFlight(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const FlightToken token = TokenArg(info);
+  auto array = info[3].As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    handle.store.TagFlight(token, handle.key_buffer.Read(info.Env(), array.Get(i), "tags[]"));
+  }
+  return info.Env().Undefined();
+}
+
+// isCurrent(handle, flightSlot, generation): whether the fetch's result would still be stored
+Napi::Value IsCurrent(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  return Napi::Boolean::New(info.Env(), handle.store.IsCurrent(TokenArg(info)));
+}
+
+// fail(handle, flightSlot, generation, cause, now?): a fallback value slot, kCodeMiss when there
+// is none, or kCodeNotCurrent when the fetch was no longer current
+Napi::Value Fail(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const auto cause = static_cast<FailCause>(info[3].As<Napi::Number>().Int32Value());
+  const FailResult result = handle.store.Fail(TokenArg(info), cause, NowArg(info, 4));
+  handle.PublishRemovals();
+  int32_t code = kCodeNotCurrent;
+  if (result.current) {
+    code = result.fallback == kNoSlot ? kCodeMiss : static_cast<int32_t>(result.fallback);
+  }
+  return Napi::Number::New(info.Env(), code);
+}
+
+// delete(handle, key): whether a stored entry was removed
+Napi::Value Delete(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const Result result = handle.store.Delete(KeyArg(info, handle));
+  handle.PublishRemovals();
+  return Napi::Boolean::New(info.Env(), result.outcome == Outcome::kRemoved);
+}
+
+// invalidateTag(handle, tag): how many entries were removed
+Napi::Value InvalidateTag(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const size_t removed =
+      handle.store.InvalidateTag(handle.key_buffer.Read(info.Env(), info[1], "tag"));
+  handle.PublishRemovals();
+  return Napi::Number::New(info.Env(), static_cast<double>(removed));
+}
+
+// clear(handle)
+Napi::Value Clear(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  handle.store.Clear();
+  handle.PublishRemovals();
+  return info.Env().Undefined();
+}
+
+// sweep(handle, limit, now?): milliseconds until the next entry expires (Infinity when none will)
+Napi::Value Sweep(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const auto limit = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  Now now = NowArg(info, 2);
+  const double at = now.get();
+  handle.store.Sweep(at, limit);
+  handle.PublishRemovals();
+  const double next = handle.store.NextExpiry();
+  return Napi::Number::New(info.Env(), next > at ? next - at : 0);
+}
+
+// takeRemovals(handle): [slot, cause, key, slot, cause, key, ...] for the last call's removals
+// (key is '' unless the store records keys), oldest first
+Napi::Value TakeRemovals(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  Napi::Env env = info.Env();
+  auto out = Napi::Array::New(env, handle.removals.size() * 3);
+  uint32_t at = 0;
+  for (const Removal& removal : handle.removals) {
+    out.Set(at++, Napi::Number::New(env, removal.slot));
+    out.Set(at++, Napi::Number::New(env, static_cast<int32_t>(removal.cause)));
+    out.Set(at++, Napi::String::New(env, removal.key));
+  }
+  handle.removals.clear();
+  return out;
+}
+
+// size(handle)
+Napi::Value Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(HandleArg(info).store.size()));
+}
+
+// stats(handle)
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  const StoreStats stats = HandleArg(info).store.stats();
+  Napi::Object out = Napi::Object::New(info.Env());
+  auto put = [&](const char* name, uint64_t count) {
+    out.Set(name, Napi::Number::New(info.Env(), static_cast<double>(count)));
+  };
+  put("hits", stats.hits);
+  put("misses", stats.misses);
+  put("staleHits", stats.stale_hits);
+  put("fetches", stats.fetches);
+  put("refreshes", stats.refreshes);
+  put("fetchErrors", stats.fetch_errors);
+  put("refreshErrors", stats.refresh_errors);
+  put("timeouts", stats.timeouts);
+  put("aborts", stats.aborts);
+  put("coalesced", stats.coalesced);
+  put("evictions", stats.evictions);
+  put("expirations", stats.expirations);
+  put("size", stats.size);
+  put("inFlight", stats.in_flight);
+  put("bytes", stats.bytes);
+  return out;
+}
+
+}  // namespace
+
+void StoreHandle::PublishRemovals() {
+  if (store.pending_removals() == 0) {
+    io[kIoRemovals] = 0;
+    return;
+  }
+  store.TakeRemovals(removals);
+  io[kIoRemovals] = static_cast<int32_t>(removals.size());
+  io[kIoFirstSlot] = static_cast<int32_t>(removals.front().slot);
+  io[kIoFirstCause] = static_cast<int32_t>(removals.front().cause);
+}
+
+EntrySpec StoreHandle::SpecFromShared() const {
+  // The TypeScript layer validated these; clamp anyway so a bad value cannot corrupt the core.
+  auto non_negative = [](double value) { return value >= 0 ? value : 0; };
+  EntrySpec entry;
+  entry.ttl_ms = non_negative(spec[kSpecTtl]);
+  entry.stale_while_revalidate_ms = non_negative(spec[kSpecStaleWhileRevalidate]);
+  entry.stale_if_error_ms = non_negative(spec[kSpecStaleIfError]);
+  const double bytes = non_negative(spec[kSpecBytes]);
+  entry.bytes = bytes < 18446744073709551615.0 ? static_cast<uint64_t>(bytes) : UINT64_MAX;
+  return entry;
+}
+
+void DefineStoreFunctions(Napi::Env env, Napi::Object exports) {
+  exports.Set("createStore", Napi::Function::New<CreateStore>(env, "createStore"));
+  exports.Set("acquire", Napi::Function::New<Acquire>(env, "acquire"));
+  exports.Set("get", Napi::Function::New<Get>(env, "get"));
+  exports.Set("peek", Napi::Function::New<Peek>(env, "peek"));
+  exports.Set("set", Napi::Function::New<Set>(env, "set"));
+  exports.Set("complete", Napi::Function::New<Complete>(env, "complete"));
+  exports.Set("tagFlight", Napi::Function::New<TagFlight>(env, "tagFlight"));
+  exports.Set("isCurrent", Napi::Function::New<IsCurrent>(env, "isCurrent"));
+  exports.Set("fail", Napi::Function::New<Fail>(env, "fail"));
+  exports.Set("delete", Napi::Function::New<Delete>(env, "delete"));
+  exports.Set("invalidateTag", Napi::Function::New<InvalidateTag>(env, "invalidateTag"));
+  exports.Set("clear", Napi::Function::New<Clear>(env, "clear"));
+  exports.Set("sweep", Napi::Function::New<Sweep>(env, "sweep"));
+  exports.Set("takeRemovals", Napi::Function::New<TakeRemovals>(env, "takeRemovals"));
+  exports.Set("size", Napi::Function::New<Size>(env, "size"));
+  exports.Set("stats", Napi::Function::New<Stats>(env, "stats"));
+}
+
+}  // namespace herdcache

@@ -1,0 +1,55 @@
+#include "now.h"
+
+#include <gtest/gtest.h>
+
+#include "store.h"
+
+namespace herdcache {
+namespace {
+
+int clock_reads = 0;
+double CountingClock() {
+  ++clock_reads;
+  return 1000;
+}
+
+class NowTest : public ::testing::Test {
+ protected:
+  void SetUp() override { clock_reads = 0; }
+};
+
+TEST_F(NowTest, ReadsTheClockAtMostOnce) {
+  Now now(&CountingClock);
+  EXPECT_EQ(clock_reads, 0);
+  EXPECT_EQ(now.get(), 1000);
+  EXPECT_EQ(now.get(), 1000);
+  EXPECT_TRUE(now.Before(2000));
+  EXPECT_EQ(clock_reads, 1);
+}
+
+TEST_F(NowTest, AnswersInfiniteBoundsWithoutTheClock) {
+  Now now(&CountingClock);
+  EXPECT_TRUE(now.Before(kNever));
+  EXPECT_FALSE(now.Before(-kNever));
+  EXPECT_EQ(now.Plus(kNever), kNever);
+  EXPECT_EQ(clock_reads, 0);
+}
+
+TEST_F(NowTest, HitsOnEntriesThatNeverExpireReadNoClock) {
+  Store store(4);
+  store.Set(u"forever", kNever, 0);
+  EXPECT_EQ(store.Acquire(u"forever", Now(&CountingClock)).outcome, Outcome::kHit);
+  EXPECT_EQ(store.Get(u"forever", Now(&CountingClock)).outcome, Outcome::kHit);
+  EXPECT_EQ(store.Peek(u"forever", Now(&CountingClock)).outcome, Outcome::kHit);
+  EXPECT_EQ(clock_reads, 0);
+}
+
+TEST_F(NowTest, HitsOnEntriesThatExpireReadTheClockOnce) {
+  Store store(4);
+  store.Set(u"timed", 5000, 0);
+  EXPECT_EQ(store.Acquire(u"timed", Now(&CountingClock)).outcome, Outcome::kHit);
+  EXPECT_EQ(clock_reads, 1);
+}
+
+}  // namespace
+}  // namespace herdcache
