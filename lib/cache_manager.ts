@@ -121,10 +121,12 @@ export class CacheManager<V = unknown> {
     const call = getOrFetchOptions(options, this.#defaults)
     const { signal } = call
     if (signal?.aborted) return Promise.reject(signal.reason as Error)
-    const now = this.#now()
+    // The binding reads its own clock when given no time, and only if an entry can expire.
     const code = call.forceRefresh
-      ? binding.acquire(this.#store, key, now, true)
-      : binding.acquire(this.#store, key, now)
+      ? binding.acquire(this.#store, key, this.#now(), true)
+      : this.#clock === undefined
+        ? binding.acquire(this.#store, key)
+        : binding.acquire(this.#store, key, this.#now())
     if (code >= 0) return Promise.resolve(this.#values[code] as T)
 
     const io = this.#io

@@ -21,7 +21,8 @@ export type StoreHandle = { readonly [storeHandle]: true }
 /** The binding's functions; see native/binding/store_handle.cc. `now` omitted: monotonic clock. */
 export interface Binding {
   createStore(maxEntries: number, maxBytes?: number, recordKeys?: boolean): NativeStore
-  /** A value slot on a fresh hit, else CODE_STALE, CODE_JOIN or CODE_START. */
+  /** A value slot on a fresh hit, else CODE_STALE, CODE_JOIN or CODE_START. With forceRefresh,
+   * pass `now` (undefined for the monotonic clock). */
   acquire(store: StoreHandle, key: string, now?: number, forceRefresh?: boolean): number
   /** A counted lookup: a value slot, or CODE_MISS. */
   get(store: StoreHandle, key: string, now?: number): number

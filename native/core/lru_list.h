@@ -1,7 +1,9 @@
-// Recency order over slot numbers: a doubly-linked list threaded through two arrays.
+// Recency order over slot numbers: a doubly-linked list threaded through an array of links.
 //
-// The list owns only links; the slots' contents live with the owner. Every operation is O(1)
-// and noexcept except Reserve, which may allocate.
+// The list owns only links; the slots' contents live with the owner. A slot's two links sit
+// side by side, so unlinking touches one cache line per neighbour, which is most of the cost of
+// a hit in a store too large for the CPU cache. Every operation is O(1) and noexcept except
+// Reserve, which may allocate.
 #pragma once
 
 #include <cassert>
@@ -20,30 +22,25 @@ class LruList {
 
   // Makes slots [0, slot_count) linkable.
   void Reserve(uint32_t slot_count) {
-    if (slot_count > prev_.size()) {
-      prev_.resize(slot_count, kNoSlot);
-      next_.resize(slot_count, kNoSlot);
-    }
+    if (slot_count > links_.size()) links_.resize(slot_count);
   }
 
   // Links `slot` as most recently used. Precondition: `slot` is reserved and not linked.
   void PushFront(uint32_t slot) noexcept {
-    assert(slot < prev_.size());
-    prev_[slot] = kNoSlot;
-    next_[slot] = head_;
-    if (head_ != kNoSlot) prev_[head_] = slot;
+    assert(slot < links_.size());
+    links_[slot] = Link{kNoSlot, head_};
+    if (head_ != kNoSlot) links_[head_].prev = slot;
     head_ = slot;
     if (tail_ == kNoSlot) tail_ = slot;
   }
 
   // Unlinks `slot`. Precondition: `slot` is linked.
   void Remove(uint32_t slot) noexcept {
-    assert(slot < prev_.size());
-    const uint32_t before = prev_[slot];
-    const uint32_t after = next_[slot];
-    (before == kNoSlot ? head_ : next_[before]) = after;
-    (after == kNoSlot ? tail_ : prev_[after]) = before;
-    prev_[slot] = next_[slot] = kNoSlot;
+    assert(slot < links_.size());
+    const Link link = links_[slot];
+    (link.prev == kNoSlot ? head_ : links_[link.prev].next) = link.next;
+    (link.next == kNoSlot ? tail_ : links_[link.next].prev) = link.prev;
+    links_[slot] = Link{};
   }
 
   // Makes a linked `slot` the most recently used.
@@ -58,20 +55,23 @@ class LruList {
   // The most recently used slot, or kNoSlot when empty.
   uint32_t Front() const noexcept { return head_; }
   // The slot after `slot` towards the least recently used end, or kNoSlot.
-  uint32_t Next(uint32_t slot) const noexcept { return next_[slot]; }
+  uint32_t Next(uint32_t slot) const noexcept { return links_[slot].next; }
   // The slot before `slot` towards the most recently used end, or kNoSlot.
-  uint32_t Prev(uint32_t slot) const noexcept { return prev_[slot]; }
+  uint32_t Prev(uint32_t slot) const noexcept { return links_[slot].prev; }
 
   // Unlinks everything and releases the link arrays.
   void Clear() noexcept {
-    std::vector<uint32_t>().swap(prev_);
-    std::vector<uint32_t>().swap(next_);
+    std::vector<Link>().swap(links_);
     head_ = tail_ = kNoSlot;
   }
 
  private:
-  std::vector<uint32_t> prev_;
-  std::vector<uint32_t> next_;
+  struct Link {
+    uint32_t prev = kNoSlot;
+    uint32_t next = kNoSlot;
+  };
+
+  std::vector<Link> links_;
   uint32_t head_ = kNoSlot;
   uint32_t tail_ = kNoSlot;
 };
