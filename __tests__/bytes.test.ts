@@ -3,6 +3,7 @@
 // never fit, and keeps `stats().bytes` exact through every way an entry comes and goes.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
+import { rejectionOf } from './support/async.js'
 
 interface Deferred<T> {
   promise: Promise<T>
@@ -15,16 +16,6 @@ function deferred<T>(): Deferred<T> {
     resolve = res
   })
   return { promise, resolve }
-}
-
-/** The rejection reason of `promise`; fails the test when it fulfils instead. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the Promise to reject, but it fulfilled')
 }
 
 /** What `call` threw synchronously; fails the test when it returned instead. */

@@ -3,32 +3,7 @@
 import { getEventListeners } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type FetchContext } from '../dist/index.js'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-  reject: (error: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
-
-/** The rejection reason of `promise`; fails the test when it fulfils instead. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the Promise to reject, but it fulfilled')
-}
+import { deferred, rejectionOf } from './support/async.js'
 
 /** Lets a few macrotasks pass, so Promise reactions and unhandled-rejection checks all run. */
 async function turns(count = 3): Promise<void> {

@@ -1,32 +1,7 @@
 // The "Contract of getOrFetch" in DESIGN.md, point by point, through the public API.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-  reject: (error: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
-
-/** The rejection reason of `promise`; fails the test when it fulfils instead. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the Promise to reject, but it fulfilled')
-}
+import { deferred, rejectionOf } from './support/async.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 

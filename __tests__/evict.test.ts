@@ -4,22 +4,7 @@
 // process warning that changes nothing.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type EvictionReason } from '../dist/index.js'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-  reject: (error: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+import { deferred } from './support/async.js'
 
 type Removal = [key: string, value: unknown, reason: EvictionReason]
 

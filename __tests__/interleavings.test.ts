@@ -2,22 +2,7 @@
 // wins over the fetch's late result" (DESIGN.md). Resolution order is controlled by hand.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-  reject: (error: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+import { deferred } from './support/async.js'
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

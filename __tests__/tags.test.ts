@@ -3,22 +3,7 @@
 // invalidation is handed to its waiters but never stored.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-  reject: (error: unknown) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+import { deferred } from './support/async.js'
 
 /** What `call` threw synchronously; fails the test when it returned instead. */
 function thrownBy(call: () => unknown): unknown {
