@@ -18,7 +18,13 @@ import {
   SPEC_STALE_WHILE_REVALIDATE,
   SPEC_TTL,
 } from './native.js'
-import { type CallOptions, getOrFetchOptions, type Settings, settingsFrom, setOptions } from './options.js'
+import {
+  type CallOptions,
+  getOrFetchOptions,
+  type Settings,
+  settingsFrom,
+  setOptions,
+} from './options.js'
 import { sizeFor } from './sizes.js'
 import type {
   CacheOptions,
@@ -346,7 +352,8 @@ export class CacheManager<V = unknown> {
     for (let i = 0; i < removals.length; i += 3) {
       const slot = removals[i] as number
       if (onEvict !== undefined) {
-        this.#evicted.push(removals[i + 2], this.#values[slot], REMOVAL_REASONS[removals[i + 1] as number])
+        const reason = REMOVAL_REASONS[removals[i + 1] as number]
+        this.#evicted.push(removals[i + 2], this.#values[slot], reason)
       }
       this.#values[slot] = undefined
     }

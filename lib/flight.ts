@@ -138,7 +138,7 @@ export class Flight {
   }
 
   #succeed(value: unknown): void {
-    if (this.#done) return  // timed out or abandoned: the late result is discarded
+    if (this.#done) return // timed out or abandoned: the late result is discarded
     this.#end()
     try {
       this.host.storeResult(this, value)
@@ -152,18 +152,24 @@ export class Flight {
   #fail(error: unknown, cause: FailCause): void {
     if (this.#done) return
     this.#end()
-    const fallback = this.host.recordFailure(this, cause)
-    if (cause === FailCause.Timeout) this.#abort(error)
-    if (fallback === undefined) {
-      this.#reject(error)
-    } else {
-      this.#resolve(fallback.value)
+    let fallback: { value: unknown } | undefined
+    try {
+      fallback = this.host.recordFailure(this, cause)
+    } finally {
+      // The waiters are answered even if the bookkeeping above failed.
+      if (cause === FailCause.Timeout) this.#abort(error)
+      if (fallback === undefined) {
+        this.#reject(error)
+      } else {
+        this.#resolve(fallback.value)
+      }
     }
   }
 
   #timeOut(): void {
     const ms = this.options.timeoutMs
-    this.#fail(new TimeoutError(`the fetch of '${this.key}' did not settle within ${ms} ms`), FailCause.Timeout)
+    const error = new TimeoutError(`the fetch of '${this.key}' did not settle within ${ms} ms`)
+    this.#fail(error, FailCause.Timeout)
   }
 
   // A caller with a signal left; the last one out abandons the fetch, unless someone holds the
@@ -172,9 +178,12 @@ export class Flight {
     this.#waitersWithSignal -= 1
     if (this.#waitersWithSignal > 0 || this.#shared || this.background || this.#done) return
     this.#end()
-    this.host.recordFailure(this, FailCause.Abort)
-    this.#abort(reason)
-    this.#reject(reason)  // every waiter has already rejected; their handlers mark it handled
+    try {
+      this.host.recordFailure(this, FailCause.Abort)
+    } finally {
+      this.#abort(reason)
+      this.#reject(reason) // every waiter has already rejected; their handlers mark it handled
+    }
   }
 
   #end(): void {

@@ -32,11 +32,22 @@ export interface Binding {
   set(store: StoreHandle, key: string, tags: readonly string[] | undefined, now?: number): number
   /** Ends a fetch with a value per `spec`: the value slot to fill, or CODE_MISS. */
   complete(store: StoreHandle, flightSlot: number, generation: number, now?: number): number
-  tagFlight(store: StoreHandle, flightSlot: number, generation: number, tags: readonly string[]): void
+  tagFlight(
+    store: StoreHandle,
+    flightSlot: number,
+    generation: number,
+    tags: readonly string[],
+  ): void
   /** Whether the fetch is still its key's current record (its result would be stored). */
   isCurrent(store: StoreHandle, flightSlot: number, generation: number): boolean
   /** Ends a fetch without a value: a fallback value slot, CODE_MISS, or CODE_NOT_CURRENT. */
-  fail(store: StoreHandle, flightSlot: number, generation: number, cause: FailCause, now?: number): number
+  fail(
+    store: StoreHandle,
+    flightSlot: number,
+    generation: number,
+    cause: FailCause,
+    now?: number,
+  ): number
   /** Removes the key's entry and detaches its fetch; whether an entry was removed. */
   delete(store: StoreHandle, key: string): boolean
   /** Removes the tag's entries and detaches its fetches; how many entries it removed. */
@@ -98,4 +109,6 @@ export const REMOVAL_REASONS = ['evict', 'expire', 'delete', 'set', 'clear'] as 
 
 // dist/native.js -> build/Release/herdcache.node, built by `npm install` (cmake-js).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const binding = require(join(__dirname, '..', 'build', 'Release', 'herdcache.node')) as Binding
+export const binding = require(
+  join(__dirname, '..', 'build', 'Release', 'herdcache.node'),
+) as Binding

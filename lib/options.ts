@@ -65,8 +65,9 @@ function checkFunction<F>(name: string, value: unknown): F | undefined {
 
 /** A timeout: a positive number of milliseconds or Infinity. */
 function checkTimeout(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw argumentTypeError(name, 'a positive number or Infinity', value)
-  if (!(value > 0)) throw argumentRangeError(name, 'a positive number or Infinity', value)
+  const expected = 'a positive number or Infinity'
+  if (typeof value !== 'number') throw argumentTypeError(name, expected, value)
+  if (!(value > 0)) throw argumentRangeError(name, expected, value)
   return value
 }
 
@@ -99,7 +100,8 @@ export function settingsFrom(options: unknown): Settings {
   const maxBytes =
     o.maxBytes === undefined ? undefined : checkPositiveInteger('maxBytes', o.maxBytes)
   return {
-    maxSize: o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
+    maxSize:
+      o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
     maxBytes,
     sizeOf: checkFunction('sizeOf', o.sizeOf),
     onEvict: checkFunction('onEvict', o.onEvict),
@@ -138,7 +140,8 @@ export function getOrFetchOptions(options: unknown, defaults: CallOptions): Call
   }
   return {
     ...entryTimes(o, defaults),
-    timeoutMs: o.timeoutMs === undefined ? defaults.timeoutMs : checkTimeout('timeoutMs', o.timeoutMs),
+    timeoutMs:
+      o.timeoutMs === undefined ? defaults.timeoutMs : checkTimeout('timeoutMs', o.timeoutMs),
     signal: checkSignal(o.signal),
     tags: checkTags(o.tags),
     forceRefresh,

@@ -29,7 +29,9 @@ export function sizeFor(
   }
   const size: unknown = sizeOf(value, key)
   if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-    throw sizeError(`sizeOf(value, key) must return a non-negative number, received ${describe(size)}`)
+    throw sizeError(
+      `sizeOf(value, key) must return a non-negative number, received ${describe(size)}`,
+    )
   }
   return Math.ceil(size)
 }
