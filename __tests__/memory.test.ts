@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../dist/index.js'
+import { collectGarbage, isCollected, nextMacrotask } from './support/gc.js'
 
 // Values, in-flight Promises and whole caches must become collectable as soon as the cache lets
 // go of them (DESIGN.md: slot arrays owned by the cache, no napi_ref). Each test tracks objects
@@ -14,29 +15,6 @@ interface Payload {
 
 function payload(label: string): Payload {
   return { label, data: Array.from({ length: 16 }, (_, i) => i) }
-}
-
-function collectGarbage(): void {
-  if (globalThis.gc === undefined) throw new Error('memory tests need node --expose-gc')
-  globalThis.gc()
-}
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
-}
-
-/**
- * Whether `ref`'s target is collected within `attempts` rounds of (macrotask turn, full GC).
- * The turn lets pending reactions run and clears WeakRef's keep-alive set before each check.
- */
-async function isCollected(ref: WeakRef<object>, attempts = 10): Promise<boolean> {
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
-    await nextMacrotask()
-    await nextMacrotask()
-    collectGarbage()
-    if (ref.deref() === undefined) return true
-  }
-  return false
 }
 
 /** Stores a fresh payload under `key` and returns only a WeakRef to it. */

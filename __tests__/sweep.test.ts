@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type EvictionReason } from '../dist/index.js'
+import { isCollected } from './support/gc.js'
 
 // How long after its last phase ends an entry may still be held.
 const RECLAIM_WITHIN_MS = 1000
@@ -303,26 +304,6 @@ describe('one timer for the whole cache (fake timers)', () => {
 
 // Real timers: the sweep's real delay and the garbage collector are what is under test here.
 describe('releasing memory (real timers)', () => {
-  function collectGarbage(): void {
-    if (globalThis.gc === undefined) throw new Error('these tests need node --expose-gc')
-    globalThis.gc()
-  }
-
-  function nextMacrotask(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve))
-  }
-
-  /** Whether `ref`'s target is collected within `attempts` rounds of (macrotask turn, full GC). */
-  async function isCollected(ref: WeakRef<object>, attempts = 10): Promise<boolean> {
-    for (let attempt = 0; attempt < attempts; attempt += 1) {
-      await nextMacrotask()
-      await nextMacrotask()
-      collectGarbage()
-      if (ref.deref() === undefined) return true
-    }
-    return false
-  }
-
   /** Stores a fresh object under `key` and returns only a WeakRef to it. */
   async function storeObject(
     cache: CacheManager<object>,
