@@ -1,3 +1,4 @@
+import { encodeParts } from './cache_key.js'
 import { argumentTypeError } from './errors.js'
 import { Flight, type FlightHost } from './flight.js'
 import {
@@ -24,6 +25,7 @@ import {
   type Settings,
   settingsFrom,
   setOptions,
+  wrapOptions,
 } from './options.js'
 import { sizeFor } from './sizes.js'
 import type {
@@ -33,6 +35,8 @@ import type {
   Fetcher,
   GetOrFetchOptions,
   SetOptions,
+  WrapOptions,
+  Wrapped,
 } from './types.js'
 import { checkFetcher, checkKey } from './validate.js'
 
@@ -153,6 +157,48 @@ export class CacheManager<V = unknown> {
     }
     this.#notify()
     return answer as Promise<T>
+  }
+
+  /**
+   * `fn` memoized through this cache: each call answers as
+   * `getOrFetch(key, () => fn.apply(this, args), options)`, so concurrent calls with equal
+   * arguments share one call of `fn` (and, without a `signal`, one Promise), results are stored
+   * by `options.ttlMs`, and failures are never stored.
+   *
+   * - The key is `options.key.apply(this, args)`, or `cacheKey(...args)`: equal arguments (by
+   *   value, object key order aside) share an entry, and arguments `cacheKey` rejects throw.
+   *   Keys carry no trace of `fn`, so wrapped functions sharing a cache need `key` functions
+   *   that name them, or they would answer with each other's results.
+   * - `fn` and `key` are called with the wrapper's `this` (as a method, `obj.m = cache.wrap(f)`
+   *   calls `f` on `obj`); the default key ignores `this`. Bind an extracted method first:
+   *   `cache.wrap(api.getUser.bind(api))`.
+   * - `fn` receives its arguments only; use `getOrFetch` for the fetch's `AbortSignal`.
+   *
+   * @param options - `key`, and the getOrFetch options every call passes on; checked and copied
+   *   now.
+   * @returns a function with `fn`'s parameters, returning a Promise of `fn`'s awaited result.
+   *   It throws synchronously, as `getOrFetch` does, when the key cannot be made (an argument
+   *   `cacheKey` rejects, a `key` that throws or returns a non-string).
+   * @throws TypeError / RangeError, now, for a non-function `fn`, an unknown option, or an option
+   *   getOrFetch would reject.
+   */
+  wrap<F extends (this: never, ...args: never) => V | PromiseLike<V>>(
+    fn: F,
+    options?: WrapOptions<F>,
+  ): Wrapped<F> {
+    if (typeof fn !== 'function') throw argumentTypeError('fn', 'a function', fn)
+    const { key, fetchOptions } = wrapOptions(options, this.#defaults)
+    const call = fn as unknown as (this: unknown, ...args: unknown[]) => V | PromiseLike<V>
+    const context = fn.name === '' ? 'the wrapped function' : fn.name
+    const fetch = (name: string, self: unknown, args: unknown[]) =>
+      this.getOrFetch(name, () => call.apply(self, args), fetchOptions)
+    function wrapped(this: unknown, ...args: unknown[]): Promise<V> {
+      const name =
+        key === undefined ? encodeParts(args, context, 'arguments') : key.apply(this, args)
+      if (typeof name !== 'string') throw argumentTypeError('options.key()', 'a string', name)
+      return fetch(name, this, args)
+    }
+    return wrapped as unknown as Wrapped<F>
   }
 
   // Registers the fetch the core has just started (its token is in io).

@@ -45,6 +45,11 @@ export function argumentTypeError(name: string, expected: string, received: unkn
   )
 }
 
+/** A `TypeError` with code `ERR_INVALID_ARG_TYPE` whose message does not fit the form above. */
+export function invalidArgTypeError(message: string) {
+  return withCode(new TypeError(message), 'ERR_INVALID_ARG_TYPE')
+}
+
 /** `RangeError: <name> must be <expected>, received <value>` with code `ERR_OUT_OF_RANGE`. */
 export function argumentRangeError(name: string, expected: string, received: unknown) {
   return withCode(

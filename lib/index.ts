@@ -3,8 +3,10 @@
  * @packageDocumentation
  */
 export { CacheManager } from './cache_manager.js'
+export { type CacheKeyOptions, cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from './cache_key.js'
 export { TimeoutError } from './errors.js'
 export type {
+  AnyFunction,
   CacheOptions,
   CacheStats,
   EntryTimes,
@@ -13,4 +15,6 @@ export type {
   Fetcher,
   GetOrFetchOptions,
   SetOptions,
+  WrapOptions,
+  Wrapped,
 } from './types.js'

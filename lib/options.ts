@@ -48,6 +48,7 @@ const GET_OR_FETCH_OPTIONS = [
   'tags',
   'forceRefresh',
 ] as const
+const WRAP_OPTIONS = ['key', ...GET_OR_FETCH_OPTIONS] as const
 const SET_OPTIONS = ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'tags', 'size'] as const
 const DEFAULT_MAX_SIZE = 1000
 
@@ -186,5 +187,30 @@ function entryTimes(o: GetOrFetchOptions | SetOptions, defaults: CallOptions) {
       o.staleIfErrorMs === undefined
         ? defaults.staleIfErrorMs
         : checkTtl('staleIfErrorMs', o.staleIfErrorMs),
+  }
+}
+
+/** The options of a wrap call after checks. */
+export interface WrapSettings {
+  key: ((this: unknown, ...args: unknown[]) => unknown) | undefined
+  /** What each call passes to getOrFetch: a checked copy, or undefined for the defaults. */
+  fetchOptions: GetOrFetchOptions | undefined
+}
+
+/**
+ * The options of a wrap call, checked once (with the checks getOrFetch makes) and copied, so a
+ * later change to the caller's object can neither change nor break the wrapper.
+ */
+export function wrapOptions(options: unknown, defaults: CallOptions): WrapSettings {
+  if (options === undefined) return { key: undefined, fetchOptions: undefined }
+  checkObject('options', options)
+  checkKnown(options, WRAP_OPTIONS)
+  const { key, ...rest } = options
+  const fetchOptions: GetOrFetchOptions = rest
+  getOrFetchOptions(fetchOptions, defaults)
+  if (fetchOptions.tags !== undefined) fetchOptions.tags = [...fetchOptions.tags]
+  return {
+    key: checkFunction('key', key),
+    fetchOptions: Object.keys(fetchOptions).length === 0 ? undefined : fetchOptions,
   }
 }

@@ -66,6 +66,35 @@ export interface GetOrFetchOptions extends EntryTimes {
   forceRefresh?: boolean
 }
 
+/**
+ * Any function: the constraint `wrap` and its types start from (`never` parameters accept every
+ * parameter list).
+ */
+export type AnyFunction = (this: never, ...args: never) => unknown
+
+/**
+ * What `cache.wrap(fn)` returns: a function with `fn`'s parameters (and `this` type, if `fn`
+ * declares one) that answers with a Promise of `fn`'s awaited result.
+ */
+export type Wrapped<F extends AnyFunction> = unknown extends ThisParameterType<F>
+  ? (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
+  : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
+
+/**
+ * Options of `cache.wrap(fn, options)`: a key function, and the getOrFetch options every call of
+ * the wrapper passes on (`ttlMs`, `staleWhileRevalidateMs`, `staleIfErrorMs`, `timeoutMs`,
+ * `signal`, `tags`, `forceRefresh`). They are checked and copied when `wrap` is called, so
+ * changing the object later has no effect.
+ */
+export interface WrapOptions<F extends AnyFunction> extends GetOrFetchOptions {
+  /**
+   * The cache key for a call, given the call's arguments and `this`. Defaults to
+   * `cacheKey(...args)`. Give one to share a cache between wrapped functions (put a name in
+   * each function's keys), to key on part of the arguments, or to key on `this`.
+   */
+  key?: (this: ThisParameterType<F>, ...args: Parameters<F>) => string
+}
+
 /** Options of one `set` call. */
 export interface SetOptions extends EntryTimes {
   /** Tags for the entry, for `invalidateTag`. */
