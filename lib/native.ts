@@ -1,8 +1,10 @@
 /**
  * Loads the compiled addon and describes its surface. Internal: the public API is CacheManager.
- * See native/binding/store_wrap.h for the binding's side of each contract.
+ * See native/binding/store_handle.h for the binding's side of each contract.
  */
 import { join } from 'node:path'
+
+import type { CacheStats } from './types.js'
 
 /** A store as JavaScript holds it: an opaque handle and the memory shared with the core. */
 export interface NativeStore {
@@ -58,25 +60,8 @@ export interface Binding {
   /** The last call's removals: [slot, cause, key, ...]; keys are '' unless recorded. */
   takeRemovals(store: StoreHandle): (number | string)[]
   size(store: StoreHandle): number
-  stats(store: StoreHandle): NativeStats
-}
-
-export interface NativeStats {
-  hits: number
-  misses: number
-  staleHits: number
-  fetches: number
-  refreshes: number
-  fetchErrors: number
-  refreshErrors: number
-  timeouts: number
-  aborts: number
-  coalesced: number
-  evictions: number
-  expirations: number
-  size: number
-  inFlight: number
-  bytes: number
+  /** The counters, exactly the public CacheStats. */
+  stats(store: StoreHandle): CacheStats
 }
 
 /** Return codes below zero; zero and above is a value slot. */
