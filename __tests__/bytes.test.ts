@@ -3,6 +3,8 @@
 // never fit, and keeps `stats().bytes` exact through every way an entry comes and goes.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
+import { manualClock } from './support/clock.js'
+import { randomInts } from './support/random.js'
 import { rejectionOf } from './support/async.js'
 
 interface Deferred<T> {
@@ -33,24 +35,6 @@ function thrownBy(call: () => unknown): unknown {
 
 /** A string of `bytes` default-sized bytes (2 per UTF-16 code unit). */
 const ofBytes = (bytes: number, fill = 'x') => fill.repeat(bytes / 2)
-
-/** A seeded pseudo-random integer source (mulberry32): `next(bound)` is in [0, bound). */
-function randomInts(seed: number) {
-  let state = seed >>> 0
-  return (bound: number) => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (((t ^ (t >>> 14)) >>> 0) % bound)
-  }
-}
-
-/** A manually advanced clock. */
-function manualClock() {
-  const clock = { now: 0, read: () => clock.now }
-  return clock
-}
 
 function expectSizeError(error: unknown, key: string) {
   expect(error).toBeInstanceOf(TypeError)

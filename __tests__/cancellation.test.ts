@@ -3,12 +3,7 @@
 import { getEventListeners } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type FetchContext } from '../dist/index.js'
-import { deferred, rejectionOf } from './support/async.js'
-
-/** Lets a few macrotasks pass, so Promise reactions and unhandled-rejection checks all run. */
-async function turns(count = 3): Promise<void> {
-  for (let i = 0; i < count; i += 1) await new Promise<void>((resolve) => setImmediate(resolve))
-}
+import { deferred, rejectionOf, turns } from './support/async.js'
 
 /** A probe that reports whether `promise` has settled yet. */
 function track(promise: Promise<unknown>): { readonly settled: boolean } {

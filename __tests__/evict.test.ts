@@ -4,7 +4,9 @@
 // process warning that changes nothing.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type EvictionReason } from '../dist/index.js'
-import { deferred } from './support/async.js'
+import { manualClock } from './support/clock.js'
+import { randomInts } from './support/random.js'
+import { deferred, nextMacrotask } from './support/async.js'
 
 type Removal = [key: string, value: unknown, reason: EvictionReason]
 
@@ -15,28 +17,6 @@ function recorder() {
     removals.push([key, value, reason])
   }
   return { removals, onEvict }
-}
-
-/** A seeded pseudo-random integer source (mulberry32): `next(bound)` is in [0, bound). */
-function randomInts(seed: number) {
-  let state = seed >>> 0
-  return (bound: number) => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (((t ^ (t >>> 14)) >>> 0) % bound)
-  }
-}
-
-/** A manually advanced clock. */
-function manualClock() {
-  const clock = { now: 0, read: () => clock.now }
-  return clock
-}
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
 }
 
 /** Collects process warnings until `stop()`; emitWarning delivers them on a later tick. */

@@ -2,12 +2,7 @@
 // the `clock` option (`let now`), so nothing sleeps; fetches are settled by hand with deferreds.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type CacheOptions, type FetchContext } from '../dist/index.js'
-import { deferred, rejectionOf } from './support/async.js'
-
-/** Lets a few macrotasks pass, so Promise reactions and unhandled-rejection checks all run. */
-async function turns(count = 3): Promise<void> {
-  for (let i = 0; i < count; i += 1) await new Promise<void>((resolve) => setImmediate(resolve))
-}
+import { deferred, rejectionOf, turns } from './support/async.js'
 
 /** Whether `promise` has settled after the microtasks and a few macrotasks have run. */
 async function isSettled(promise: Promise<unknown>): Promise<boolean> {

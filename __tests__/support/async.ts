@@ -26,3 +26,12 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected the Promise to reject, but it fulfilled')
 }
+
+export function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Lets a few macrotasks pass, so Promise reactions and unhandled-rejection checks all run. */
+export async function turns(count = 3): Promise<void> {
+  for (let i = 0; i < count; i += 1) await nextMacrotask()
+}

@@ -1,13 +1,10 @@
 // Helpers for tests that prove values and caches become collectable (vitest runs with
 // --expose-gc).
+import { nextMacrotask } from './async.js'
 
 export function collectGarbage(): void {
   if (globalThis.gc === undefined) throw new Error('memory tests need node --expose-gc')
   globalThis.gc()
-}
-
-export function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
 }
 
 /**
