@@ -1,6 +1,29 @@
 import { encodeParts } from './cache_key.js'
+import {
+  coalesceChannel,
+  evictChannel,
+  fetchEndChannel,
+  fetchErrorChannel,
+  fetchStartChannel,
+  hitChannel,
+  missChannel,
+} from './channel_objects.js'
+import type {
+  EvictMessage,
+  FetchEndMessage,
+  FetchErrorMessage,
+  FetchMessage,
+} from './channels.js'
 import { argumentTypeError } from './errors.js'
 import { Flight, type FlightHost } from './flight.js'
+import {
+  familiesOf,
+  FetchDurations,
+  formatPrometheus,
+  type MetricFamily,
+  OUTCOME_SUCCESS,
+  OUTCOMES,
+} from './metrics.js'
 import {
   CODE_JOIN,
   CODE_STALE,
@@ -27,6 +50,7 @@ import {
   setOptions,
   wrapOptions,
 } from './options.js'
+import { familiesSymbol } from './prometheus.js'
 import { sizeFor } from './sizes.js'
 import type {
   CacheOptions,
@@ -71,6 +95,11 @@ export class CacheManager<V = unknown> {
   #evicted: unknown[] = []
   #sweepTimer: NodeJS.Timeout | undefined
   #sweepDueAt = Infinity
+  readonly #durations: FetchDurations
+  // Whether the core logs removed keys (needed by onEvict and by the evict channel), and whether
+  // the evict channel had subscribers when that was last decided.
+  #recordingKeys: boolean
+  #evictObserved = false
   readonly #self = new WeakRef<CacheManager<V>>(this)
 
   /**
@@ -83,6 +112,8 @@ export class CacheManager<V = unknown> {
     this.#defaults = this.#settings.defaults
     this.#clock = this.#settings.clock
     this.#sized = this.#settings.maxBytes !== undefined || this.#settings.sizeOf !== undefined
+    this.#durations = new FetchDurations(this.#settings.fetchDurationBuckets)
+    this.#recordingKeys = this.#settings.onEvict !== undefined
     const store = binding.createStore(
       this.#settings.maxSize,
       this.#settings.maxBytes,
@@ -93,8 +124,13 @@ export class CacheManager<V = unknown> {
     this.#spec = store.spec
     this.#host = {
       storeResult: (flight, value) => this.#storeResult(flight, value),
-      recordFailure: (flight, cause) => this.#recordFailure(flight, cause),
+      recordFailure: (flight, cause, error) => this.#recordFailure(flight, cause, error),
     }
+  }
+
+  /** The `name` option: the `cache` label of the metrics, and the name channel messages show. */
+  get name(): string | undefined {
+    return this.#settings.name
   }
 
   /**
@@ -131,32 +167,79 @@ export class CacheManager<V = unknown> {
     const call = getOrFetchOptions(options, this.#defaults)
     const { signal } = call
     if (signal?.aborted) return Promise.reject(signal.reason as Error)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     // The binding reads its own clock when given no time, and only if an entry can expire.
     const code = call.forceRefresh
       ? binding.acquire(this.#store, key, this.#now(), true)
       : this.#clock === undefined
         ? binding.acquire(this.#store, key)
         : binding.acquire(this.#store, key, this.#now())
-    if (code >= 0) return Promise.resolve(this.#values[code] as T)
+    if (code >= 0) {
+      const value = this.#values[code] as T
+      if (hitChannel.hasSubscribers) hitChannel.publish({ cache: this, key, stale: false })
+      return Promise.resolve(value)
+    }
 
+    // Everything the core answered is read before any user code (a fetcher, a channel
+    // subscriber) can call the cache again and overwrite it.
     const io = this.#io
     this.#release()
     let answer: Promise<unknown>
     if (code === CODE_JOIN) {
       answer = this.#flights[io[IO_FLIGHT_SLOT]!]!.waiter(signal)
+      if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache: this, key })
     } else if (code === CODE_STALE) {
       const stale = this.#values[io[IO_VALUE_SLOT]!] as T
-      if (io[IO_STARTED] === 1) this.#startFlight(key, call, true).run(fetcher, stale)
+      const refresh = io[IO_STARTED] === 1 ? this.#startFlight(key, call, true) : undefined
       answer = Promise.resolve(stale)
+      if (hitChannel.hasSubscribers) hitChannel.publish({ cache: this, key, stale: true })
+      if (refresh !== undefined) this.#run(refresh, fetcher, stale)
     } else {
       const retained = io[IO_VALUE_SLOT]!
       const stale = retained >= 0 ? (this.#values[retained] as T) : undefined
       const flight = this.#startFlight(key, call, false)
       answer = flight.waiter(signal)
-      flight.run(fetcher, stale)
+      if (missChannel.hasSubscribers) missChannel.publish({ cache: this, key })
+      this.#run(flight, fetcher, stale)
     }
     this.#notify()
     return answer as Promise<T>
+  }
+
+  // Calls the fetcher, timing it for the fetch-duration histogram and telling fetch:start.
+  #run<T>(flight: Flight, fetcher: Fetcher<T>, stale: T | undefined): void {
+    flight.startedAt = this.#clockReading()
+    if (
+      fetchStartChannel.hasSubscribers ||
+      fetchEndChannel.hasSubscribers ||
+      fetchErrorChannel.hasSubscribers
+    ) {
+      const event = this.#fetchMessage(flight)
+      flight.event = event
+      if (fetchStartChannel.hasSubscribers) fetchStartChannel.publish(event)
+    }
+    flight.run(fetcher, stale)
+  }
+
+  #fetchMessage(flight: Flight): FetchMessage {
+    return { cache: this, key: flight.key, background: flight.background }
+  }
+
+  // The cache's clock for durations, or NaN when the clock option fails (the fetch is then left
+  // out of the histogram rather than failed for it).
+  #clockReading(): number {
+    try {
+      return this.#timerNow()
+    } catch {
+      return NaN
+    }
+  }
+
+  // Milliseconds since the flight's fetcher was called; recorded in the histogram when known.
+  #timeFlight(flight: Flight, outcome: number): number {
+    const ms = Math.max(0, this.#clockReading() - flight.startedAt)
+    if (!Number.isNaN(ms)) this.#durations.record(outcome, ms / 1000)
+    return ms
   }
 
   /**
@@ -215,6 +298,7 @@ export class CacheManager<V = unknown> {
   }
 
   #storeResult(flight: Flight, value: unknown): void {
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     let bytes = 0
     let now: number | undefined
     try {
@@ -229,7 +313,7 @@ export class CacheManager<V = unknown> {
       now = this.#now()
     } catch (error) {
       // The value cannot be stored; the fetch still ends here, as a failure.
-      this.#recordFailure(flight, FailCause.Error)
+      this.#recordFailure(flight, FailCause.Error, error)
       throw error
     }
     this.#writeSpec(flight.options, bytes)
@@ -240,10 +324,22 @@ export class CacheManager<V = unknown> {
       this.#scheduleSweep(flight.options)
     }
     this.#forget(flight)
+    const durationMs = this.#timeFlight(flight, OUTCOME_SUCCESS)
     this.#notify()
+    if (fetchEndChannel.hasSubscribers) {
+      const event = (flight.event ?? this.#fetchMessage(flight)) as FetchEndMessage
+      event.durationMs = durationMs
+      event.stored = slot >= 0
+      fetchEndChannel.publish(event)
+    }
   }
 
-  #recordFailure(flight: Flight, cause: FailCause): { value: unknown } | undefined {
+  #recordFailure(
+    flight: Flight,
+    cause: FailCause,
+    error: unknown,
+  ): { value: unknown } | undefined {
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     let now: number | undefined
     try {
       now = this.#now()
@@ -255,7 +351,16 @@ export class CacheManager<V = unknown> {
     this.#release()
     const fallback = code >= 0 ? { value: this.#values[code] } : undefined
     this.#forget(flight)
+    // FailCause Error, Timeout, Abort are outcomes 1, 2, 3.
+    const durationMs = this.#timeFlight(flight, cause + 1)
     this.#notify()
+    if (fetchErrorChannel.hasSubscribers) {
+      const event = (flight.event ?? this.#fetchMessage(flight)) as FetchErrorMessage
+      event.durationMs = durationMs
+      event.outcome = OUTCOMES[cause + 1] as FetchErrorMessage['outcome']
+      event.error = error
+      fetchErrorChannel.publish(event)
+    }
     return fallback
   }
 
@@ -279,9 +384,15 @@ export class CacheManager<V = unknown> {
    */
   get<T extends V>(key: string): Promise<T | null> {
     checkKey(key)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const slot = binding.get(this.#store, key, this.#now())
-    if (slot >= 0) return Promise.resolve(this.#values[slot] as T)
+    if (slot >= 0) {
+      const value = this.#values[slot] as T
+      if (hitChannel.hasSubscribers) hitChannel.publish({ cache: this, key, stale: false })
+      return Promise.resolve(value)
+    }
     this.#release()
+    if (missChannel.hasSubscribers) missChannel.publish({ cache: this, key })
     this.#notify()
     return Promise.resolve(null)
   }
@@ -302,6 +413,7 @@ export class CacheManager<V = unknown> {
     const bytes =
       call.size ?? (this.#sized && stored ? sizeFor(value, key, this.#settings.sizeOf) : 0)
     this.#writeSpec(call, bytes)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const slot = binding.set(this.#store, key, call.tags, this.#now())
     this.#release()
     if (slot >= 0) {
@@ -319,6 +431,7 @@ export class CacheManager<V = unknown> {
    */
   delete(key: string): Promise<boolean> {
     checkKey(key)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const removed = binding.delete(this.#store, key)
     this.#release()
     this.#notify()
@@ -333,6 +446,7 @@ export class CacheManager<V = unknown> {
    */
   invalidateTag(tag: string): Promise<number> {
     if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const removed = binding.invalidateTag(this.#store, tag)
     this.#release()
     this.#notify()
@@ -341,6 +455,7 @@ export class CacheManager<V = unknown> {
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
   clear(): Promise<void> {
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     binding.clear(this.#store)
     this.#release()
     this.#values = []
@@ -355,6 +470,7 @@ export class CacheManager<V = unknown> {
    */
   has(key: string): boolean {
     checkKey(key)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const slot = binding.peek(this.#store, key, this.#now())
     this.#release()
     this.#notify()
@@ -367,6 +483,7 @@ export class CacheManager<V = unknown> {
    */
   peek<T extends V>(key: string): T | undefined {
     checkKey(key)
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const slot = binding.peek(this.#store, key, this.#now())
     const value = slot >= 0 ? (this.#values[slot] as T) : undefined
     this.#release()
@@ -384,20 +501,52 @@ export class CacheManager<V = unknown> {
     return binding.stats(this.#store)
   }
 
+  /**
+   * The counters, gauges and fetch-duration histogram in the Prometheus text exposition format
+   * (version 0.0.4), for a `/metrics` endpoint. Names start `herdcache_`; with a `name` option
+   * every sample has a `cache` label. See the README's metrics table; `collectCacheMetrics`
+   * reports the same metrics through prom-client.
+   */
+  metrics(): string {
+    return formatPrometheus(this[familiesSymbol]())
+  }
+
+  /** The metric families behind `metrics()`, for prom-client collectors. @internal */
+  [familiesSymbol](): MetricFamily[] {
+    return familiesOf({
+      name: this.#settings.name,
+      stats: this.stats(),
+      maxSize: this.#settings.maxSize,
+      maxBytes: this.#settings.maxBytes,
+      durations: this.#durations,
+    })
+  }
+
+  // Has the core log removed keys exactly while someone needs them: onEvict, or a subscriber
+  // of the evict channel. Without either a removal costs no key copy.
+  #observeEvictions(): void {
+    this.#evictObserved = evictChannel.hasSubscribers
+    const record = this.#evictObserved || this.#settings.onEvict !== undefined
+    if (record !== this.#recordingKeys) {
+      binding.recordKeys(this.#store, record)
+      this.#recordingKeys = record
+    }
+  }
+
   // Lets go of the values of the entries the core removed in the last call, and queues them
   // for onEvict.
   #release(): void {
     const count = this.#io[IO_REMOVALS]!
     if (count === 0) return
-    const onEvict = this.#settings.onEvict
-    if (count === 1 && onEvict === undefined) {
+    const report = this.#recordingKeys
+    if (count === 1 && !report) {
       this.#values[this.#io[IO_FIRST_SLOT]!] = undefined
       return
     }
     const removals = binding.takeRemovals(this.#store)
     for (let i = 0; i < removals.length; i += 3) {
       const slot = removals[i] as number
-      if (onEvict !== undefined) {
+      if (report) {
         const reason = REMOVAL_REASONS[removals[i + 1] as number]
         this.#evicted.push(removals[i + 2], this.#values[slot], reason)
       }
@@ -405,15 +554,20 @@ export class CacheManager<V = unknown> {
     }
   }
 
-  // Reports queued removals to onEvict, once the cache is consistent again.
+  // Reports queued removals to onEvict and the evict channel, once the cache is consistent again.
   #notify(): void {
     if (this.#evicted.length === 0) return
-    const onEvict = this.#settings.onEvict!
+    const onEvict = this.#settings.onEvict
     const batch = this.#evicted
     this.#evicted = []
     for (let i = 0; i < batch.length; i += 3) {
       const key = batch[i] as string
       const reason = batch[i + 2] as EvictionReason
+      if (evictChannel.hasSubscribers) {
+        const message: EvictMessage = { cache: this, key, reason }
+        evictChannel.publish(message)
+      }
+      if (onEvict === undefined) continue
       try {
         onEvict(key, batch[i + 1], reason)
       } catch (error) {
@@ -464,6 +618,7 @@ export class CacheManager<V = unknown> {
       })
       return
     }
+    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
     const next = binding.sweep(this.#store, SWEEP_LIMIT, now)
     const more = this.#io[IO_REMOVALS]! >= SWEEP_LIMIT
     this.#release()

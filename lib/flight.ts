@@ -13,7 +13,7 @@ export interface FlightHost {
   /** Stores the fetched value. Throws (after recording a failure) when it cannot be sized. */
   storeResult(flight: Flight, value: unknown): void
   /** Records a fetch that ended without a value; the stale value to serve instead, if any. */
-  recordFailure(flight: Flight, cause: FailCause): { value: unknown } | undefined
+  recordFailure(flight: Flight, cause: FailCause, error: unknown): { value: unknown } | undefined
 }
 
 // setTimeout fires at once for delays past 2^31 - 1 ms, so longer timeouts mean "never".
@@ -50,6 +50,10 @@ export class Flight {
   // Whether a caller holds `promise` itself: such a caller cannot leave, so the fetch runs on.
   #shared = false
   #waitersWithSignal = 0
+  /** When the fetcher was called, by the cache's clock (NaN if unknown). */
+  startedAt = NaN
+  /** The diagnostics_channel message published at the start, completed at the end. */
+  event: object | undefined
 
   /**
    * @param background - a refresh started by a stale hit: it runs to completion whoever
@@ -61,7 +65,7 @@ export class Flight {
     readonly slot: number,
     readonly generation: number,
     readonly options: CallOptions,
-    private readonly background: boolean,
+    readonly background: boolean,
   ) {
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
@@ -154,7 +158,7 @@ export class Flight {
     this.#end()
     let fallback: { value: unknown } | undefined
     try {
-      fallback = this.host.recordFailure(this, cause)
+      fallback = this.host.recordFailure(this, cause, error)
     } finally {
       // The waiters are answered even if the bookkeeping above failed.
       if (cause === FailCause.Timeout) this.#abort(error)
@@ -179,7 +183,7 @@ export class Flight {
     if (this.#waitersWithSignal > 0 || this.#shared || this.background || this.#done) return
     this.#end()
     try {
-      this.host.recordFailure(this, FailCause.Abort)
+      this.host.recordFailure(this, FailCause.Abort, reason)
     } finally {
       this.#abort(reason)
       this.#reject(reason) // every waiter has already rejected; their handlers mark it handled

@@ -4,7 +4,23 @@
  */
 export { CacheManager } from './cache_manager.js'
 export { type CacheKeyOptions, cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from './cache_key.js'
+export {
+  type CacheRef,
+  channels,
+  type EvictMessage,
+  type FetchEndMessage,
+  type FetchErrorMessage,
+  type FetchMessage,
+  type HitMessage,
+  type LookupMessage,
+} from './channels.js'
 export { TimeoutError } from './errors.js'
+export { DEFAULT_FETCH_DURATION_BUCKETS } from './metrics.js'
+export {
+  type CollectCacheMetricsOptions,
+  collectCacheMetrics,
+  type PrometheusRegistry,
+} from './prometheus.js'
 export type {
   AnyFunction,
   CacheOptions,

@@ -59,6 +59,8 @@ export interface Binding {
   sweep(store: StoreHandle, limit: number, now?: number): number
   /** The last call's removals: [slot, cause, key, ...]; keys are '' unless recorded. */
   takeRemovals(store: StoreHandle): (number | string)[]
+  /** Whether later removals carry their keys (for onEvict and the eviction channel). */
+  recordKeys(store: StoreHandle, record: boolean): void
   size(store: StoreHandle): number
   /** The counters, exactly the public CacheStats. */
   stats(store: StoreHandle): CacheStats

@@ -3,6 +3,7 @@
  * touched, so a rejected call leaves it exactly as it was.
  */
 import { argumentRangeError, argumentTypeError, unknownOptionError } from './errors.js'
+import { DEFAULT_FETCH_DURATION_BUCKETS } from './metrics.js'
 import type { CacheOptions, GetOrFetchOptions, SetOptions } from './types.js'
 import { checkPositiveInteger, checkTtl } from './validate.js'
 
@@ -25,6 +26,8 @@ export interface Settings {
   sizeOf: ((value: unknown, key: string) => number) | undefined
   onEvict: ((key: string, value: unknown, reason: string) => void) | undefined
   clock: (() => number) | undefined
+  name: string | undefined
+  fetchDurationBuckets: readonly number[]
   defaults: CallOptions
 }
 
@@ -38,6 +41,8 @@ const CONSTRUCTOR_OPTIONS = [
   'staleWhileRevalidateMs',
   'staleIfErrorMs',
   'timeoutMs',
+  'name',
+  'fetchDurationBuckets',
 ] as const
 const GET_OR_FETCH_OPTIONS = [
   'ttlMs',
@@ -87,6 +92,29 @@ function checkSignal(value: unknown): AbortSignal | undefined {
   return value
 }
 
+function checkName(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw argumentTypeError('name', 'a non-empty string', value)
+  if (value === '') throw argumentRangeError('name', 'a non-empty string', value)
+  return value
+}
+
+function checkBuckets(value: unknown): readonly number[] {
+  if (value === undefined) return DEFAULT_FETCH_DURATION_BUCKETS
+  const expected = 'an array of increasing positive finite numbers of seconds'
+  if (!Array.isArray(value) || value.length === 0) {
+    throw argumentTypeError('fetchDurationBuckets', expected, value)
+  }
+  let previous = 0
+  for (const [index, bound] of value.entries()) {
+    const name = `fetchDurationBuckets[${index}]`
+    if (typeof bound !== 'number') throw argumentTypeError(name, expected, bound)
+    if (!(bound > previous) || bound === Infinity) throw argumentRangeError(name, expected, bound)
+    previous = bound
+  }
+  return Object.freeze([...(value as number[])])
+}
+
 function checkObject(name: string, value: unknown): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) {
     throw argumentTypeError(name, 'an object', value)
@@ -107,6 +135,8 @@ export function settingsFrom(options: unknown): Settings {
     sizeOf: checkFunction('sizeOf', o.sizeOf),
     onEvict: checkFunction('onEvict', o.onEvict),
     clock: checkFunction('clock', o.clock),
+    name: checkName(o.name),
+    fetchDurationBuckets: checkBuckets(o.fetchDurationBuckets),
     defaults: {
       ttlMs: o.defaultTtlMs === undefined ? Infinity : checkTtl('defaultTtlMs', o.defaultTtlMs),
       staleWhileRevalidateMs:

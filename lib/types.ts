@@ -139,6 +139,18 @@ export interface CacheOptions<V = unknown> {
   staleIfErrorMs?: number
   /** Default for getOrFetch's `timeoutMs`. Default `Infinity`. */
   timeoutMs?: number
+  /**
+   * The cache's name: the `cache` label of its metrics, and `cache.name` in diagnostics_channel
+   * messages. A non-empty string; caches reporting in one prom-client registry need distinct
+   * names.
+   */
+  name?: string
+  /**
+   * Upper bounds in seconds of the `herdcache_fetch_duration_seconds` histogram's buckets,
+   * increasing. Default: 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+   * 30, 60.
+   */
+  fetchDurationBuckets?: readonly number[]
 }
 
 /** A snapshot of the counters, from `cache.stats()`. Every counter is exact. */

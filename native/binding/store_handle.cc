@@ -271,6 +271,12 @@ Napi::Value TakeRemovals(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// recordKeys(handle, record): whether later removals carry their keys (for onEvict and the
+// eviction channel); off, a removal costs no key copy.
+void RecordKeys(const Napi::CallbackInfo& info) {
+  HandleArg(info).store.set_record_removed_keys(info[1].ToBoolean().Value());
+}
+
 // size(handle)
 Napi::Value Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(HandleArg(info).store.size()));
@@ -344,6 +350,7 @@ void DefineStoreFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("clear", Napi::Function::New<Clear>(env, "clear"));
   exports.Set("sweep", Napi::Function::New<Sweep>(env, "sweep"));
   exports.Set("takeRemovals", Napi::Function::New<TakeRemovals>(env, "takeRemovals"));
+  exports.Set("recordKeys", Napi::Function::New<RecordKeys>(env, "recordKeys"));
   exports.Set("size", Napi::Function::New<Size>(env, "size"));
   exports.Set("stats", Napi::Function::New<Stats>(env, "stats"));
 }

@@ -189,6 +189,10 @@ class Store {
   size_t in_flight() const noexcept { return flight_index_.size(); }
   uint64_t bytes() const noexcept { return bytes_; }
   uint32_t max_entries() const noexcept { return options_.max_entries; }
+  // Whether removals from now on carry their keys (StoreOptions::record_removed_keys). Removals
+  // already logged keep what they have.
+  void set_record_removed_keys(bool record) noexcept { options_.record_removed_keys = record; }
+  bool record_removed_keys() const noexcept { return options_.record_removed_keys; }
 
   // Checks internal consistency (index, list, heap, tags, free lists, counts); for tests. O(n).
   bool CheckInvariants() const;

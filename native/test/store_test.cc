@@ -585,6 +585,24 @@ TEST(Store, ClearLogsEveryEntryAsClearedWhenKeysAreRecorded) {
   EXPECT_EQ(store.pending_removals(), 0u);
 }
 
+TEST(Store, RecordingKeysCanBeSwitchedOnAndOff) {
+  CheckedStore store(2);
+  const uint32_t a = store.Set(u"a", kTtl).slot;
+  store.RecordRemovedKeys(true);
+  const uint32_t b = store.Set(u"b", kTtl).slot;
+  store.Delete(u"a");
+  store.RecordRemovedKeys(false);
+  store.Delete(u"b");
+  EXPECT_EQ(store.TakeRemovals(), (Removals{Removed(a, RemovalCause::kDeleted, u"a"),
+                                            Removed(b, RemovalCause::kDeleted)}))
+      << "a removal carries its key exactly when recording was on as it was removed";
+  store.RecordRemovedKeys(true);
+  const uint32_t c = store.Set(u"c", kTtl).slot;
+  store.Clear();
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(c, RemovalCause::kCleared, u"c")})
+      << "Clear logs its entries once keys are recorded";
+}
+
 TEST(Store, ClearDetachesEveryFlight) {
   CheckedStore store(3);
   const FlightToken a = store.Acquire(u"a").flight;

@@ -204,6 +204,7 @@ class CheckedStore {
   double NextExpiry() const { return store_.NextExpiry(); }
 
   Removals TakeRemovals() { return store_.TakeRemovals(); }
+  void RecordRemovedKeys(bool record) { store_.set_record_removed_keys(record); }
   size_t pending_removals() const { return store_.pending_removals(); }
   bool IsCurrent(FlightToken token) const { return store_.IsCurrent(token); }
   StoreStats stats() const { return store_.stats(); }
