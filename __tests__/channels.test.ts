@@ -1,6 +1,8 @@
 // Issue 5, section 2: events on node:diagnostics_channel for hit, miss, coalesced join, fetch
 // start/end/error and eviction, published only while someone subscribes.
+import { spawnSync } from 'node:child_process'
 import diagnostics from 'node:diagnostics_channel'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, channels, TimeoutError } from '../dist/index.js'
@@ -256,6 +258,32 @@ describe('diagnostics_channel events', () => {
     expect(await answer).toBe('v')
     expect(fetches).toBe(1)
     expect(cache.peek('k')).toBe('v')
+  })
+
+  it('is unaffected by a subscriber that throws (Node reports it as uncaught)', () => {
+    // In a child process: the uncaught exception is the point, and vitest would fail on it.
+    const script = `
+      const diagnostics = require('node:diagnostics_channel')
+      const { CacheManager, channels } = require(${JSON.stringify(join(__dirname, '..'))})
+      const seen = []
+      process.on('uncaughtException', (error) => seen.push(error.message))
+      diagnostics.subscribe(channels.miss, () => { throw new Error('subscriber bug') })
+      const cache = new CacheManager()
+      const a = cache.getOrFetch('k', async () => 1)
+      const b = cache.getOrFetch('k', async () => 2)
+      Promise.all([a, b]).then((values) => {
+        console.log(JSON.stringify({ values, seen, stats: cache.stats() }))
+      })`
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+    expect(child.stderr).toBe('')
+    const out = JSON.parse(child.stdout) as {
+      values: number[]
+      seen: string[]
+      stats: { fetches: number; coalesced: number; inFlight: number }
+    }
+    expect(out.values).toEqual([1, 1])
+    expect(out.seen).toEqual(['subscriber bug'])
+    expect(out.stats).toMatchObject({ fetches: 1, coalesced: 1, inFlight: 0 })
   })
 
   it('tells each counted lookup exactly once: misses are miss plus coalesce events', async () => {
