@@ -58,6 +58,11 @@ export function argumentRangeError(name: string, expected: string, received: unk
   )
 }
 
+/** A `RangeError` with code `ERR_OUT_OF_RANGE` whose message does not fit the form above. */
+export function outOfRangeError(message: string) {
+  return withCode(new RangeError(message), 'ERR_OUT_OF_RANGE')
+}
+
 /** A misspelt or unsupported option, with code `ERR_HERDCACHE_UNKNOWN_OPTION`. */
 export function unknownOptionError(name: string, known: readonly string[]) {
   return withCode(
@@ -78,4 +83,38 @@ export class TimeoutError extends Error {
 /** A value whose size cannot be told under `maxBytes`, with code `ERR_HERDCACHE_SIZE`. */
 export function sizeError(message: string) {
   return withCode(new TypeError(message), 'ERR_HERDCACHE_SIZE')
+}
+
+/** What `watchFiles` was doing when a {@link WatchError} happened. */
+export type WatchOperation =
+  /** Mapping a changed path to its tags: `tagsFor` threw, rejected or returned a bad value. */
+  | 'tagsFor'
+  /** Invalidating one of a changed path's tags: `cache.invalidateTag` threw or rejected. */
+  | 'invalidateTag'
+  /** Watching a directory: it could not be watched, was removed, or its watcher failed. */
+  | 'watch'
+
+/**
+ * A failure while watching files, with code `ERR_HERDCACHE_WATCH`. The watcher reports it (an
+ * `'error'` event, or a process warning) and keeps watching; the original error is its `cause`.
+ */
+export class WatchError extends Error {
+  override readonly name = 'WatchError'
+  readonly code = 'ERR_HERDCACHE_WATCH'
+  /** The changed path being invalidated, or the path that could not be watched. */
+  readonly path: string
+  /** What the watcher was doing. */
+  readonly operation: WatchOperation
+  /** The tag whose invalidation failed, for operation `'invalidateTag'`. */
+  readonly tag: string | undefined
+
+  constructor(
+    message: string,
+    details: { path: string; operation: WatchOperation; tag?: string; cause?: unknown },
+  ) {
+    super(message, 'cause' in details ? { cause: details.cause } : undefined)
+    this.path = details.path
+    this.operation = details.operation
+    this.tag = details.tag
+  }
 }

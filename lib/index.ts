@@ -14,13 +14,21 @@ export {
   type HitMessage,
   type LookupMessage,
 } from './channels.js'
-export { TimeoutError } from './errors.js'
+export { TimeoutError, WatchError, type WatchOperation } from './errors.js'
 export { DEFAULT_FETCH_DURATION_BUCKETS } from './metrics.js'
 export {
   type CollectCacheMetricsOptions,
   collectCacheMetrics,
   type PrometheusRegistry,
 } from './prometheus.js'
+export type { FileWatcherEmitter, FileWatcherEvents, WatchInvalidation } from './watch_events.js'
+export {
+  FileWatcher,
+  type TagInvalidator,
+  type WatchFilesOptions,
+  type WatchTags,
+  watchFiles,
+} from './watch_files.js'
 export type {
   AnyFunction,
   CacheOptions,

@@ -1,0 +1,654 @@
+// Issue 5, section 3: watchFiles(cache, { paths, tagsFor }) invalidates the tags of files as they
+// change on disk, and a failure anywhere (tagsFor, invalidateTag, the file system) is reported and
+// never stops it. Every test works on real files in a fresh temporary directory and awaits the
+// watcher's own events; the only timer is a safety limit that fails a test whose event never comes.
+// Changes are made with synchronous calls, so all the events of one change reach the watcher in
+// one turn of the event loop and each test can count invalidations exactly.
+import { spawnSync } from 'node:child_process'
+import { type EventEmitter, once } from 'node:events'
+import * as fs from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  CacheManager,
+  type FileWatcher,
+  type TagInvalidator,
+  type WatchFilesOptions,
+  type WatchInvalidation,
+  WatchError,
+  watchFiles,
+} from '../dist/index.js'
+import { deferred, turns } from './support/async.js'
+
+const SAFETY_MS = 10_000
+
+let root: string
+const running: FileWatcher[] = []
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'herdcache-watch-'))
+})
+
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await Promise.all(running.splice(0).map((watcher) => watcher.close()))
+  await rm(root, { recursive: true, force: true })
+})
+
+function start(cache: TagInvalidator, options: WatchFilesOptions): FileWatcher {
+  const watcher = watchFiles(cache, options)
+  running.push(watcher)
+  return watcher
+}
+
+/** The first `event` on `emitter` whose argument passes `accept`; rejects after SAFETY_MS. */
+function eventOf<T>(
+  emitter: FileWatcher | NodeJS.Process,
+  event: string,
+  accept: (value: T) => boolean,
+): Promise<T> {
+  const target = emitter as unknown as EventEmitter
+  return new Promise((resolve, reject) => {
+    const listener = (value: T) => {
+      if (!accept(value)) return
+      clearTimeout(timer)
+      target.off(event, listener)
+      resolve(value)
+    }
+    const timer = setTimeout(() => {
+      target.off(event, listener)
+      reject(new Error(`no matching '${event}' event within ${SAFETY_MS} ms`))
+    }, SAFETY_MS)
+    target.on(event, listener)
+  })
+}
+
+/** The next invalidation of `path`. Call it before making the change, then await it. */
+function invalidationOf(watcher: FileWatcher, path: string): Promise<WatchInvalidation> {
+  return eventOf<WatchInvalidation>(watcher, 'invalidate', (event) => event.path === path)
+}
+
+function errorOf(watcher: FileWatcher, accept: (error: WatchError) => boolean = () => true) {
+  return eventOf<WatchError>(watcher, 'error', accept)
+}
+
+/** How many file-system watch handles the process holds. */
+function watchHandles(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length
+}
+
+/** `dir` made (with parents) and `files` written in it, each holding its own name. */
+async function tree(dir: string, ...files: string[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  return Promise.all(
+    files.map(async (name) => {
+      await writeFile(join(dir, name), name)
+      return join(dir, name)
+    }),
+  )
+}
+
+describe('watchFiles: changes invalidate tags', () => {
+  it('invalidates the tags of a written file, and only those', async () => {
+    const [a, b] = await tree(join(root, 'w'), 'a.txt', 'b.txt')
+    const cache = new CacheManager<string>()
+    await cache.getOrFetch('a', () => 'A', { tags: [a!] })
+    await cache.set('b', 'B', { tags: [b!] })
+    await cache.set('other', 'O', { tags: ['other'] })
+    const watcher = start(cache, { paths: [a!, b!] })
+
+    const seen = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'changed')
+
+    expect(await seen).toEqual({ path: a, tags: [a], removed: 1 })
+    expect([cache.has('a'), cache.has('b'), cache.has('other')]).toEqual([false, true, true])
+  })
+
+  it('passes tagsFor the absolute path and invalidates every tag it answers', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('x', 'X', { tags: ['config'] })
+    await cache.set('y', 'Y', { tags: ['a.txt'] })
+    const paths: string[] = []
+    const tagsFor = (path: string) => {
+      paths.push(path)
+      return ['config', path.slice(path.lastIndexOf('/') + 1)]
+    }
+    const watcher = start(cache, { paths: join(root, 'w', '..', 'w', 'a.txt'), tagsFor })
+
+    const seen = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'changed')
+
+    expect(await seen).toEqual({ path: a, tags: ['config', 'a.txt'], removed: 2 })
+    expect(paths).toEqual([a])
+    expect(cache.size).toBe(0)
+  })
+
+  it('awaits a tagsFor that answers with a Promise', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: ['from-promise'] })
+    const watcher = start(cache, { paths: a!, tagsFor: () => Promise.resolve('from-promise') })
+
+    const seen = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'changed')
+
+    expect(await seen).toEqual({ path: a, tags: ['from-promise'], removed: 1 })
+    expect(cache.has('a')).toBe(false)
+  })
+
+  it('reports a change whose tagsFor answers nothing as an invalidation of no tags', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    const watcher = start(cache, { paths: a!, tagsFor: () => undefined })
+
+    const seen = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'changed')
+
+    expect(await seen).toEqual({ path: a, tags: [], removed: 0 })
+    expect(cache.has('a')).toBe(true)
+  })
+
+  it('handles a burst of events for one path once', async () => {
+    const [a, b, sentinel] = await tree(join(root, 'w'), 'a.txt', 'b.txt', 'sentinel.txt')
+    const calls: string[] = []
+    const watcher = start(new CacheManager(), {
+      paths: join(root, 'w'),
+      tagsFor: (path) => {
+        calls.push(path)
+        return path
+      },
+    })
+
+    const seen = invalidationOf(watcher, sentinel!)
+    // Interleaved, so the kernel cannot merge repeats into one event, and all in one turn, so
+    // every event is queued before the watcher reads any.
+    for (let i = 0; i < 5; i += 1) {
+      fs.writeFileSync(a!, `write ${i}`)
+      fs.writeFileSync(b!, `write ${i}`)
+    }
+    fs.writeFileSync(sentinel!, 'last')
+    await seen
+
+    expect(calls).toEqual([a, b, sentinel])
+  })
+})
+
+describe('watchFiles: deletes, renames, atomic saves and new files', () => {
+  it('invalidates a deleted file', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    const watcher = start(cache, { paths: a! })
+
+    const seen = invalidationOf(watcher, a!)
+    fs.rmSync(a!)
+
+    expect(await seen).toMatchObject({ path: a, removed: 1 })
+  })
+
+  it('invalidates both the old and the new path of a renamed file', async () => {
+    const [a, b] = await tree(join(root, 'w'), 'a.txt', 'b.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    await cache.set('b', 'B', { tags: [b!] })
+    const watcher = start(cache, { paths: join(root, 'w') })
+
+    const old = invalidationOf(watcher, a!)
+    const renamed = invalidationOf(watcher, b!)
+    fs.renameSync(a!, b!)
+
+    expect(await old).toMatchObject({ removed: 1 })
+    expect(await renamed).toMatchObject({ removed: 1 })
+  })
+
+  it('invalidates a file replaced by an atomic save, and sees writes to it afterwards', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    const watcher = start(cache, { paths: a! })
+
+    const saved = invalidationOf(watcher, a!)
+    fs.writeFileSync(`${a!}.tmp`, 'saved')
+    fs.renameSync(`${a!}.tmp`, a!)
+    expect(await saved).toMatchObject({ removed: 1 })
+
+    await cache.set('a', 'A2', { tags: [a!] })
+    const written = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'written in place')
+    expect(await written).toMatchObject({ removed: 1 })
+  })
+
+  it('keeps watching a file that is deleted and made again', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    const watcher = start(cache, { paths: a! })
+
+    const deleted = invalidationOf(watcher, a!)
+    fs.rmSync(a!)
+    await deleted
+    await cache.set('a', 'A', { tags: [a!] })
+    const made = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'again')
+    expect(await made).toMatchObject({ removed: 1 })
+
+    await cache.set('a', 'A2', { tags: [a!] })
+    const written = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'and again')
+    expect(await written).toMatchObject({ removed: 1 })
+  })
+
+  it('watches a path that does not exist yet for its creation', async () => {
+    await tree(join(root, 'w'))
+    const later = join(root, 'w', 'later.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('later', 'none yet', { tags: [later] })
+    const watcher = start(cache, { paths: later })
+
+    const made = invalidationOf(watcher, later)
+    fs.writeFileSync(later, 'here now')
+
+    expect(await made).toMatchObject({ removed: 1 })
+  })
+})
+
+describe('watchFiles: directories', () => {
+  it('watches the files below a directory, in subdirectories made after it started too', async () => {
+    const dir = join(root, 'w')
+    const [deep] = await tree(join(dir, 'x', 'y'), 'deep.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('deep', 'D', { tags: [deep!] })
+    const watcher = start(cache, { paths: dir })
+
+    const deepSeen = invalidationOf(watcher, deep!)
+    fs.writeFileSync(deep!, 'changed')
+    expect(await deepSeen).toMatchObject({ removed: 1 })
+
+    const late = join(dir, 'new', 'late.txt')
+    const made = invalidationOf(watcher, late)
+    await tree(join(dir, 'new'), 'late.txt')
+    await made
+    await cache.set('late', 'L', { tags: [late] })
+    const written = invalidationOf(watcher, late)
+    fs.writeFileSync(late, 'changed')
+    expect(await written).toMatchObject({ removed: 1 })
+  })
+
+  it('invalidates the files of a subdirectory moved out of the watched directory', async () => {
+    const dir = join(root, 'w')
+    const [inner] = await tree(join(dir, 'sub'), 'inner.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('inner', 'I', { tags: [inner!] })
+    const watcher = start(cache, { paths: dir })
+
+    const seen = invalidationOf(watcher, inner!)
+    fs.renameSync(join(dir, 'sub'), join(root, 'elsewhere'))
+    expect(await seen).toMatchObject({ removed: 1 })
+
+    // The moved directory is no longer watched: a write there is not reported as a path in `dir`.
+    const paths: string[] = []
+    watcher.on('invalidate', ({ path }) => paths.push(path))
+    const sentinel = invalidationOf(watcher, join(dir, 'sentinel.txt'))
+    fs.writeFileSync(join(root, 'elsewhere', 'inner.txt'), 'changed elsewhere')
+    fs.writeFileSync(join(dir, 'sentinel.txt'), 'sentinel')
+    await sentinel
+    expect(paths.filter((path) => path.includes('inner'))).toEqual([])
+  })
+
+  it('watches a watched directory again after it is removed and made again', async () => {
+    const dir = join(root, 'w')
+    const [a] = await tree(dir, 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    const watcher = start(cache, { paths: dir })
+
+    const removed = invalidationOf(watcher, a!)
+    fs.rmSync(dir, { recursive: true })
+    expect(await removed).toMatchObject({ removed: 1 })
+
+    const remade = invalidationOf(watcher, a!)
+    await tree(dir, 'a.txt')
+    await remade
+    await cache.set('a', 'A2', { tags: [a!] })
+    const written = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'changed')
+    expect(await written).toMatchObject({ removed: 1 })
+  })
+})
+
+describe('watchFiles: failures are reported and watching goes on', () => {
+  it('emits an error when tagsFor throws, and keeps invalidating', async () => {
+    const [bad, good] = await tree(join(root, 'w'), 'bad.txt', 'good.txt')
+    const thrown = new Error('no tags for you')
+    let failing = true
+    const cache = new CacheManager<string>()
+    const watcher = start(cache, {
+      paths: join(root, 'w'),
+      tagsFor: (path) => {
+        if (failing && path === bad) throw thrown
+        return path
+      },
+    })
+
+    const failed = errorOf(watcher)
+    fs.writeFileSync(bad!, 'changed')
+    const error = await failed
+    expect(error).toBeInstanceOf(WatchError)
+    expect(error).toMatchObject({
+      code: 'ERR_HERDCACHE_WATCH',
+      operation: 'tagsFor',
+      path: bad,
+      cause: thrown,
+    })
+    expect(error.message).toBe(`tagsFor('${bad!}') failed: no tags for you`)
+
+    await cache.set('good', 'G', { tags: [good!] })
+    const other = invalidationOf(watcher, good!)
+    fs.writeFileSync(good!, 'changed')
+    expect(await other).toMatchObject({ removed: 1 })
+
+    failing = false
+    await cache.set('bad', 'B', { tags: [bad!] })
+    const again = invalidationOf(watcher, bad!)
+    fs.writeFileSync(bad!, 'changed again')
+    expect(await again).toMatchObject({ removed: 1 })
+  })
+
+  it('emits an error when tagsFor rejects or answers something that is not tags', async () => {
+    const [a, b] = await tree(join(root, 'w'), 'a.txt', 'b.txt')
+    const watcher = start(new CacheManager(), {
+      paths: join(root, 'w'),
+      tagsFor: (path): Promise<string> | string =>
+        path === a ? Promise.reject(new Error('lookup failed')) : (42 as unknown as string),
+    })
+
+    const rejected = errorOf(watcher, (error) => error.path === a)
+    const badAnswer = errorOf(watcher, (error) => error.path === b)
+    fs.writeFileSync(a!, 'changed')
+    fs.writeFileSync(b!, 'changed')
+
+    expect((await rejected).message).toBe(`tagsFor('${a!}') failed: lookup failed`)
+    expect((await badAnswer).message).toBe(
+      `tagsFor('${b!}') must return a string, an array of strings, undefined or null, ` +
+        'received number 42',
+    )
+  })
+
+  it('emits an error for each tag whose invalidation fails, and invalidates the rest', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const real = new CacheManager<string>()
+    await real.set('kept', 'K', { tags: ['good'] })
+    const refused = new Error('store unavailable')
+    const cache: TagInvalidator = {
+      invalidateTag: (tag) => {
+        if (tag === 'bad') throw refused
+        return real.invalidateTag(tag)
+      },
+    }
+    const watcher = start(cache, { paths: a!, tagsFor: () => ['bad', 'good'] })
+
+    const failed = errorOf(watcher)
+    const seen = invalidationOf(watcher, a!)
+    fs.writeFileSync(a!, 'changed')
+
+    expect(await failed).toMatchObject({
+      operation: 'invalidateTag',
+      path: a,
+      tag: 'bad',
+      cause: refused,
+      message: `invalidateTag('bad') failed for ${a!}: store unavailable`,
+    })
+    expect(await seen).toEqual({ path: a, tags: ['good'], removed: 1 })
+
+    const again = errorOf(watcher)
+    fs.writeFileSync(a!, 'changed again')
+    expect(await again).toMatchObject({ operation: 'invalidateTag', tag: 'bad' })
+  })
+
+  it('reports a failure as a process warning when nobody listens for errors, and keeps watching', async () => {
+    const [bad, good] = await tree(join(root, 'w'), 'bad.txt', 'good.txt')
+    const thrown = new Error('mapping broke')
+    const cache = new CacheManager<string>()
+    const watcher = start(cache, {
+      paths: join(root, 'w'),
+      tagsFor: (path) => {
+        if (path === bad) throw thrown
+        return path
+      },
+    })
+
+    const warned = eventOf<Error & { code?: string; cause?: unknown }>(
+      process,
+      'warning',
+      (warning) => warning.name === 'HerdcacheWarning',
+    )
+    fs.writeFileSync(bad!, 'changed')
+    const warning = await warned
+    expect(warning.code).toBe('HERDCACHE_WATCH_ERROR')
+    expect(warning.message).toBe(`tagsFor('${bad!}') failed: mapping broke`)
+    expect(warning.cause).toBeInstanceOf(WatchError)
+    expect(warning.cause).toMatchObject({ path: bad, cause: thrown })
+
+    await cache.set('good', 'G', { tags: [good!] })
+    const seen = invalidationOf(watcher, good!)
+    fs.writeFileSync(good!, 'changed')
+    expect(await seen).toMatchObject({ removed: 1 })
+  })
+
+  it('reports a directory holding a watched file that is removed, and keeps watching the others', async () => {
+    const [lost] = await tree(join(root, 'one'), 'f.txt')
+    const [kept] = await tree(join(root, 'two'), 'f.txt')
+    const cache = new CacheManager<string>()
+    const watcher = start(cache, { paths: [lost!, kept!] })
+
+    const failed = errorOf(watcher)
+    fs.rmSync(join(root, 'one'), { recursive: true })
+    const error = await failed
+    expect(error).toMatchObject({ operation: 'watch', path: join(root, 'one') })
+    expect(error.message).toBe(
+      `${join(root, 'one')} was removed, so ${lost!} can no longer be watched`,
+    )
+
+    await cache.set('kept', 'K', { tags: [kept!] })
+    const seen = invalidationOf(watcher, kept!)
+    fs.writeFileSync(kept!, 'changed')
+    expect(await seen).toMatchObject({ removed: 1 })
+  })
+
+  it('reports an error from a directory watch, and keeps the other watches', async () => {
+    const [one] = await tree(join(root, 'one'), 'f.txt')
+    const [two] = await tree(join(root, 'two'), 'f.txt')
+    // The package is CommonJS: it reads `watch` off this same module object at each call.
+    const fsModule = createRequire(__filename)('node:fs') as typeof fs
+    const original = fsModule.watch
+    const made = new Map<string, fs.FSWatcher>()
+    const recording = (dir: string, listener: fs.WatchListener<string>) => {
+      const handle = original(dir, listener)
+      made.set(dir, handle)
+      return handle
+    }
+    vi.spyOn(fsModule, 'watch').mockImplementation(recording as typeof fs.watch)
+    const cache = new CacheManager<string>()
+    await cache.set('one', '1', { tags: [one!] })
+    const watcher = start(cache, { paths: [one!, two!] })
+    expect([...made.keys()].sort()).toEqual([join(root, 'one'), join(root, 'two')])
+
+    const failed = errorOf(watcher)
+    const missed = invalidationOf(watcher, one!)
+    const cause = Object.assign(new Error('EIO: i/o error, watch'), { code: 'EIO' })
+    made.get(join(root, 'one'))!.emit('error', cause)
+    expect(await failed).toMatchObject({ operation: 'watch', path: join(root, 'one'), cause })
+    // Changes may have been missed, so what the lost watch covered is invalidated.
+    expect(await missed).toMatchObject({ removed: 1 })
+
+    await cache.set('two', '2', { tags: [two!] })
+    const seen = invalidationOf(watcher, two!)
+    fs.writeFileSync(two!, 'changed')
+    expect(await seen).toMatchObject({ removed: 1 })
+  })
+})
+
+describe('watchFiles: close and signal', () => {
+  it('close() stops invalidating, releases every handle and emits close once', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const before = watchHandles()
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    const watcher = start(cache, { paths: join(root, 'w') })
+    expect(watchHandles()).toBeGreaterThan(before)
+    const events: string[] = []
+    watcher.on('invalidate', () => events.push('invalidate'))
+    watcher.on('close', () => events.push('close'))
+
+    const closing = watcher.close()
+    expect(watcher.close()).toBe(closing)
+    expect(watcher.closed).toBe(true)
+    await closing
+    expect(watchHandles()).toBe(before)
+    expect(events).toEqual(['close'])
+
+    // A second watcher on the same file witnesses the write: once it has seen it, the closed
+    // watcher would have too.
+    const witness = start({ invalidateTag: () => 0 }, { paths: a! })
+    const witnessed = invalidationOf(witness, a!)
+    fs.writeFileSync(a!, 'changed after close')
+    await witnessed
+    expect(cache.has('a')).toBe(true)
+    expect(events).toEqual(['close'])
+  })
+
+  it('invalidates nothing for a change still being mapped when close() is called', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: [a!] })
+    const answer = deferred<string>()
+    const asked = deferred<void>()
+    const watcher = start(cache, {
+      paths: a!,
+      tagsFor: () => {
+        asked.resolve()
+        return answer.promise
+      },
+    })
+    const events: string[] = []
+    watcher.on('invalidate', () => events.push('invalidate'))
+    watcher.on('error', () => events.push('error'))
+
+    fs.writeFileSync(a!, 'changed')
+    await asked.promise
+    await watcher.close()
+    answer.resolve(a!)
+    // Let the mapping's continuation run: it is Promise reactions only.
+    await turns()
+
+    expect(cache.has('a')).toBe(true)
+    expect(events).toEqual([])
+  })
+
+  it('lets the process exit once closed', () => {
+    const script = `
+      const { CacheManager, watchFiles } = require(${JSON.stringify(join(__dirname, '..'))})
+      const watcher = watchFiles(new CacheManager(), { paths: ${JSON.stringify(root)} })
+      watcher.close().then(() => console.log('closed'))`
+    const child = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      timeout: SAFETY_MS,
+    })
+    expect({ status: child.status, signal: child.signal, out: child.stdout, err: child.stderr })
+      .toEqual({ status: 0, signal: null, out: 'closed\n', err: '' })
+  })
+
+  it('stops watching when its signal aborts', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const before = watchHandles()
+    const controller = new AbortController()
+    const watcher = start(new CacheManager(), { paths: a!, signal: controller.signal })
+    // events.once accepts a FileWatcher: it is a Node EventEmitter, in its types too.
+    const closed = once(watcher, 'close', { signal: AbortSignal.timeout(SAFETY_MS) })
+
+    controller.abort()
+    await closed
+
+    expect(watcher.closed).toBe(true)
+    expect(watchHandles()).toBe(before)
+  })
+
+  it('watches nothing when its signal is already aborted', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const before = watchHandles()
+    const watcher = start(new CacheManager(), { paths: a!, signal: AbortSignal.abort() })
+
+    expect(watcher.closed).toBe(true)
+    expect(watchHandles()).toBe(before)
+    await watcher.close()
+  })
+})
+
+describe('watchFiles: bad arguments', () => {
+  type Loose = (cache: unknown, options?: unknown) => FileWatcher
+  const loose = watchFiles as unknown as Loose
+
+  function thrownBy(call: () => unknown): Error & { code?: unknown } {
+    try {
+      running.push(call() as FileWatcher)
+    } catch (error) {
+      expect(error).toBeInstanceOf(Error)
+      return error as Error & { code?: unknown }
+    }
+    throw new Error('expected a synchronous throw')
+  }
+
+  it.each([
+    [() => loose(undefined, { paths: '.' }), TypeError, 'ERR_INVALID_ARG_TYPE',
+      'cache must be a CacheManager or an object with an invalidateTag method, received undefined'],
+    [() => loose({ invalidate: () => 0 }, { paths: '.' }), TypeError, 'ERR_INVALID_ARG_TYPE',
+      'cache must be a CacheManager or an object with an invalidateTag method, received an object'],
+    [() => loose(new CacheManager()), TypeError, 'ERR_INVALID_ARG_TYPE',
+      'options must be an object, received undefined'],
+    [() => loose(new CacheManager(), { paths: '.', tags: [] }), TypeError,
+      'ERR_HERDCACHE_UNKNOWN_OPTION',
+      'options.tags is not an option; the options are paths, tagsFor, signal'],
+    [() => loose(new CacheManager(), {}), TypeError, 'ERR_INVALID_ARG_TYPE',
+      'paths must be a path or a non-empty array of paths, received undefined'],
+    [() => loose(new CacheManager(), { paths: 7 }), TypeError, 'ERR_INVALID_ARG_TYPE',
+      'paths must be a path or a non-empty array of paths, received number 7'],
+    [() => loose(new CacheManager(), { paths: [] }), RangeError, 'ERR_OUT_OF_RANGE',
+      'paths must be a path or a non-empty array of paths, received an empty array'],
+    [() => loose(new CacheManager(), { paths: ['.', null] }), TypeError, 'ERR_INVALID_ARG_TYPE',
+      'paths[1] must be a string, received null'],
+    [() => loose(new CacheManager(), { paths: '' }), RangeError, 'ERR_OUT_OF_RANGE',
+      "paths must be a non-empty path without null bytes, received string ''"],
+    [() => loose(new CacheManager(), { paths: ['.', 'a\0b'] }), RangeError, 'ERR_OUT_OF_RANGE',
+      "paths[1] must be a non-empty path without null bytes, received string 'a\0b'"],
+    [() => loose(new CacheManager(), { paths: '/' }), RangeError, 'ERR_OUT_OF_RANGE',
+      "paths must be a path below a file-system root, received string '/'"],
+    [() => loose(new CacheManager(), { paths: '.', tagsFor: 'path' }), TypeError,
+      'ERR_INVALID_ARG_TYPE', "tagsFor must be a function, received string 'path'"],
+    [() => loose(new CacheManager(), { paths: '.', signal: {} }), TypeError,
+      'ERR_INVALID_ARG_TYPE', 'signal must be an AbortSignal, received an object'],
+  ])('throws %#: a clear error for each bad argument', (call, type, code, message) => {
+    const error = thrownBy(call)
+    expect(error.constructor).toBe(type)
+    expect(error.code).toBe(code)
+    expect(error.message).toBe(message)
+  })
+
+  it('throws a WatchError naming a path whose directory does not exist, leaving nothing open', async () => {
+    const [a] = await tree(join(root, 'w'), 'a.txt')
+    const missing = join(root, 'nowhere', 'f.txt')
+    const before = watchHandles()
+
+    const error = thrownBy(() => watchFiles(new CacheManager(), { paths: [a!, missing] }))
+
+    expect(error).toBeInstanceOf(WatchError)
+    expect(error).toMatchObject({ code: 'ERR_HERDCACHE_WATCH', operation: 'watch', path: missing })
+    expect(error.message).toMatch(`cannot watch ${missing}: ENOENT`)
+    // The handle opened for `a` is closed; the event loop releases it in its next close phase.
+    await turns(2)
+    expect(watchHandles()).toBe(before)
+  })
+})
