@@ -71,7 +71,9 @@ export function unknownOptionError(name: string, known: readonly string[]) {
  * stale value is served instead). Its `name` is `'TimeoutError'`, as for `AbortSignal.timeout()`.
  */
 export class TimeoutError extends Error {
+  /** Always `'TimeoutError'`, the name `AbortSignal.timeout()` gives its reason too. */
   override readonly name = 'TimeoutError'
+  /** Always `'ERR_HERDCACHE_TIMEOUT'`, to branch on instead of the message. */
   readonly code = 'ERR_HERDCACHE_TIMEOUT'
 }
 
