@@ -1,5 +1,5 @@
-// The documentation stays true to the code: docs/api is what TypeDoc makes of lib/ today, and
-// every export carries a doc comment.
+// The documentation stays true to the code: docs/api is what TypeDoc makes of lib/ today, every
+// export carries a doc comment, and the code the guides show is the code examples/ runs.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,8 +7,10 @@ import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = join(__dirname, '..')
+const guidesDir = join(root, 'docs', 'guides')
 const typedocBin = join(root, 'node_modules', 'typedoc', 'bin', 'typedoc')
 const REGENERATE = 'run `npm run docs` and commit the result'
+const EXPECT = '// expect: '
 
 function typedoc(args: string[]) {
   const run = spawnSync(process.execPath, [typedocBin, ...args], {
@@ -104,4 +106,68 @@ describe('API reference (docs/api)', () => {
     )
     expect(existsSync(join(scratch, 'fixture-api'))).toBe(false)
   })
+})
+
+describe('guides (docs/guides)', () => {
+  const guides = readdirSync(guidesDir).filter((file) => file.endsWith('.md'))
+  const INCLUDE = /^<!-- include (\S+?)(?:#(\S+))? -->$/
+
+  function source(path: string, region: string | undefined): string {
+    const text = readFileSync(join(root, path), 'utf8').replace(/\n$/, '')
+    if (region === undefined) return text
+    if (region === 'expect') {
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(EXPECT))
+        .map((line) => line.slice(EXPECT.length))
+        .join('\n')
+    }
+    const lines = text.split('\n')
+    const start = lines.findIndex((line) => line.trim() === `// #region ${region}`)
+    const end = lines.findIndex((line) => line.trim() === `// #endregion ${region}`)
+    expect(start >= 0 && end > start, `${path} has a region '${region}'`).toBe(true)
+    const indent = /^ */.exec(lines[start]!)![0].length
+    return lines
+      .slice(start + 1, end)
+      .map((line) => line.slice(Math.min(indent, /^ */.exec(line)![0].length)))
+      .join('\n')
+  }
+
+  it('exist', () => {
+    expect(guides.sort()).toEqual([
+      'express.md',
+      'from-cache-manager.md',
+      'from-lru-cache.md',
+      'testing.md',
+    ])
+  })
+
+  for (const guide of guides) {
+    it(`${guide} shows the examples' code exactly (if not, run \`npm run docs\`)`, () => {
+      const lines = readFileSync(join(guidesDir, guide), 'utf8').split('\n')
+      let includes = 0
+      lines.forEach((line, i) => {
+        const include = INCLUDE.exec(line)
+        if (!include) return
+        includes += 1
+        const [, path = '', region] = include
+        const close = lines.indexOf('```', i + 2)
+        expect(lines[i + 1], `${guide}:${i + 2} opens a code block`).toMatch(/^```\w+$/)
+        expect(close, `${guide}:${i + 2} closes its code block`).toBeGreaterThan(i)
+        expect(lines.slice(i + 2, close).join('\n'), `${guide}:${i + 1} quotes ${line}`).toBe(
+          source(path, region),
+        )
+      })
+      expect(includes, `${guide} quotes at least one example`).toBeGreaterThan(0)
+    })
+
+    it(`${guide} links only to files that exist`, () => {
+      const text = readFileSync(join(guidesDir, guide), 'utf8')
+      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+        .map((match) => match[1]!.split('#')[0]!)
+        .filter((target) => target !== '' && !/^[a-z]+:/.test(target))
+      const broken = targets.filter((target) => !existsSync(join(guidesDir, target)))
+      expect(broken).toEqual([])
+    })
+  }
 })
