@@ -72,7 +72,7 @@ export function cacheKey(...parts: unknown[]): string {
 
 /**
  * `cacheKey(...parts)`, or, when that is longer than `options.maxLength`, a fixed-length key:
- * `HASHED_KEY_PREFIX` followed by the hex SHA-256 of the canonical key's UTF-16 code units
+ * {@link HASHED_KEY_PREFIX} followed by the hex SHA-256 of the canonical key's UTF-16 code units
  * (72 code units). Hashed and unhashed keys never collide; two hashed keys collide only if
  * SHA-256 does.
  *

@@ -152,7 +152,10 @@ export class CacheManager<V = unknown> {
    *
    * Not an `async` function, by design: an `async` wrapper would hand each caller a new Promise.
    *
-   * @param options - `ttlMs` as a number, or GetOrFetchOptions. Defaults come from the
+   * @param key - the entry's key: any string, compared code unit for code unit.
+   * @param fetcher - called as `fetcher({ key, signal, staleValue })` when the key must be
+   *   fetched; answers with a value or a Promise of one.
+   * @param options - `ttlMs` as a number, or {@link GetOrFetchOptions}. Defaults come from the
    *   constructor.
    * @throws TypeError / RangeError for a bad key, fetcher or option, synchronously, with the
    *   cache untouched. A caller whose signal is already aborted gets a rejected Promise.
@@ -257,6 +260,7 @@ export class CacheManager<V = unknown> {
    *   `cache.wrap(api.getUser.bind(api))`.
    * - `fn` receives its arguments only; use `getOrFetch` for the fetch's `AbortSignal`.
    *
+   * @typeParam F - the type of `fn`; its results must be values of this cache (`V`).
    * @param options - `key`, and the getOrFetch options every call passes on; checked and copied
    *   now.
    * @returns a function with `fn`'s parameters, returning a Promise of `fn`'s awaited result.
@@ -402,7 +406,7 @@ export class CacheManager<V = unknown> {
    * flight is detached: its waiters still get its result, but that result is not stored.
    * With `ttlMs` 0, or a value larger than `maxBytes`, nothing is stored and any existing entry
    * is removed.
-   * @param options - `ttlMs` as a number, or SetOptions.
+   * @param options - `ttlMs` as a number, or {@link SetOptions}.
    * @throws TypeError / RangeError for a bad key or option, or a value whose size cannot be
    *   told under `maxBytes`, synchronously, with the cache untouched.
    */

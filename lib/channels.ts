@@ -38,7 +38,9 @@ export interface CacheRef {
 
 /** A `miss` or `coalesce` message. */
 export interface LookupMessage {
+  /** The cache looked in. */
   readonly cache: CacheRef
+  /** The key looked up. */
   readonly key: string
 }
 
@@ -54,7 +56,9 @@ export interface HitMessage extends LookupMessage {
  * `TracingChannel` contexts.
  */
 export interface FetchMessage {
+  /** The cache fetching. */
   readonly cache: CacheRef
+  /** The key being fetched. */
   readonly key: string
   /** A refresh started by a stale hit, which no caller waits on. */
   readonly background: boolean
@@ -80,7 +84,10 @@ export interface FetchErrorMessage extends FetchMessage {
 
 /** An `evict` message. */
 export interface EvictMessage {
+  /** The cache the entry left. */
   readonly cache: CacheRef
+  /** The entry's key. */
   readonly key: string
+  /** Why it left, as `onEvict` is told. */
   readonly reason: EvictionReason
 }

@@ -76,7 +76,9 @@ export function unknownOptionError(name: string, known: readonly string[]) {
  * stale value is served instead). Its `name` is `'TimeoutError'`, as for `AbortSignal.timeout()`.
  */
 export class TimeoutError extends Error {
+  /** Always `'TimeoutError'`, the name `AbortSignal.timeout()` gives its reason too. */
   override readonly name = 'TimeoutError'
+  /** Always `'ERR_HERDCACHE_TIMEOUT'`, to branch on instead of the message. */
   readonly code = 'ERR_HERDCACHE_TIMEOUT'
 }
 
@@ -99,7 +101,9 @@ export type WatchOperation =
  * `'error'` event, or a process warning) and keeps watching; the original error is its `cause`.
  */
 export class WatchError extends Error {
+  /** Always `'WatchError'`. */
   override readonly name = 'WatchError'
+  /** Always `'ERR_HERDCACHE_WATCH'`. */
   readonly code = 'ERR_HERDCACHE_WATCH'
   /** The changed path being invalidated, or the path that could not be watched. */
   readonly path: string

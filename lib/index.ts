@@ -1,5 +1,6 @@
 /**
- * herdcache: one upstream call per key under load. See the README for the contract.
+ * herdcache: one upstream call per key under load. The project README states the contract;
+ * docs/guides has guides and examples/ runnable programs.
  * @packageDocumentation
  */
 export { CacheManager } from './cache_manager.js'
@@ -21,7 +22,12 @@ export {
   collectCacheMetrics,
   type PrometheusRegistry,
 } from './prometheus.js'
-export type { FileWatcherEmitter, FileWatcherEvents, WatchInvalidation } from './watch_events.js'
+export type {
+  FileWatcherEmitter,
+  FileWatcherEvents,
+  FileWatcherListener,
+  WatchInvalidation,
+} from './watch_events.js'
 export {
   FileWatcher,
   type TagInvalidator,

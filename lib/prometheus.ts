@@ -12,8 +12,11 @@ import { FAMILIES, type MetricFamily, type Sample } from './metrics.js'
  * `getSingleMetric`); a prom-client `Registry` or its default `register` fits.
  */
 export interface PrometheusRegistry {
+  /** Adds a metric; throws when another metric already has its name. */
   registerMetric(metric: never): void
+  /** Removes the metric of that name. */
   removeSingleMetric(name: string): void
+  /** The metric of that name, or `undefined`. */
   getSingleMetric(name: string): unknown
 }
 

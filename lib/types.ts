@@ -1,14 +1,18 @@
-/** Why an entry left the cache, as passed to `onEvict`. */
+/**
+ * Why an entry left the cache, as passed to `onEvict`:
+ *
+ * - `'evict'`: made room under `maxSize` or `maxBytes` (least recently used first).
+ * - `'expire'`: its time ran out (found by a lookup, reclaimed by the expiry sweep, or chosen
+ *   for room).
+ * - `'delete'`: removed by `delete` or `invalidateTag`.
+ * - `'set'`: replaced by a new value for its key (`set`, or a fetch or refresh that stored).
+ * - `'clear'`: removed by `clear`.
+ */
 export type EvictionReason =
-  /** Made room under `maxSize` or `maxBytes` (least recently used first). */
   | 'evict'
-  /** Its time ran out (found by a lookup, reclaimed by the expiry sweep, or chosen for room). */
   | 'expire'
-  /** Removed by `delete` or `invalidateTag`. */
   | 'delete'
-  /** Replaced by a new value for its key (`set`, or a fetch or refresh that stored). */
   | 'set'
-  /** Removed by `clear`. */
   | 'clear'
 
 /** What a fetcher receives. */
@@ -50,8 +54,9 @@ export interface EntryTimes {
 /** Options of one `getOrFetch` call. The call that starts a fetch decides how it is stored. */
 export interface GetOrFetchOptions extends EntryTimes {
   /**
-   * Milliseconds the fetch may take before its waiters reject with a `TimeoutError` (or get the
-   * stale value, per `staleIfErrorMs`) and its signal aborts. `Infinity` (default) for never.
+   * Milliseconds the fetch may take before its waiters reject with a {@link TimeoutError} (or
+   * get the stale value, per `staleIfErrorMs`) and its signal aborts. `Infinity` (default) for
+   * never.
    */
   timeoutMs?: number
   /**
@@ -131,7 +136,7 @@ export interface CacheOptions<V = unknown> {
    * monotonic clock; pass `() => Date.now()` to follow fake timers in tests.
    */
   clock?: () => number
-  /** The TTL for calls that give none (see EntryTimes.ttlMs). Default `Infinity`. */
+  /** The TTL for calls that give none (see {@link EntryTimes.ttlMs}). Default `Infinity`. */
   defaultTtlMs?: number
   /** Default for getOrFetch's and set's `staleWhileRevalidateMs`. Default 0. */
   staleWhileRevalidateMs?: number

@@ -24,7 +24,10 @@ export interface FileWatcherEvents {
 }
 
 type Event = keyof FileWatcherEvents
-type Listener<K extends Event> = (...args: FileWatcherEvents[K]) => void
+/** A listener for a FileWatcher event `K`, called with that event's arguments. */
+export type FileWatcherListener<K extends keyof FileWatcherEvents> = (
+  ...args: FileWatcherEvents[K]
+) => void
 
 /**
  * A FileWatcher's listener methods, typed by event. At run time a FileWatcher is a Node
@@ -33,19 +36,34 @@ type Listener<K extends Event> = (...args: FileWatcherEvents[K]) => void
  * compile for a consumer without `@types/node`.
  */
 export interface FileWatcherEmitter {
-  addListener<K extends Event>(event: K, listener: Listener<K>): this
-  on<K extends Event>(event: K, listener: Listener<K>): this
-  once<K extends Event>(event: K, listener: Listener<K>): this
-  prependListener<K extends Event>(event: K, listener: Listener<K>): this
-  prependOnceListener<K extends Event>(event: K, listener: Listener<K>): this
-  removeListener<K extends Event>(event: K, listener: Listener<K>): this
-  off<K extends Event>(event: K, listener: Listener<K>): this
+  /** Adds `listener` for `event` (as `on`). */
+  addListener<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Adds `listener` for `event`. */
+  on<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Adds `listener` for the next `event` only. */
+  once<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Adds `listener` for `event`, before the others. */
+  prependListener<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Adds `listener` for the next `event` only, before the others. */
+  prependOnceListener<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Removes `listener` from `event` (as `off`). */
+  removeListener<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Removes `listener` from `event`. */
+  off<K extends Event>(event: K, listener: FileWatcherListener<K>): this
+  /** Removes every listener, or those of `event`. */
   removeAllListeners(event?: Event): this
+  /** Sets the listener count above which Node warns of a leak. */
   setMaxListeners(n: number): this
+  /** The listener count above which Node warns of a leak. */
   getMaxListeners(): number
-  listeners<K extends Event>(event: K): Listener<K>[]
-  rawListeners<K extends Event>(event: K): Listener<K>[]
+  /** `event`'s listeners. */
+  listeners<K extends Event>(event: K): FileWatcherListener<K>[]
+  /** `event`'s listeners, `once` wrappers included. */
+  rawListeners<K extends Event>(event: K): FileWatcherListener<K>[]
+  /** Calls `event`'s listeners with `args`; whether there were any. */
   emit<K extends Event>(event: K, ...args: FileWatcherEvents[K]): boolean
+  /** How many listeners `event` has. */
   listenerCount(event: Event): number
+  /** The events that have listeners. */
   eventNames(): (string | symbol)[]
 }
