@@ -4,7 +4,7 @@
  * is passed.
  */
 import type { CacheManager } from './cache_manager.js'
-import { argumentTypeError, invalidArgTypeError, unknownOptionError } from './errors.js'
+import { argumentTypeError, unknownOptionError } from './errors.js'
 import { FAMILIES, type MetricFamily, type Sample } from './metrics.js'
 
 /**
@@ -141,14 +141,11 @@ export function collectCacheMetrics(
   const present = group.caches.get(name)?.deref()
   if (present === provider) return stopper(register, group, name, provider)
   if (present !== undefined) {
-    throw Object.assign(
-      invalidArgTypeError(
-        name === undefined
-          ? 'an unnamed cache already reports in this registry; give each cache a name option'
-          : `a cache named '${name}' already reports in this registry; cache names must differ`,
-      ),
-      { code: 'ERR_HERDCACHE_DUPLICATE_NAME' },
-    )
+    const message =
+      name === undefined
+        ? 'an unnamed cache already reports in this registry; give each cache a name option'
+        : `a cache named '${name}' already reports in this registry; cache names must differ`
+    throw Object.assign(new Error(message), { code: 'ERR_HERDCACHE_DUPLICATE_NAME' })
   }
   group.caches.set(name, new WeakRef(provider))
   return stopper(register, group, name, provider)
