@@ -16,7 +16,7 @@ function mappedAddons(): string[] {
 describe('the native addon', () => {
   // scripts/node-matrix.mjs runs this suite on several Node versions against one prebuilt file:
   // it names that file and the Node version in HERDCACHE_EXPECT_ADDON and HERDCACHE_EXPECT_NODE.
-  it('is one file mapped into the process, the one the run expects, on the Node it expects', async () => {
+  it('is one file mapped into the process, the one the run expects, on its Node', async () => {
     const cache = new CacheManager<number>({ maxSize: 1 })
     await cache.set('k', 1)
     expect({ addons: mappedAddons(), node: process.version, size: cache.size }).toEqual({

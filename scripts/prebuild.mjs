@@ -23,7 +23,8 @@ const require = createRequire(import.meta.url)
 function sh(command, args) {
   const child = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
   if (child.status !== 0) {
-    console.error(`prebuild: ${command} ${args.join(' ')} failed (${child.error?.message ?? `exit ${child.status}`})`)
+    const why = child.error?.message ?? `exit ${child.status}`
+    console.error(`prebuild: ${command} ${args.join(' ')} failed (${why})`)
     process.exit(1)
   }
 }
