@@ -216,6 +216,18 @@ describe('the fetch-duration histogram', () => {
     )
   })
 
+  it('times fetches by the native monotonic clock without a clock option', async () => {
+    const cache = new CacheManager({ name: 'real' })
+    // A lower bound only: a 30 ms timer never fires in much under 30 ms.
+    await cache.getOrFetch('k', () => new Promise((resolve) => setTimeout(resolve, 30, 1)))
+    const parsed = exposition(cache)
+    const sum = sample(parsed, `${HISTOGRAM}_sum`, { cache: 'real', outcome: 'success' })
+    expect(sum).toBeGreaterThanOrEqual(0.025)
+    expect(sum).toBeLessThan(60) // a duration, not a timestamp
+    expect(sample(parsed, `${HISTOGRAM}_bucket`, { cache: 'real', outcome: 'success', le: '0.025' }))
+      .toBe(0)
+  })
+
   it('times a fetch that timed out as a timeout', async () => {
     const cache = new CacheManager({ name: 't' })
     const error = await rejectionOf(

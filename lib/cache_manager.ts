@@ -38,6 +38,7 @@ import {
   type StoreHandle,
   REMOVAL_REASONS,
   SPEC_BYTES,
+  SPEC_NOW,
   SPEC_STALE_IF_ERROR,
   SPEC_STALE_WHILE_REVALIDATE,
   SPEC_TTL,
@@ -209,9 +210,8 @@ export class CacheManager<V = unknown> {
     return answer as Promise<T>
   }
 
-  // Calls the fetcher, timing it for the fetch-duration histogram and telling fetch:start.
+  // Calls the fetcher, telling fetch:start first.
   #run<T>(flight: Flight, fetcher: Fetcher<T>, stale: T | undefined): void {
-    flight.startedAt = this.#clockReading()
     if (
       fetchStartChannel.hasSubscribers ||
       fetchEndChannel.hasSubscribers ||
@@ -228,19 +228,10 @@ export class CacheManager<V = unknown> {
     return { cache: this, key: flight.key, background: flight.background }
   }
 
-  // The cache's clock for durations, or NaN when the clock option fails (the fetch is then left
-  // out of the histogram rather than failed for it).
-  #clockReading(): number {
-    try {
-      return this.#timerNow()
-    } catch {
-      return NaN
-    }
-  }
-
-  // Milliseconds since the flight's fetcher was called; recorded in the histogram when known.
-  #timeFlight(flight: Flight, outcome: number): number {
-    const ms = Math.max(0, this.#clockReading() - flight.startedAt)
+  // Records how long the flight took, from the times the binding read at its start and end (by
+  // the clock option, else the native monotonic clock: no extra clock read in JavaScript).
+  #timeFlight(flight: Flight, outcome: number, endedAt: number): number {
+    const ms = Math.max(0, endedAt - flight.startedAt)
     if (!Number.isNaN(ms)) this.#durations.record(outcome, ms / 1000)
     return ms
   }
@@ -293,6 +284,7 @@ export class CacheManager<V = unknown> {
     const slot = this.#io[IO_FLIGHT_SLOT]!
     const generation = this.#io[IO_GENERATION]!
     const flight = new Flight(this.#host, key, slot, generation, call, background)
+    flight.startedAt = this.#spec[SPEC_NOW]!
     // Registered before the fetcher runs, so a fetcher that asks for its own key joins itself.
     this.#flights[slot] = flight
     if (call.tags !== undefined && call.tags.length > 0) {
@@ -322,13 +314,14 @@ export class CacheManager<V = unknown> {
     }
     this.#writeSpec(flight.options, bytes)
     const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
+    const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
     if (slot >= 0) {
       this.#values[slot] = value
       this.#scheduleSweep(flight.options)
     }
     this.#forget(flight)
-    const durationMs = this.#timeFlight(flight, OUTCOME_SUCCESS)
+    const durationMs = this.#timeFlight(flight, OUTCOME_SUCCESS, endedAt)
     this.#notify()
     if (fetchEndChannel.hasSubscribers) {
       const event = (flight.event ?? this.#fetchMessage(flight)) as FetchEndMessage
@@ -352,11 +345,13 @@ export class CacheManager<V = unknown> {
       now = undefined
     }
     const code = binding.fail(this.#store, flight.slot, flight.generation, cause, now)
+    // Without the clock option's reading the end is by another clock than the start: unknown.
+    const endedAt = this.#clock !== undefined && now === undefined ? NaN : this.#spec[SPEC_NOW]!
     this.#release()
     const fallback = code >= 0 ? { value: this.#values[code] } : undefined
     this.#forget(flight)
     // FailCause Error, Timeout, Abort are outcomes 1, 2, 3.
-    const durationMs = this.#timeFlight(flight, cause + 1)
+    const durationMs = this.#timeFlight(flight, cause + 1, endedAt)
     this.#notify()
     if (fetchErrorChannel.hasSubscribers) {
       const event = (flight.event ?? this.#fetchMessage(flight)) as FetchErrorMessage
@@ -538,7 +533,7 @@ export class CacheManager<V = unknown> {
   }
 
   // Lets go of the values of the entries the core removed in the last call, and queues them
-  // for onEvict.
+  // for onEvict and the evict channel when keys are recorded.
   #release(): void {
     const count = this.#io[IO_REMOVALS]!
     if (count === 0) return

@@ -50,7 +50,7 @@ export class Flight {
   // Whether a caller holds `promise` itself: such a caller cannot leave, so the fetch runs on.
   #shared = false
   #waitersWithSignal = 0
-  /** When the fetcher was called, by the cache's clock (NaN if unknown). */
+  /** When the fetch started, by the cache's clock (the binding's reading at acquire). */
   startedAt = NaN
   /** The diagnostics_channel message published at the start, completed at the end. */
   event: object | undefined

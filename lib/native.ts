@@ -86,6 +86,8 @@ export const SPEC_TTL = 0
 export const SPEC_STALE_WHILE_REVALIDATE = 1
 export const SPEC_STALE_IF_ERROR = 2
 export const SPEC_BYTES = 3
+/** Written by the binding: the clock's time at a fetch's start (acquire) and end (complete, fail). */
+export const SPEC_NOW = 4
 
 /** How a fetch ended without a value (the core's FailCause). */
 export const FailCause = { Error: 0, Timeout: 1, Abort: 2 } as const

@@ -89,7 +89,7 @@ Napi::Value CreateStore(const Napi::CallbackInfo& info) {
   auto io_buffer = Napi::ArrayBuffer::New(env, kIoFieldCount * sizeof(int32_t));
   auto spec_buffer = Napi::ArrayBuffer::New(env, kSpecFieldCount * sizeof(double));
   handle->io = static_cast<int32_t*>(io_buffer.Data());
-  handle->spec = static_cast<const double*>(spec_buffer.Data());
+  handle->spec = static_cast<double*>(spec_buffer.Data());
   handle->io_buffer = Napi::Persistent(io_buffer);
   handle->spec_buffer = Napi::Persistent(spec_buffer);
   Napi::Object out = Napi::Object::New(env);
@@ -134,6 +134,8 @@ napi_value Acquire(napi_env env, napi_callback_info info) {
       } else {
         code = result.outcome == Outcome::kJoin ? kCodeJoin : kCodeStart;
       }
+      // A fetch starts: its start time, by the same clock complete() and fail() will read.
+      if (code == kCodeStart || result.started) handle.spec[kSpecNow] = now.get();
     }
     napi_value out = nullptr;
     napi_create_int32(env, code, &out);
@@ -179,11 +181,13 @@ Napi::Value Set(const Napi::CallbackInfo& info) {
   return SlotOrMiss(info.Env(), handle, result);
 }
 
-// complete(handle, flightSlot, generation, now?), with the entry spec in `spec`
+// complete(handle, flightSlot, generation, now?), with the entry spec in `spec`; writes the time
+// it read to spec[kSpecNow]
 Napi::Value Complete(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
-  const Result result =
-      handle.store.Complete(TokenArg(info), handle.SpecFromShared(), NowArg(info, 3));
+  Now now = NowArg(info, 3);
+  handle.spec[kSpecNow] = now.get();  // the fetch's end, for its duration
+  const Result result = handle.store.Complete(TokenArg(info), handle.SpecFromShared(), now);
   return SlotOrMiss(info.Env(), handle, result);
 }
 
@@ -209,7 +213,9 @@ Napi::Value IsCurrent(const Napi::CallbackInfo& info) {
 Napi::Value Fail(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
   const auto cause = static_cast<FailCause>(info[3].As<Napi::Number>().Int32Value());
-  const FailResult result = handle.store.Fail(TokenArg(info), cause, NowArg(info, 4));
+  Now now = NowArg(info, 4);
+  handle.spec[kSpecNow] = now.get();  // the fetch's end, for its duration
+  const FailResult result = handle.store.Fail(TokenArg(info), cause, now);
   handle.PublishRemovals();
   int32_t code = kCodeNotCurrent;
   if (result.current) {

@@ -35,13 +35,15 @@ enum IoField : int32_t {
   kIoFieldCount = 7,
 };
 
-// Positions in the shared `spec` Float64Array, read by set() and complete().
+// Positions in the shared `spec` Float64Array: the entry spec set() and complete() read, and the
+// time the store's clock gave a fetch's start and end, which JavaScript reads back to time it.
 enum SpecField : int32_t {
   kSpecTtl = 0,
   kSpecStaleWhileRevalidate = 1,
   kSpecStaleIfError = 2,
   kSpecBytes = 3,
-  kSpecFieldCount = 4,
+  kSpecNow = 4,  // written by acquire (a fetch started), complete() and fail()
+  kSpecFieldCount = 5,
 };
 
 // Return codes below zero; zero and above is a value slot.
@@ -62,7 +64,7 @@ struct StoreHandle {
   KeyBuffer key_buffer;
   std::vector<Removal> removals;
   int32_t* io = nullptr;
-  const double* spec = nullptr;
+  double* spec = nullptr;
   // Strong references are safe here: an ArrayBuffer refers to no other JavaScript value, so
   // they pin nothing but the bytes this handle writes through `io` and `spec`.
   Napi::Reference<Napi::ArrayBuffer> io_buffer;
