@@ -171,7 +171,7 @@ export class CacheManager<V = unknown> {
     const call = getOrFetchOptions(options, this.#defaults)
     const { signal } = call
     if (signal?.aborted) return Promise.reject(signal.reason as Error)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     // The binding reads its own clock when given no time, and only if an entry can expire.
     const code = call.forceRefresh
       ? binding.acquire(this.#store, key, this.#now(), true)
@@ -294,7 +294,7 @@ export class CacheManager<V = unknown> {
   }
 
   #storeResult(flight: Flight, value: unknown): void {
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     let bytes = 0
     let now: number | undefined
     try {
@@ -336,7 +336,7 @@ export class CacheManager<V = unknown> {
     cause: FailCause,
     error: unknown,
   ): { value: unknown } | undefined {
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     let now: number | undefined
     try {
       now = this.#now()
@@ -383,7 +383,7 @@ export class CacheManager<V = unknown> {
    */
   get<T extends V>(key: string): Promise<T | null> {
     checkKey(key)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const slot = binding.get(this.#store, key, this.#now())
     if (slot >= 0) {
       const value = this.#values[slot] as T
@@ -412,7 +412,7 @@ export class CacheManager<V = unknown> {
     const bytes =
       call.size ?? (this.#sized && stored ? sizeFor(value, key, this.#settings.sizeOf) : 0)
     this.#writeSpec(call, bytes)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const slot = binding.set(this.#store, key, call.tags, this.#now())
     this.#release()
     if (slot >= 0) {
@@ -430,7 +430,7 @@ export class CacheManager<V = unknown> {
    */
   delete(key: string): Promise<boolean> {
     checkKey(key)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const removed = binding.delete(this.#store, key)
     this.#release()
     this.#notify()
@@ -445,7 +445,7 @@ export class CacheManager<V = unknown> {
    */
   invalidateTag(tag: string): Promise<number> {
     if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const removed = binding.invalidateTag(this.#store, tag)
     this.#release()
     this.#notify()
@@ -454,7 +454,7 @@ export class CacheManager<V = unknown> {
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
   clear(): Promise<void> {
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     binding.clear(this.#store)
     this.#release()
     this.#values = []
@@ -469,7 +469,7 @@ export class CacheManager<V = unknown> {
    */
   has(key: string): boolean {
     checkKey(key)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const slot = binding.peek(this.#store, key, this.#now())
     this.#release()
     this.#notify()
@@ -482,7 +482,7 @@ export class CacheManager<V = unknown> {
    */
   peek<T extends V>(key: string): T | undefined {
     checkKey(key)
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const slot = binding.peek(this.#store, key, this.#now())
     const value = slot >= 0 ? (this.#values[slot] as T) : undefined
     this.#release()
@@ -522,8 +522,10 @@ export class CacheManager<V = unknown> {
   }
 
   // Has the core log removed keys exactly while someone needs them: onEvict, or a subscriber
-  // of the evict channel. Without either a removal costs no key copy.
-  #observeEvictions(): void {
+  // of the evict channel. Without either a removal costs no key copy. Called before every core
+  // call that can remove entries; one comparison unless the channel's subscribers changed.
+  #syncKeyRecording(): void {
+    if (evictChannel.hasSubscribers === this.#evictObserved) return
     this.#evictObserved = evictChannel.hasSubscribers
     const record = this.#evictObserved || this.#settings.onEvict !== undefined
     if (record !== this.#recordingKeys) {
@@ -617,7 +619,7 @@ export class CacheManager<V = unknown> {
       })
       return
     }
-    if (evictChannel.hasSubscribers !== this.#evictObserved) this.#observeEvictions()
+    this.#syncKeyRecording()
     const next = binding.sweep(this.#store, SWEEP_LIMIT, now)
     const more = this.#io[IO_REMOVALS]! >= SWEEP_LIMIT
     this.#release()
