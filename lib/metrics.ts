@@ -7,11 +7,8 @@ import type { CacheStats } from './types.js'
 
 /** How a fetch ended, as the histogram's `outcome` label tells it. */
 export const OUTCOMES = ['success', 'error', 'timeout', 'abort'] as const
-export type Outcome = (typeof OUTCOMES)[number]
+/** A fetch that produced a value; failures are the core's FailCause + 1 (error, timeout, abort). */
 export const OUTCOME_SUCCESS = 0
-export const OUTCOME_ERROR = 1
-export const OUTCOME_TIMEOUT = 2
-export const OUTCOME_ABORT = 3
 
 /**
  * The default upper bounds, in seconds, of the fetch-duration buckets: from a 1 ms database read
