@@ -2,6 +2,8 @@
 // message naming the argument and the value received, a stable code, and the cache untouched.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
+import { deferred } from './support/async.js'
+import { expectThrown as expectThrownAs } from './support/throws.js'
 
 // The public API as JavaScript callers see it: any argument may arrive.
 interface LooseCache {
@@ -34,35 +36,7 @@ const rangeError = (message: RegExp): Expected => ({
 
 /** Calls `call`, which must throw synchronously, and checks what it threw. */
 function expectThrown(call: () => unknown, expected: Expected) {
-  let thrown: unknown
-  let returned: unknown
-  try {
-    returned = call()
-  } catch (error) {
-    thrown = error
-  }
-  // A rejected Promise instead of a throw is itself a failure; keep it from going unhandled.
-  if (returned instanceof Promise) returned.catch(() => undefined)
-  expect(thrown, 'expected a synchronous throw').toBeInstanceOf(expected.type)
-  // RangeError and TypeError are siblings, so the class check above is exact for either.
-  expect(thrown).toBeInstanceOf(Error)
-  const error = thrown as Error & { code?: unknown }
-  expect(error.constructor).toBe(expected.type)
-  expect(error.code).toBe(expected.code)
-  expect(error.message).toMatch(expected.message)
-}
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((res) => {
-    resolve = res
-  })
-  return { promise, resolve }
+  expectThrownAs(call, expected.type, expected.code, expected.message)
 }
 
 /**

@@ -5,33 +5,8 @@ import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
 import { manualClock } from './support/clock.js'
 import { randomInts } from './support/random.js'
-import { rejectionOf } from './support/async.js'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((res) => {
-    resolve = res
-  })
-  return { promise, resolve }
-}
-
-/** What `call` threw synchronously; fails the test when it returned instead. */
-function thrownBy(call: () => unknown): unknown {
-  let returned: unknown
-  try {
-    returned = call()
-  } catch (error) {
-    return error
-  }
-  // A rejected Promise instead of a throw is itself a failure; keep it from going unhandled.
-  if (returned instanceof Promise) returned.catch(() => undefined)
-  throw new Error('expected a synchronous throw')
-}
+import { deferred, rejectionOf } from './support/async.js'
+import { thrownBy } from './support/throws.js'
 
 /** A string of `bytes` default-sized bytes (2 per UTF-16 code unit). */
 const ofBytes = (bytes: number, fill = 'x') => fill.repeat(bytes / 2)

@@ -6,20 +6,10 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from '../dist/index.js'
+import { thrownBy } from './support/throws.js'
 
 // The public functions as JavaScript callers see them: any argument may arrive.
 const looseCacheKeyWith = cacheKeyWith as (options: unknown, ...parts: unknown[]) => string
-
-/** What `call` threw synchronously; fails the test when it returned instead. */
-function thrownBy(call: () => unknown): Error & { code?: unknown } {
-  try {
-    call()
-  } catch (error) {
-    expect(error).toBeInstanceOf(Error)
-    return error as Error & { code?: unknown }
-  }
-  throw new Error('expected a synchronous throw')
-}
 
 function expectTypeError(call: () => unknown, message: string | RegExp) {
   const error = thrownBy(call)

@@ -2,16 +2,7 @@
 // wins over the fetch's late result" (DESIGN.md). Resolution order is controlled by hand.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
-import { deferred } from './support/async.js'
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the Promise to reject, but it fulfilled')
-}
+import { deferred, rejectionOf } from './support/async.js'
 
 type Interruption = (cache: CacheManager, key: string) => Promise<unknown>
 

@@ -19,6 +19,7 @@ import { deferred, rejectionOf } from './support/async.js'
 import { manualClock } from './support/clock.js'
 import { isCollected } from './support/gc.js'
 import { type Exposition, parseExposition, seriesId } from './support/prometheus.js'
+import { thrownBy } from './support/throws.js'
 
 // Every stats() counter and gauge, by its metric name.
 const STAT_METRICS: Record<keyof CacheStats, string> = {
@@ -339,14 +340,7 @@ describe('collectCacheMetrics() with a prom-client registry', () => {
     const first = new CacheManager({ name: 'x' })
     collectCacheMetrics(first, { register })
     expect(() => collectCacheMetrics(first, { register })).not.toThrow()
-    const error = (() => {
-      try {
-        collectCacheMetrics(new CacheManager({ name: 'x' }), { register })
-      } catch (caught) {
-        return caught as Error & { code?: string }
-      }
-      throw new Error('expected a throw')
-    })()
+    const error = thrownBy(() => collectCacheMetrics(new CacheManager({ name: 'x' }), { register }))
     expect(error.code).toBe('ERR_HERDCACHE_DUPLICATE_NAME')
     expect(error.message).toMatch(/a cache named 'x' already reports in this registry/)
     collectCacheMetrics(new CacheManager(), { register })

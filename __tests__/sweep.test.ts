@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type EvictionReason } from '../dist/index.js'
 import { isCollected } from './support/gc.js'
+import { randomInts } from './support/random.js'
 
 // How long after its last phase ends an entry may still be held.
 const RECLAIM_WITHIN_MS = 1000
@@ -23,18 +24,6 @@ function fakeClockCache<V>(options: { maxSize?: number } = {}) {
     onEvict: (key, value, reason) => removals.push([key, value, reason]),
   })
   return { cache, removals }
-}
-
-/** A seeded pseudo-random integer source (mulberry32): `next(bound)` is in [0, bound). */
-function randomInts(seed: number) {
-  let state = seed >>> 0
-  return (bound: number) => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) % bound
-  }
 }
 
 afterEach(() => {

@@ -4,19 +4,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
 import { deferred } from './support/async.js'
-
-/** What `call` threw synchronously; fails the test when it returned instead. */
-function thrownBy(call: () => unknown): unknown {
-  let returned: unknown
-  try {
-    returned = call()
-  } catch (error) {
-    return error
-  }
-  // A rejected Promise instead of a throw is itself a failure; keep it from going unhandled.
-  if (returned instanceof Promise) returned.catch(() => undefined)
-  throw new Error('expected a synchronous throw')
-}
+import { thrownBy } from './support/throws.js'
 
 function expectTypeError(error: unknown, message: RegExp) {
   expect(error).toBeInstanceOf(TypeError)

@@ -6,32 +6,7 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { CacheManager, cacheKey } from '../dist/index.js'
 import { type Deferred, deferred } from './support/async.js'
-
-/** What `call` threw synchronously; fails the test when it returned instead. */
-function thrownBy(call: () => unknown): Error & { code?: unknown } {
-  let returned: unknown
-  try {
-    returned = call()
-  } catch (error) {
-    expect(error).toBeInstanceOf(Error)
-    return error as Error & { code?: unknown }
-  }
-  // A rejected Promise instead of a throw is itself a failure; keep it from going unhandled.
-  if (returned instanceof Promise) returned.catch(() => undefined)
-  throw new Error('expected a synchronous throw')
-}
-
-function expectThrown(
-  call: () => unknown,
-  type: typeof TypeError | typeof RangeError,
-  code: string,
-  message: string | RegExp,
-) {
-  const error = thrownBy(call)
-  expect(error.constructor).toBe(type)
-  expect(error.code).toBe(code)
-  expect(error.message).toMatch(message)
-}
+import { expectThrown, thrownBy } from './support/throws.js'
 
 // wrap as JavaScript callers see it: any argument may arrive.
 type LooseWrap = (fn: unknown, options?: unknown) => (...args: unknown[]) => Promise<unknown>
