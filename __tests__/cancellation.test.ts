@@ -3,17 +3,7 @@
 import { getEventListeners } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type FetchContext } from '../dist/index.js'
-import { deferred, rejectionOf, turns } from './support/async.js'
-
-/** A probe that reports whether `promise` has settled yet. */
-function track(promise: Promise<unknown>): { readonly settled: boolean } {
-  const state = { settled: false }
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  )
-  return state
-}
+import { deferred, rejectionOf, track, turns } from './support/async.js'
 
 /**
  * A fetcher settled by hand. It records the signal it was given, read during the call as

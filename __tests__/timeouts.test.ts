@@ -2,23 +2,13 @@
 // `clock: () => Date.now()`. Nothing sleeps: time moves only by vi.advanceTimersByTime.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type CacheOptions, type FetchContext, TimeoutError } from '../dist/index.js'
-import { deferred, rejectionOf } from './support/async.js'
+import { deferred, rejectionOf, track } from './support/async.js'
 
 // Fake timers replace setImmediate too; the real one lets Promise reactions and Node's
 // unhandled-rejection check run without moving fake time.
 const realSetImmediate = setImmediate
 async function turns(count = 3): Promise<void> {
   for (let i = 0; i < count; i += 1) await new Promise<void>((resolve) => realSetImmediate(resolve))
-}
-
-/** A probe that reports whether `promise` has settled yet. */
-function track(promise: Promise<unknown>): { readonly settled: boolean } {
-  const state = { settled: false }
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  )
-  return state
 }
 
 const cacheWith = <V>(options: CacheOptions<V> = {}) =>

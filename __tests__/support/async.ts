@@ -35,3 +35,13 @@ export function nextMacrotask(): Promise<void> {
 export async function turns(count = 3): Promise<void> {
   for (let i = 0; i < count; i += 1) await nextMacrotask()
 }
+
+/** A probe that reports whether `promise` has settled yet. */
+export function track(promise: Promise<unknown>): { readonly settled: boolean } {
+  const state = { settled: false }
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  )
+  return state
+}
