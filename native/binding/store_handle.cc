@@ -196,9 +196,13 @@ Napi::Value TagFlight(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
   const FlightToken token = TokenArg(info);
   auto array = info[3].As<Napi::Array>();
+  std::vector<std::u16string> tag_storage;
+  tag_storage.reserve(array.Length());
   for (uint32_t i = 0; i < array.Length(); ++i) {
-    handle.store.TagFlight(token, handle.key_buffer.Read(info.Env(), array.Get(i), "tags[]"));
+    tag_storage.emplace_back(handle.key_buffer.Read(info.Env(), array.Get(i), "tags[]"));
   }
+  const std::vector<std::u16string_view> tags(tag_storage.begin(), tag_storage.end());
+  handle.store.TagFlight(token, tags);
   return info.Env().Undefined();
 }
 
@@ -268,10 +272,14 @@ Napi::Value TakeRemovals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto out = Napi::Array::New(env, handle.removals.size() * 3);
   uint32_t at = 0;
+  // Each element is passed as a napi_value: the templated Set would convert a Napi::String
+  // through std::string (UTF-8), turning lone surrogates into U+FFFD, and keys must come back
+  // code unit for code unit.
+  auto put = [&](napi_value value) { out.Set(at++, value); };
   for (const Removal& removal : handle.removals) {
-    out.Set(at++, Napi::Number::New(env, removal.slot));
-    out.Set(at++, Napi::Number::New(env, static_cast<int32_t>(removal.cause)));
-    out.Set(at++, Napi::String::New(env, removal.key));
+    put(Napi::Number::New(env, removal.slot));
+    put(Napi::Number::New(env, static_cast<int32_t>(removal.cause)));
+    put(Napi::String::New(env, removal.key));
   }
   handle.removals.clear();
   return out;

@@ -117,8 +117,8 @@ bool Store::IsCurrent(FlightToken token) const noexcept {
          flights_[token.slot].generation == token.generation;
 }
 
-void Store::TagFlight(FlightToken token, std::u16string_view tag) {
-  if (IsCurrent(token)) tags_.Attach(FlightMember(token.slot), tag);
+void Store::TagFlight(FlightToken token, std::span<const std::u16string_view> tags) {
+  if (IsCurrent(token)) tags_.Attach(FlightMember(token.slot), tags);
 }
 
 void Store::ReleaseFlight(uint32_t slot) {
@@ -184,7 +184,7 @@ Result Store::Set(std::u16string_view key, const EntrySpec& spec,
   if (const uint32_t flight = FindFlight(key, hash); flight != kNoSlot) DetachFlight(flight);
   Result result = Write(std::u16string(key), hash, spec, now);
   if (result.outcome == Outcome::kStored) {
-    for (const std::u16string_view tag : tags) tags_.Attach(EntryMember(result.slot), tag);
+    tags_.Attach(EntryMember(result.slot), tags);
   }
   return result;
 }

@@ -4,8 +4,7 @@
 
 namespace herdcache {
 
-void TagIndex::Attach(uint32_t member, std::u16string_view name) {
-  if (member >= links_.size()) links_.resize(member + 1);
+uint32_t TagIndex::IdFor(std::u16string_view name) {
   auto [it, inserted] = ids_.try_emplace(std::u16string(name), 0);
   if (inserted) {
     if (free_tags_.empty()) {
@@ -16,15 +15,26 @@ void TagIndex::Attach(uint32_t member, std::u16string_view name) {
       free_tags_.pop_back();
     }
     tags_[it->second].name = it->first;
+    tags_[it->second].stamp = 0;
   }
-  const uint32_t id = it->second;
-  for (const MemberLink& link : links_[member]) {
-    if (link.tag == id) return;
+  return it->second;
+}
+
+void TagIndex::Attach(uint32_t member, std::span<const std::u16string_view> names) {
+  if (names.empty()) return;
+  if (member >= links_.size()) links_.resize(member + 1);
+  // Marks the member's tags, so a tag it has (or one named twice) is recognised in O(1).
+  const uint64_t stamp = ++stamp_;
+  for (const MemberLink& link : links_[member]) tags_[link.tag].stamp = stamp;
+  for (const std::u16string_view name : names) {
+    const uint32_t id = IdFor(name);
+    Tag& tag = tags_[id];
+    if (tag.stamp == stamp) continue;
+    tag.stamp = stamp;
+    links_[member].push_back({id, static_cast<uint32_t>(tag.members.size())});
+    tag.members.push_back(member);
+    tag.back.push_back(static_cast<uint32_t>(links_[member].size() - 1));
   }
-  Tag& tag = tags_[id];
-  links_[member].push_back({id, static_cast<uint32_t>(tag.members.size())});
-  tag.members.push_back(member);
-  tag.back.push_back(static_cast<uint32_t>(links_[member].size() - 1));
 }
 
 void TagIndex::Unlink(uint32_t member, size_t link_index) {

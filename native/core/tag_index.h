@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,8 +22,14 @@ class TagIndex {
   TagIndex(const TagIndex&) = delete;
   TagIndex& operator=(const TagIndex&) = delete;
 
-  // Adds `member` to `tag` (no-op if it is already there). O(1) average.
-  void Attach(uint32_t member, std::u16string_view tag);
+  // Adds `member` to each of `tags` (a tag it already has, or one named twice, is added once).
+  // O(tags.size() + the tags `member` already has) average: no scan per tag, so one call with k
+  // tags costs O(k), not O(k^2).
+  void Attach(uint32_t member, std::span<const std::u16string_view> tags);
+  // Adds `member` to `tag` (no-op if it is already there). O(the tags `member` already has).
+  void Attach(uint32_t member, std::u16string_view tag) {
+    Attach(member, std::span<const std::u16string_view>(&tag, 1));
+  }
   // Removes `member` from every tag it has. O(its tags).
   void DetachAll(uint32_t member);
   // Moves every tag of `from` to `to`, which must have none. O(its tags).
@@ -53,14 +60,18 @@ class TagIndex {
     std::u16string name;
     std::vector<uint32_t> members;
     std::vector<uint32_t> back;  // back[i]: position of tag in links_[members[i]]
+    uint64_t stamp = 0;          // == stamp_ while the member being attached already has it
   };
 
+  // The id of the tag named `name`, created (empty) if it is unknown.
+  uint32_t IdFor(std::u16string_view name);
   void Unlink(uint32_t member, size_t link_index);
 
   std::unordered_map<std::u16string, uint32_t, SeededHasher> ids_;
   std::vector<Tag> tags_;
   std::vector<uint32_t> free_tags_;
   std::vector<std::vector<MemberLink>> links_;
+  uint64_t stamp_ = 0;  // one per Attach call: marks the tags its member has
 };
 
 }  // namespace herdcache

@@ -46,6 +46,45 @@ TEST(TagIndex, AttachAddsAMemberToATagOnce) {
   EXPECT_TRUE(index.CheckInvariants());
 }
 
+TEST(TagIndex, AttachesAListOnceEachWhateverItRepeatsOrTheMemberHas) {
+  TagIndex index(kTestSeed);
+  index.Attach(1, u"blue");
+  index.Attach(7, u"red");
+  const std::vector<std::u16string_view> tags{u"red", u"blue", u"red", u"green", u"blue"};
+  index.Attach(7, tags);
+  index.Attach(7, tags);
+  EXPECT_EQ(MembersOf(index, u"red"), Members{7});
+  EXPECT_EQ(MembersOf(index, u"blue"), (Members{1, 7}));
+  EXPECT_EQ(MembersOf(index, u"green"), Members{7});
+  EXPECT_EQ(index.TagCount(7), 3u);
+  EXPECT_EQ(index.tag_count(), 3u);
+  EXPECT_TRUE(index.CheckInvariants());
+}
+
+TEST(TagIndex, AttachesAfterATagIsFreedAndItsIdReused) {
+  TagIndex index(kTestSeed);
+  const std::vector<std::u16string_view> first{u"a", u"b"};
+  index.Attach(0, first);
+  index.DetachAll(0);  // frees both tags
+  const std::vector<std::u16string_view> second{u"c", u"c", u"d"};
+  index.Attach(0, second);  // reuses the freed ids
+  EXPECT_EQ(MembersOf(index, u"c"), Members{0});
+  EXPECT_EQ(MembersOf(index, u"d"), Members{0});
+  EXPECT_EQ(index.TagCount(0), 2u);
+  EXPECT_TRUE(index.CheckInvariants());
+}
+
+TEST(TagIndex, AttachesOneHundredThousandTagsToOneMember) {
+  TagIndex index(kTestSeed);
+  std::vector<std::u16string> names;
+  for (int i = 0; i < 100'000; ++i) names.push_back(u"t" + std::u16string(1, char16_t(i)));
+  const std::vector<std::u16string_view> tags(names.begin(), names.end());
+  index.Attach(4, tags);
+  index.Attach(4, tags);
+  EXPECT_EQ(index.TagCount(4), 65'536u);  // char16_t wraps: 65,536 distinct names
+  EXPECT_TRUE(index.CheckInvariants());
+}
+
 TEST(TagIndex, RelatesManyMembersToManyTags) {
   TagIndex index(kTestSeed);
   index.Attach(0, u"red");
