@@ -14,7 +14,7 @@ import type {
   FetchErrorMessage,
   FetchMessage,
 } from './channels.js'
-import { argumentTypeError } from './errors.js'
+import { argumentTypeError, describeThrown } from './errors.js'
 import { Flight, type FlightHost } from './flight.js'
 import {
   familiesOf,
@@ -288,7 +288,13 @@ export class CacheManager<V = unknown> {
     // Registered before the fetcher runs, so a fetcher that asks for its own key joins itself.
     this.#flights[slot] = flight
     if (call.tags !== undefined && call.tags.length > 0) {
-      binding.tagFlight(this.#store, slot, generation, call.tags)
+      try {
+        binding.tagFlight(this.#store, slot, generation, call.tags)
+      } catch (error) {
+        // The record must not outlive a fetch that never ran.
+        this.#recordFailure(flight, FailCause.Error, error)
+        throw error
+      }
     }
     return flight
   }
@@ -308,17 +314,18 @@ export class CacheManager<V = unknown> {
       }
       now = this.#now()
     } catch (error) {
-      // The value cannot be stored; the fetch still ends here, as a failure.
+      // The value cannot be sized or timed: the fetch still ends here, as a failure.
       this.#recordFailure(flight, FailCause.Error, error)
       throw error
     }
+    // No user code runs from here to the core call, so nothing can overwrite the registers.
     this.#writeSpec(flight.options, bytes)
     const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
     const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
     if (slot >= 0) {
       this.#values[slot] = value
-      this.#scheduleSweep(flight.options)
+      this.#scheduleSweep(flight.options, now)
     }
     this.#forget(flight)
     const durationMs = this.#timeFlight(flight, OUTCOME_SUCCESS, endedAt)
@@ -338,15 +345,17 @@ export class CacheManager<V = unknown> {
   ): { value: unknown } | undefined {
     this.#syncKeyRecording()
     let now: number | undefined
+    let clockFailed = false
     try {
       now = this.#now()
     } catch {
-      // A broken clock must not keep the fetch in flight; it only forgoes a stale fallback.
-      now = undefined
+      // A broken clock must not keep the fetch in flight. The fetch's start is a reading of the
+      // same clock, so stale-if-error is judged as of then, and the duration is unknown.
+      now = flight.startedAt
+      clockFailed = true
     }
     const code = binding.fail(this.#store, flight.slot, flight.generation, cause, now)
-    // Without the clock option's reading the end is by another clock than the start: unknown.
-    const endedAt = this.#clock !== undefined && now === undefined ? NaN : this.#spec[SPEC_NOW]!
+    const endedAt = clockFailed ? NaN : this.#spec[SPEC_NOW]!
     this.#release()
     const fallback = code >= 0 ? { value: this.#values[code] } : undefined
     this.#forget(flight)
@@ -409,15 +418,17 @@ export class CacheManager<V = unknown> {
     checkKey(key)
     const call = setOptions(options, this.#defaults)
     const stored = call.ttlMs !== 0
+    // User code (sizeOf, clock) runs first: it may call the cache, which writes the registers.
     const bytes =
       call.size ?? (this.#sized && stored ? sizeFor(value, key, this.#settings.sizeOf) : 0)
+    const now = this.#now()
     this.#writeSpec(call, bytes)
     this.#syncKeyRecording()
-    const slot = binding.set(this.#store, key, call.tags, this.#now())
+    const slot = binding.set(this.#store, key, call.tags, now)
     this.#release()
     if (slot >= 0) {
       this.#values[slot] = value
-      this.#scheduleSweep(call)
+      this.#scheduleSweep(call, now)
     }
     this.#notify()
     return Promise.resolve()
@@ -573,7 +584,8 @@ export class CacheManager<V = unknown> {
         onEvict(key, batch[i + 1], reason)
       } catch (error) {
         process.emitWarning(
-          `onEvict threw for key '${key}' (${reason}); the cache is unaffected: ${String(error)}`,
+          `onEvict threw for key '${key}' (${reason}); the cache is unaffected: ` +
+            describeThrown(error),
           { type: 'HerdcacheWarning', code: 'HERDCACHE_ON_EVICT_THREW' },
         )
       }
@@ -582,19 +594,22 @@ export class CacheManager<V = unknown> {
 
   // Keeps one unref'd timer armed while entries with a finite lifetime exist, so an expired
   // entry is reclaimed within about a second of its end even if nobody looks it up again.
-  #scheduleSweep(call: CallOptions): void {
+  // `now` is the calling operation's clock reading: the clock is read once per operation, so a
+  // clock that throws fails the operation before it changes anything.
+  #scheduleSweep(call: CallOptions, now: number | undefined): void {
     const lifetime = call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
     if (lifetime === Infinity) return
-    const latest = this.#timerNow() + lifetime + SWEEP_INTERVAL_MS
+    const at = now ?? performance.now()
+    const latest = at + lifetime + SWEEP_INTERVAL_MS
     if (this.#sweepTimer !== undefined && this.#sweepDueAt <= latest) return
     // Rounded up to whole intervals, so entries written close together share one wake-up.
-    this.#armSweep(Math.max(1, Math.ceil(lifetime / SWEEP_INTERVAL_MS)) * SWEEP_INTERVAL_MS)
+    this.#armSweep(Math.max(1, Math.ceil(lifetime / SWEEP_INTERVAL_MS)) * SWEEP_INTERVAL_MS, at)
   }
 
-  #armSweep(delay: number): void {
+  #armSweep(delay: number, at: number): void {
     clearTimeout(this.#sweepTimer)
     const ms = Math.min(delay, 2 ** 31 - 1)
-    this.#sweepDueAt = this.#timerNow() + ms
+    this.#sweepDueAt = at + ms
     // The timer holds only a WeakRef, so a pending sweep never keeps the cache alive.
     this.#sweepTimer = setTimeout(CacheManager.#tick, ms, this.#self)
     this.#sweepTimer.unref()
@@ -613,7 +628,7 @@ export class CacheManager<V = unknown> {
       now = this.#now()
     } catch (error) {
       // Thrown from a timer it would crash the process; the next write re-arms the sweep.
-      process.emitWarning(`the expiry sweep was skipped: ${String(error)}`, {
+      process.emitWarning(`the expiry sweep was skipped: ${describeThrown(error)}`, {
         type: 'HerdcacheWarning',
         code: 'HERDCACHE_CLOCK_FAILED',
       })
@@ -627,13 +642,10 @@ export class CacheManager<V = unknown> {
     if (!more && next === Infinity) return
     // onEvict may have written entries and armed a later sweep; the sooner one wins.
     const delay = more ? 0 : Math.max(next, SWEEP_INTERVAL_MS)
-    if (this.#sweepTimer === undefined || this.#sweepDueAt > this.#timerNow() + delay) {
-      this.#armSweep(delay)
+    const at = now ?? performance.now()
+    if (this.#sweepTimer === undefined || this.#sweepDueAt > at + delay) {
+      this.#armSweep(delay, at)
     }
-  }
-
-  #timerNow(): number {
-    return this.#now() ?? performance.now()
   }
 
   // The time to give the core: the clock option's reading, or undefined for the core's own

@@ -22,14 +22,34 @@ export function describe(value: unknown): string {
       return 'a symbol'
     case 'function':
       return 'a function'
-    default: {
-      if (Array.isArray(value)) return 'an array'
-      const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)
-        ?.constructor?.name
-      return typeof name === 'string' && name !== 'Object' && name !== ''
-        ? `an instance of ${name}`
-        : 'an object'
-    }
+    default:
+      return describeObject(value)
+  }
+}
+
+// A Proxy's traps or a throwing `constructor` getter must not turn a report into a new throw.
+function describeObject(value: object): string {
+  try {
+    if (Array.isArray(value)) return 'an array'
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)
+      ?.constructor?.name
+    return typeof name === 'string' && name !== 'Object' && name !== ''
+      ? `an instance of ${name}`
+      : 'an object'
+  } catch {
+    return 'an object'
+  }
+}
+
+/**
+ * A thrown value as text for a warning: `String(thrown)` when that works, else a description.
+ * Never throws, whatever was thrown (a null-prototype object, a `toString` that throws).
+ */
+export function describeThrown(thrown: unknown): string {
+  try {
+    return String(thrown)
+  } catch {
+    return describe(thrown)
   }
 }
 

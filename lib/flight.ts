@@ -21,6 +21,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 function ignore(): void {}
 
+// The intrinsic, called with a receiver of its own choosing (see Flight.run).
+// eslint-disable-next-line @typescript-eslint/unbound-method
+const promiseThen = Promise.prototype.then
+
 /** The argument a fetcher receives; its signal is made only if the fetcher reads it. */
 class Context<T> implements FetchContext<T> {
   readonly #flight: Flight
@@ -134,11 +138,19 @@ export class Flight {
       // nothing else to do.
       this.#timer = setTimeout(() => this.#timeOut(), timeoutMs)
     }
-    // Plain values and foreign thenables alike settle through one path.
-    Promise.resolve(result).then(
-      (value) => this.#succeed(value),
-      (error: unknown) => this.#fail(error, FailCause.Error),
-    )
+    // Plain values and thenables alike settle through one path, as `await` would take them:
+    // PromiseResolve, then the intrinsic `then`, so a native Promise's own `then` property
+    // cannot keep the handlers off. Either step can throw (a `constructor` getter that throws):
+    // then no handler is attached, and the fetch fails here rather than staying in flight.
+    try {
+      void promiseThen.call(
+        Promise.resolve(result),
+        (value) => this.#succeed(value),
+        (error: unknown) => this.#fail(error, FailCause.Error),
+      )
+    } catch (error) {
+      this.#fail(error, FailCause.Error)
+    }
   }
 
   #succeed(value: unknown): void {

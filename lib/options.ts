@@ -5,6 +5,7 @@
 import { argumentRangeError, argumentTypeError, unknownOptionError } from './errors.js'
 import { DEFAULT_FETCH_DURATION_BUCKETS } from './metrics.js'
 import type { CacheOptions, GetOrFetchOptions, SetOptions } from './types.js'
+import { isSize, SIZE_EXPECTED } from './sizes.js'
 import { checkPositiveInteger, checkTtl } from './validate.js'
 
 /** The settled options of one getOrFetch or set call. */
@@ -80,16 +81,25 @@ function checkTimeout(name: string, value: unknown): number {
 function checkTags(value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value)) throw argumentTypeError('tags', 'an array of strings', value)
-  for (const [index, tag] of value.entries()) {
+  // Copied before it is checked: a Proxy (or a getter) could answer differently on a second read.
+  const tags: unknown[] = Array.from(value as unknown[])
+  for (const [index, tag] of tags.entries()) {
     if (typeof tag !== 'string') throw argumentTypeError(`tags[${index}]`, 'a string', tag)
   }
-  return [...(value as string[])]
+  return tags as string[]
 }
 
 function checkSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined
-  if (!(value instanceof AbortSignal)) throw argumentTypeError('signal', 'an AbortSignal', value)
-  return value
+  try {
+    // AbortSignal's own `aborted` getter, run on `value`, checks its brand: it throws for
+    // anything not made as an AbortSignal, Object.create(AbortSignal.prototype) included.
+    if (typeof value !== 'object' || value === null) throw new TypeError()
+    Reflect.get(AbortSignal.prototype, 'aborted', value)
+  } catch {
+    throw argumentTypeError('signal', 'an AbortSignal', value)
+  }
+  return value as AbortSignal
 }
 
 function checkName(value: unknown): string | undefined {
@@ -165,7 +175,7 @@ export function getOrFetchOptions(options: unknown, defaults: CallOptions): Call
   }
   checkKnown(options, GET_OR_FETCH_OPTIONS)
   const o = options as GetOrFetchOptions
-  const forceRefresh = o.forceRefresh ?? false
+  const forceRefresh = o.forceRefresh === undefined ? false : o.forceRefresh
   if (typeof forceRefresh !== 'boolean') {
     throw argumentTypeError('forceRefresh', 'a boolean', forceRefresh)
   }
@@ -190,10 +200,8 @@ export function setOptions(options: unknown, defaults: CallOptions): CallOptions
   const o = options as SetOptions
   let size: number | undefined
   if (o.size !== undefined) {
-    if (typeof o.size !== 'number') throw argumentTypeError('size', 'a non-negative number', o.size)
-    if (!(o.size >= 0) || o.size === Infinity) {
-      throw argumentRangeError('size', 'a non-negative number', o.size)
-    }
+    if (typeof o.size !== 'number') throw argumentTypeError('size', SIZE_EXPECTED, o.size)
+    if (!isSize(o.size)) throw argumentRangeError('size', SIZE_EXPECTED, o.size)
     size = Math.ceil(o.size)
   }
   return {

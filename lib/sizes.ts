@@ -1,6 +1,17 @@
 /** Byte sizes of values under `maxBytes`. */
 import { describe, sizeError } from './errors.js'
 
+/** How a size is described in errors. */
+export const SIZE_EXPECTED = 'a non-negative number of bytes up to Number.MAX_SAFE_INTEGER'
+
+/**
+ * Whether `size` is a byte size the cache can add up exactly: a number from 0 to
+ * Number.MAX_SAFE_INTEGER once rounded up.
+ */
+export function isSize(size: unknown): size is number {
+  return typeof size === 'number' && size >= 0 && Math.ceil(size) <= Number.MAX_SAFE_INTEGER
+}
+
 /**
  * The default size of a value: 2 bytes per UTF-16 code unit of a string (the most V8 spends on
  * it), and the byteLength of binary data. `undefined` for anything else.
@@ -28,10 +39,8 @@ export function sizeFor(
     return size
   }
   const size: unknown = sizeOf(value, key)
-  if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-    throw sizeError(
-      `sizeOf(value, key) must return a non-negative number, received ${describe(size)}`,
-    )
+  if (!isSize(size)) {
+    throw sizeError(`sizeOf(value, key) must return ${SIZE_EXPECTED}, received ${describe(size)}`)
   }
   return Math.ceil(size)
 }
