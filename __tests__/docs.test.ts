@@ -40,7 +40,8 @@ describe('API reference (docs/api)', () => {
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'herdcache-docs-'))
     generated = typedoc(['--out', join(scratch, 'api')])
-  })
+    // TypeDoc takes a few seconds alone, and far longer on a loaded two-core machine.
+  }, 180_000)
   afterAll(() => {
     rmSync(scratch, { recursive: true, force: true })
   })

@@ -109,7 +109,11 @@ interface NodeGypBuild {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeGypBuild = require('node-gyp-build') as NodeGypBuild
 
-/** The addon file this process loaded. */
-export const addonPath: string = nodeGypBuild.path(join(__dirname, '..'))
+/**
+ * The addon file this process loaded. HERDCACHE_ADDON, when set, names the file to load instead:
+ * the test suite uses it to run against an AddressSanitizer build (scripts/run-tests.mjs).
+ */
+export const addonPath: string =
+  process.env.HERDCACHE_ADDON ?? nodeGypBuild.path(join(__dirname, '..'))
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const binding = require(addonPath) as Binding

@@ -75,6 +75,42 @@ async function script(label, file, args = []) {
   else results.push({ label, passed: 0, failed: 1, note: 'no summary line' })
 }
 
+// vitest again, with the addon built under AddressSanitizer and UndefinedBehaviorSanitizer and
+// loaded into an ordinary Node: ASan's runtime is preloaded (it must come first), and its leak
+// check is off because Node itself leaves memory to the OS at exit. Suites that only spawn other
+// programs (docs, examples, packaging, the demo) add nothing here and are left out.
+async function sanitizedVitest() {
+  const label = 'vitest (ASan+UBSan addon)'
+  const out = 'build-asan-addon'
+  const built = await run(`${label} build`, 'npx', [
+    'cmake-js', 'compile', '--out', out, '--config', 'RelWithDebInfo',
+    '--CDHERDCACHE_SANITIZE=address,undefined',
+  ])
+  const libasan = spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' })
+    .stdout.trim()
+  if (!built.ok || !existsSync(libasan)) {
+    results.push({ label, passed: 0, failed: 1, note: 'did not build' })
+    return
+  }
+  const json = join(root, '.vitest-asan-results.json')
+  rmSync(json, { force: true })
+  await run(label, 'npx', [
+    'vitest', 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`,
+    '--exclude', '__tests__/{docs,examples,packaging,demo}.test.ts',
+    // Instrumented code runs a few times slower; the worker tests start hundreds of threads.
+    '--testTimeout=180000', '--hookTimeout=180000',
+  ], {
+    env: {
+      HERDCACHE_ADDON: join(root, out, 'RelWithDebInfo', 'herdcache.node'),
+      LD_PRELOAD: libasan,
+      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
+      UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    },
+  })
+  results.push({ label, ...vitestCounts(json) })
+  rmSync(json, { force: true })
+}
+
 await step('build TypeScript', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
 await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
 await step('eslint', 'npx', ['eslint', '.'])
@@ -103,6 +139,7 @@ results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
 await ctest('GoogleTest', 'build-tests', [])
 if (sanitize) {
   await ctest('GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined'])
+  await sanitizedVitest()
 }
 
 if (packaging) {
