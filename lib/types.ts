@@ -62,7 +62,9 @@ export interface GetOrFetchOptions extends EntryTimes {
   /**
    * This caller's own cancellation: when it aborts, this caller's Promise rejects with its
    * reason. The fetch itself is aborted only when every waiter has left. A caller with a signal
-   * gets a Promise of its own; callers without one share the fetch's Promise.
+   * gets a Promise of its own; callers without one share the fetch's Promise. It must be a
+   * real `AbortSignal` (checked by brand). `AbortSignal.timeout(ms)` bounds this caller's wait
+   * without cutting the fetch short for the others.
    */
   signal?: AbortSignal
   /** Tags for the stored entry, for `invalidateTag`. */
@@ -104,7 +106,10 @@ export interface WrapOptions<F extends AnyFunction> extends GetOrFetchOptions {
 export interface SetOptions extends EntryTimes {
   /** Tags for the entry, for `invalidateTag`. */
   tags?: readonly string[]
-  /** The entry's size in bytes under `maxBytes`, instead of `sizeOf(value, key)`. */
+  /**
+   * The entry's size in bytes under `maxBytes`, instead of `sizeOf(value, key)`: a number from
+   * 0 to `Number.MAX_SAFE_INTEGER` (rounded up).
+   */
   size?: number
 }
 
@@ -124,16 +129,22 @@ export interface CacheOptions<V = unknown> {
    * The size of a value in bytes, for `maxBytes` and the `bytes` counter. Without it, strings
    * count 2 bytes per UTF-16 code unit, and Buffers, typed arrays, DataViews and ArrayBuffers
    * their `byteLength`; any other value under `maxBytes` then needs `sizeOf` (or `set`'s `size`).
+   * It must return a number from 0 to `Number.MAX_SAFE_INTEGER` (rounded up). Without
+   * `maxBytes` sizes only feed the `bytes` counter and never evict.
    */
   sizeOf?: (value: V, key: string) => number
   /**
    * Called once for every entry that leaves the cache, after the cache is consistent again. An
-   * exception it throws is reported as a process warning and changes nothing.
+   * exception it throws, whatever its value, is reported as a process warning and changes
+   * nothing; the other removals of the batch are still reported.
    */
   onEvict?: (key: string, value: V, reason: EvictionReason) => void
   /**
    * The time in milliseconds, for TTLs, stale windows and timeouts. Defaults to a native
-   * monotonic clock; pass `() => Date.now()` to follow fake timers in tests.
+   * monotonic clock; pass `() => Date.now()` to follow fake timers in tests. It is read once per
+   * operation, before the operation changes anything: if it throws (or returns a non-finite
+   * number), that call throws with the cache untouched, and a fetch ending then fails with its
+   * error, storing nothing.
    */
   clock?: () => number
   /** The TTL for calls that give none (see {@link EntryTimes.ttlMs}). Default `Infinity`. */
