@@ -1,5 +1,6 @@
-// Issue 5, section 2: events on node:diagnostics_channel for hit, miss, coalesced join, fetch
-// start/end/error and eviction, published only while someone subscribes.
+// Issue 5, section 2, and issue 9: events on node:diagnostics_channel for hit, miss, coalesced
+// join and eviction, and every fetch on the herdcache:fetch TracingChannel (start, end, error,
+// asyncStart, asyncEnd), published only while someone subscribes.
 import { spawnSync } from 'node:child_process'
 import diagnostics from 'node:diagnostics_channel'
 import { join } from 'node:path'
@@ -12,11 +13,24 @@ import { manualClock } from './support/clock.js'
 type Event = [name: string, message: Record<string, unknown>]
 
 const subscriptions: [string, (message: unknown) => void][] = []
+const FETCH_EVENTS = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'] as const
+
+/** The plain channel names a tracing channel's events go to: `tracing:<name>:<event>`. */
+function tracingNames(name: string): [event: string, channel: string][] {
+  return FETCH_EVENTS.map((event) => [`fetch:${event}`, `tracing:${name}:${event}`])
+}
+
+/** Every herdcache channel, the fetch TracingChannel's five included, by short name. */
+function allChannels(): [short: string, name: string][] {
+  return Object.entries(channels).flatMap(([short, name]): [string, string][] =>
+    short === 'fetch' ? tracingNames(name) : [[short, name]],
+  )
+}
 
 /** Subscribes to every herdcache channel; the events land in the returned array, in order. */
 function record(): Event[] {
   const events: Event[] = []
-  for (const [short, name] of Object.entries(channels)) {
+  for (const [short, name] of allChannels()) {
     const onMessage = (message: unknown) => {
       // A copy: fetch messages are completed in place later.
       events.push([short, { ...(message as Record<string, unknown>) }])
@@ -25,6 +39,13 @@ function record(): Event[] {
     subscriptions.push([name, onMessage])
   }
   return events
+}
+
+/** Subscribes `onMessage` to one event of the fetch TracingChannel. */
+function onFetch(event: (typeof FETCH_EVENTS)[number], onMessage: (message: unknown) => void) {
+  const name = `tracing:${channels.fetch}:${event}`
+  diagnostics.subscribe(name, onMessage)
+  subscriptions.push([name, onMessage])
 }
 
 /** Events without the `cache` field, for compact comparison. */
@@ -45,11 +66,36 @@ describe('diagnostics_channel events', () => {
       hit: 'herdcache:hit',
       miss: 'herdcache:miss',
       coalesce: 'herdcache:coalesce',
-      fetchStart: 'herdcache:fetch:start',
-      fetchEnd: 'herdcache:fetch:end',
-      fetchError: 'herdcache:fetch:error',
+      fetch: 'herdcache:fetch',
       evict: 'herdcache:evict',
     })
+  })
+
+  it('publishes fetches on a TracingChannel that tracingChannel() subscribers receive', async () => {
+    const seen: string[] = []
+    const handlers = Object.fromEntries(
+      FETCH_EVENTS.map((event) => [event, () => seen.push(event)]),
+    ) as unknown as diagnostics.TracingChannelSubscribers<object>
+    const tracing = diagnostics.tracingChannel(channels.fetch)
+    tracing.subscribe(handlers)
+    try {
+      const cache = new CacheManager()
+      await cache.getOrFetch('ok', () => Promise.resolve(1))
+      await rejectionOf(cache.getOrFetch('async', () => Promise.reject(new Error('x'))))
+      await rejectionOf(
+        cache.getOrFetch('sync', () => {
+          throw new Error('y')
+        }),
+      )
+    } finally {
+      tracing.unsubscribe(handlers)
+    }
+    expect(seen).toEqual([
+      ...['start', 'end', 'asyncStart', 'asyncEnd'],
+      ...['start', 'end', 'error', 'asyncStart', 'asyncEnd'],
+      // A synchronous throw ends as TracingChannel.traceSync's do: error, then end.
+      ...['start', 'error', 'end'],
+    ])
   })
 
   it('tells a miss, its fetch, a coalesced join, the fetch end and a hit, in order', async () => {
@@ -67,9 +113,11 @@ describe('diagnostics_channel events', () => {
     await cache.get('nothing')
     expect(plain(events)).toEqual([
       ['miss', { key: 'k' }],
-      ['fetchStart', { key: 'k', background: false }],
+      ['fetch:start', { key: 'k', background: false }],
+      ['fetch:end', { key: 'k', background: false }],
       ['coalesce', { key: 'k' }],
-      ['fetchEnd', { key: 'k', background: false, durationMs: 25, stored: true }],
+      ['fetch:asyncStart', { key: 'k', background: false, durationMs: 25, stored: true, result: 'v' }],
+      ['fetch:asyncEnd', { key: 'k', background: false, durationMs: 25, stored: true, result: 'v' }],
       ['hit', { key: 'k', stale: false }],
       ['hit', { key: 'k', stale: false }],
       ['miss', { key: 'nothing' }],
@@ -82,11 +130,8 @@ describe('diagnostics_channel events', () => {
     const cache = new CacheManager()
     const starts: object[] = []
     const ends: object[] = []
-    const onStart = (message: unknown) => starts.push(message as object)
-    const onEnd = (message: unknown) => ends.push(message as object)
-    diagnostics.subscribe(channels.fetchStart, onStart)
-    diagnostics.subscribe(channels.fetchEnd, onEnd)
-    subscriptions.push([channels.fetchStart, onStart], [channels.fetchEnd, onEnd])
+    onFetch('start', (message) => starts.push(message as object))
+    onFetch('asyncEnd', (message) => ends.push(message as object))
     await cache.getOrFetch('k', () => 1)
     expect(ends).toHaveLength(1)
     expect(ends[0]).toBe(starts[0])
@@ -100,9 +145,7 @@ describe('diagnostics_channel events', () => {
     clock.now += 20
     const events = record()
     const refreshed = deferred<void>()
-    const onEnd = () => refreshed.resolve()
-    diagnostics.subscribe(channels.fetchEnd, onEnd)
-    subscriptions.push([channels.fetchEnd, onEnd])
+    onFetch('asyncEnd', () => refreshed.resolve())
     const gate = deferred<string>()
     expect(await cache.getOrFetch('k', () => gate.promise, options)).toBe('old')
     clock.now += 5
@@ -111,14 +154,16 @@ describe('diagnostics_channel events', () => {
     // The old value is replaced before the fetch is reported over.
     expect(plain(events)).toEqual([
       ['hit', { key: 'k', stale: true }],
-      ['fetchStart', { key: 'k', background: true }],
+      ['fetch:start', { key: 'k', background: true }],
+      ['fetch:end', { key: 'k', background: true }],
       ['evict', { key: 'k', reason: 'set' }],
-      ['fetchEnd', { key: 'k', background: true, durationMs: 5, stored: true }],
+      ['fetch:asyncStart', { key: 'k', background: true, durationMs: 5, stored: true, result: 'new' }],
+      ['fetch:asyncEnd', { key: 'k', background: true, durationMs: 5, stored: true, result: 'new' }],
     ])
     expect(cache.peek('k')).toBe('new')
   })
 
-  it('tells failures, timeouts and abandoned fetches on fetch:error', async () => {
+  it('tells failures, timeouts and abandoned fetches on the error event', async () => {
     const cache = new CacheManager()
     const events = record()
     const down = new Error('down')
@@ -134,14 +179,14 @@ describe('diagnostics_channel events', () => {
     })
     leaving.abort(reason)
     await rejectionOf(abandoned)
-    const errors = events.filter(([name]) => name === 'fetchError').map(([, message]) => message)
+    const errors = events.filter(([name]) => name === 'fetch:error').map(([, message]) => message)
     expect(errors.map(({ key, outcome, error }) => ({ key, outcome, error }))).toEqual([
       { key: 'e', outcome: 'error', error: down },
       { key: 't', outcome: 'timeout', error: timedOut },
       { key: 'a', outcome: 'abort', error: reason },
     ])
     for (const message of errors) expect(message.durationMs).toBeGreaterThanOrEqual(0)
-    expect(events.some(([name]) => name === 'fetchEnd')).toBe(false)
+    expect(events.some(([, message]) => 'stored' in message)).toBe(false)
   })
 
   it('tells a detached fetch that it stored nothing', async () => {
@@ -152,8 +197,8 @@ describe('diagnostics_channel events', () => {
     await cache.delete('k')
     gate.resolve(1)
     await answer
-    const end = events.find(([name]) => name === 'fetchEnd')
-    expect(end?.[1]).toMatchObject({ key: 'k', stored: false })
+    const end = events.find(([name]) => name === 'fetch:asyncEnd')
+    expect(end?.[1]).toMatchObject({ key: 'k', stored: false, result: 1 })
   })
 
   it('tells every removal with its key and reason, without an onEvict', async () => {
@@ -211,9 +256,7 @@ describe('diagnostics_channel events', () => {
   it('publishes nothing while no one subscribes', async () => {
     // Own-property spies on herdcache's channel objects (diagnostics_channel hands out one object
     // per name), so they see publish() whether the channel is active or not.
-    const spies = Object.values(channels).map((name) =>
-      vi.spyOn(diagnostics.channel(name), 'publish'),
-    )
+    const spies = allChannels().map(([, name]) => vi.spyOn(diagnostics.channel(name), 'publish'))
     const published = () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0)
     try {
       const clock = manualClock()
@@ -326,8 +369,8 @@ describe('diagnostics_channel events', () => {
           expect(count('hit')).toBe(stats.hits)
           expect(count('miss') + count('coalesce')).toBe(stats.misses)
           expect(count('coalesce')).toBe(stats.coalesced)
-          expect(count('fetchStart')).toBe(stats.fetches)
-          expect(count('fetchEnd') + count('fetchError')).toBe(stats.fetches)
+          expect(count('fetch:start')).toBe(stats.fetches)
+          expect(count('fetch:asyncEnd')).toBe(stats.fetches)
           const evicted = events.filter(([n, message]) => n === 'evict' && message.reason === 'evict')
           expect(evicted).toHaveLength(stats.evictions)
           for (const [name, onMessage] of subscriptions.splice(0)) {

@@ -3,9 +3,11 @@
 //
 // Run: node examples/metrics.mjs
 // expect: channel: miss user:1
-// expect: channel: fetch:start user:1
+// expect: tracing: fetch start user:1
+// expect: tracing: fetch end user:1
 // expect: channel: coalesce user:1
-// expect: channel: fetch:end user:1 in 40 ms, stored true
+// expect: tracing: fetch asyncStart user:1
+// expect: tracing: fetch asyncEnd user:1 in 40 ms, stored true
 // expect: channel: hit user:1
 // expect: herdcache_coalesced_total{cache="users"} 1
 // expect: herdcache_fetches_total{cache="users"} 1
@@ -20,17 +22,23 @@ import { CacheManager, channels, collectCacheMetrics } from 'herdcache'
 let now = 0
 const cache = new CacheManager({ name: 'users', clock: () => now })
 
-// An APM tool would subscribe like this; with no subscriber, nothing is published.
-for (const [short, name] of Object.entries(channels)) {
+// An APM tool would subscribe like this; with no subscriber, nothing is published. Lookups and
+// removals have plain channels; every fetch goes through one TracingChannel.
+for (const name of [channels.hit, channels.miss, channels.coalesce, channels.evict]) {
   diagnostics.subscribe(name, (message) => {
-    if (short === 'fetchEnd') {
-      const { key, durationMs, stored } = message
-      console.log(`channel: fetch:end ${key} in ${durationMs} ms, stored ${stored}`)
-    } else {
-      console.log(`channel: ${name.slice('herdcache:'.length)} ${message.key}`)
-    }
+    console.log(`channel: ${name.slice('herdcache:'.length)} ${message.key}`)
   })
 }
+const traced = (event) => (message) => console.log(`tracing: fetch ${event} ${message.key}`)
+diagnostics.tracingChannel(channels.fetch).subscribe({
+  start: traced('start'),
+  end: traced('end'),
+  asyncStart: traced('asyncStart'),
+  asyncEnd: ({ key, durationMs, stored }) => {
+    console.log(`tracing: fetch asyncEnd ${key} in ${durationMs} ms, stored ${stored}`)
+  },
+  error: traced('error'),
+})
 
 let answer
 const upstream = new Promise((resolve) => {

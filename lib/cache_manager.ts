@@ -1,74 +1,31 @@
-import { encodeParts } from './cache_key.js'
-import {
-  coalesceChannel,
-  evictChannel,
-  fetchEndChannel,
-  fetchErrorChannel,
-  fetchStartChannel,
-  hitChannel,
-  missChannel,
-} from './channel_objects.js'
-import type {
-  EvictMessage,
-  FetchEndMessage,
-  FetchErrorMessage,
-  FetchMessage,
-} from './channels.js'
-import { argumentTypeError, describeThrown } from './errors.js'
-import { Flight, type FlightHost } from './flight.js'
-import {
-  familiesOf,
-  FetchDurations,
-  formatPrometheus,
-  type MetricFamily,
-  OUTCOME_SUCCESS,
-  OUTCOMES,
-} from './metrics.js'
-import {
-  CODE_JOIN,
-  CODE_STALE,
-  FailCause,
-  IO_FIRST_SLOT,
-  IO_FLIGHT_SLOT,
-  IO_GENERATION,
-  IO_REMOVALS,
-  IO_STARTED,
-  IO_VALUE_SLOT,
-  binding,
-  type StoreHandle,
-  REMOVAL_REASONS,
-  SPEC_BYTES,
-  SPEC_NOW,
-  SPEC_STALE_IF_ERROR,
-  SPEC_STALE_WHILE_REVALIDATE,
-  SPEC_TTL,
-} from './native.js'
+import { argumentTypeError } from './errors.js'
+import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
+import { wrap } from './keys/wrap.js'
+import { hitChannel, missChannel } from './observe/channel_objects.js'
+import { FetchEvents } from './observe/fetch_events.js'
+import { familiesOf, familiesSymbol, formatPrometheus, type MetricFamily } from './observe/metrics.js'
+import { RemovalReports } from './observe/removals.js'
 import {
   type CallOptions,
   getOrFetchOptions,
   type Settings,
-  settingsFrom,
   setOptions,
-  wrapOptions,
-} from './options.js'
-import { familiesSymbol } from './prometheus.js'
-import { sizeFor } from './sizes.js'
+  settingsFrom,
+} from './options/options.js'
+import { checkFetcher, checkKey, readClock } from './options/validate.js'
+import { MISSED } from './store/backend.js'
+import { ObjectStore } from './store/object_store.js'
+import { sizeFor } from './store/sizes.js'
+import { SWEEP_LIMIT, Sweeper } from './store/sweeper.js'
 import type {
   CacheOptions,
   CacheStats,
-  EvictionReason,
   Fetcher,
   GetOrFetchOptions,
   SetOptions,
   WrapOptions,
   Wrapped,
 } from './types.js'
-import { checkFetcher, checkKey } from './validate.js'
-
-// Expired entries are swept at most this long after they expire, by one unref'd timer.
-const SWEEP_INTERVAL_MS = 1000
-// The most entries one sweep removes before yielding to the event loop.
-const SWEEP_LIMIT = 10_000
 
 /**
  * A bounded LRU cache that answers every concurrent caller of a key with one Promise from one
@@ -81,27 +38,9 @@ const SWEEP_LIMIT = 10_000
  * @typeParam V - the type of the values stored; methods take any `T extends V`.
  */
 export class CacheManager<V = unknown> {
-  readonly #store: StoreHandle
-  readonly #io: Int32Array
-  readonly #spec: Float64Array
   readonly #settings: Settings
-  readonly #defaults: CallOptions
-  readonly #clock: (() => number) | undefined
-  readonly #sized: boolean
-  readonly #host: FlightHost
-  // Values and in-flight fetches by the slot numbers the core hands out.
-  #values: unknown[] = []
-  #flights: (Flight | undefined)[] = []
-  // Removed entries waiting for onEvict: key, value, reason, key, value, reason, ...
-  #evicted: unknown[] = []
-  #sweepTimer: NodeJS.Timeout | undefined
-  #sweepDueAt = Infinity
-  readonly #durations: FetchDurations
-  // Whether the core logs removed keys (needed by onEvict and by the evict channel), and whether
-  // the evict channel had subscribers when that was last decided.
-  #recordingKeys: boolean
-  #evictObserved = false
-  readonly #self = new WeakRef<CacheManager<V>>(this)
+  readonly #parts: CacheParts
+  readonly #fetches: Fetches
 
   /**
    * @throws TypeError when `options` is not an object, names an unknown option, or an option has
@@ -109,24 +48,27 @@ export class CacheManager<V = unknown> {
    *   positive integers, times non-negative, `timeoutMs` positive).
    */
   constructor(options: CacheOptions<V> = {}) {
-    this.#settings = settingsFrom(options)
-    this.#defaults = this.#settings.defaults
-    this.#clock = this.#settings.clock
-    this.#sized = this.#settings.maxBytes !== undefined || this.#settings.sizeOf !== undefined
-    this.#durations = new FetchDurations(this.#settings.fetchDurationBuckets)
-    this.#recordingKeys = this.#settings.onEvict !== undefined
-    const store = binding.createStore(
-      this.#settings.maxSize,
-      this.#settings.maxBytes,
-      this.#settings.onEvict !== undefined,
-    )
-    this.#store = store.handle
-    this.#io = store.io
-    this.#spec = store.spec
-    this.#host = {
-      storeResult: (flight, value) => this.#storeResult(flight, value),
-      recordFailure: (flight, cause, error) => this.#recordFailure(flight, cause, error),
+    const settings = settingsFrom(options)
+    this.#settings = settings
+    const store = new ObjectStore(settings.maxSize, settings.maxBytes, settings.onEvict !== undefined)
+    const removals = new RemovalReports(this, store, settings.onEvict)
+    const clock = settings.clock
+    this.#parts = {
+      cache: this,
+      store,
+      removals,
+      events: new FetchEvents(this, settings.fetchDurationBuckets),
+      sweeper: new Sweeper(() => {
+        const now = this.#parts.now()
+        removals.watch()
+        const swept = store.sweep(SWEEP_LIMIT, now)
+        removals.report()
+        return { ...swept, at: now ?? performance.now() }
+      }),
+      settings,
+      now: clock === undefined ? () => undefined : () => readClock(clock),
     }
+    this.#fetches = new Fetches(this.#parts)
   }
 
   /** The `name` option: the `cache` label of the metrics, and the name channel messages show. */
@@ -168,72 +110,9 @@ export class CacheManager<V = unknown> {
   ): Promise<T> {
     checkKey(key)
     checkFetcher(fetcher)
-    const call = getOrFetchOptions(options, this.#defaults)
-    const { signal } = call
-    if (signal?.aborted) return Promise.reject(signal.reason as Error)
-    this.#syncKeyRecording()
-    // The binding reads its own clock when given no time, and only if an entry can expire.
-    const code = call.forceRefresh
-      ? binding.acquire(this.#store, key, this.#now(), true)
-      : this.#clock === undefined
-        ? binding.acquire(this.#store, key)
-        : binding.acquire(this.#store, key, this.#now())
-    if (code >= 0) {
-      const value = this.#values[code] as T
-      if (hitChannel.hasSubscribers) hitChannel.publish({ cache: this, key, stale: false })
-      return Promise.resolve(value)
-    }
-
-    // Everything the core answered is read before any user code (a fetcher, a channel
-    // subscriber) can call the cache again and overwrite it.
-    const io = this.#io
-    this.#release()
-    let answer: Promise<unknown>
-    if (code === CODE_JOIN) {
-      answer = this.#flights[io[IO_FLIGHT_SLOT]!]!.waiter(signal)
-      if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache: this, key })
-    } else if (code === CODE_STALE) {
-      const stale = this.#values[io[IO_VALUE_SLOT]!] as T
-      const refresh = io[IO_STARTED] === 1 ? this.#startFlight(key, call, true) : undefined
-      answer = Promise.resolve(stale)
-      if (hitChannel.hasSubscribers) hitChannel.publish({ cache: this, key, stale: true })
-      if (refresh !== undefined) this.#run(refresh, fetcher, stale)
-    } else {
-      const retained = io[IO_VALUE_SLOT]!
-      const stale = retained >= 0 ? (this.#values[retained] as T) : undefined
-      const flight = this.#startFlight(key, call, false)
-      answer = flight.waiter(signal)
-      if (missChannel.hasSubscribers) missChannel.publish({ cache: this, key })
-      this.#run(flight, fetcher, stale)
-    }
-    this.#notify()
-    return answer as Promise<T>
-  }
-
-  // Calls the fetcher, telling fetch:start first.
-  #run<T>(flight: Flight, fetcher: Fetcher<T>, stale: T | undefined): void {
-    if (
-      fetchStartChannel.hasSubscribers ||
-      fetchEndChannel.hasSubscribers ||
-      fetchErrorChannel.hasSubscribers
-    ) {
-      const event = this.#fetchMessage(flight)
-      flight.event = event
-      if (fetchStartChannel.hasSubscribers) fetchStartChannel.publish(event)
-    }
-    flight.run(fetcher, stale)
-  }
-
-  #fetchMessage(flight: Flight): FetchMessage {
-    return { cache: this, key: flight.key, background: flight.background }
-  }
-
-  // Records how long the flight took, from the times the binding read at its start and end (by
-  // the clock option, else the native monotonic clock: no extra clock read in JavaScript).
-  #timeFlight(flight: Flight, outcome: number, endedAt: number): number {
-    const ms = Math.max(0, endedAt - flight.startedAt)
-    if (!Number.isNaN(ms)) this.#durations.record(outcome, ms / 1000)
-    return ms
+    const call = getOrFetchOptions(options, this.#settings.defaults)
+    if (call.signal?.aborted) return Promise.reject(call.signal.reason as Error)
+    return this.#fetches.getOrFetch(key, fetcher, call) as Promise<T>
   }
 
   /**
@@ -264,124 +143,7 @@ export class CacheManager<V = unknown> {
     fn: F,
     options?: WrapOptions<F>,
   ): Wrapped<F> {
-    if (typeof fn !== 'function') throw argumentTypeError('fn', 'a function', fn)
-    const { key, fetchOptions } = wrapOptions(options, this.#defaults)
-    const call = fn as unknown as (this: unknown, ...args: unknown[]) => V | PromiseLike<V>
-    const context = fn.name === '' ? 'the wrapped function' : fn.name
-    const fetch = (name: string, self: unknown, args: unknown[]) =>
-      this.getOrFetch(name, () => call.apply(self, args), fetchOptions)
-    function wrapped(this: unknown, ...args: unknown[]): Promise<V> {
-      const name =
-        key === undefined ? encodeParts(args, context, 'arguments') : key.apply(this, args)
-      if (typeof name !== 'string') throw argumentTypeError('options.key()', 'a string', name)
-      return fetch(name, this, args)
-    }
-    return wrapped as unknown as Wrapped<F>
-  }
-
-  // Registers the fetch the core has just started (its token is in io).
-  #startFlight(key: string, call: CallOptions, background: boolean): Flight {
-    const slot = this.#io[IO_FLIGHT_SLOT]!
-    const generation = this.#io[IO_GENERATION]!
-    const flight = new Flight(this.#host, key, slot, generation, call, background)
-    flight.startedAt = this.#spec[SPEC_NOW]!
-    // Registered before the fetcher runs, so a fetcher that asks for its own key joins itself.
-    this.#flights[slot] = flight
-    if (call.tags !== undefined && call.tags.length > 0) {
-      try {
-        binding.tagFlight(this.#store, slot, generation, call.tags)
-      } catch (error) {
-        // The record must not outlive a fetch that never ran.
-        this.#recordFailure(flight, FailCause.Error, error)
-        throw error
-      }
-    }
-    return flight
-  }
-
-  #storeResult(flight: Flight, value: unknown): void {
-    this.#syncKeyRecording()
-    let bytes = 0
-    let now: number | undefined
-    try {
-      // A detached fetch, or one with ttlMs 0, stores nothing, so its value needs no size.
-      if (
-        this.#sized &&
-        flight.options.ttlMs !== 0 &&
-        binding.isCurrent(this.#store, flight.slot, flight.generation)
-      ) {
-        bytes = sizeFor(value, flight.key, this.#settings.sizeOf)
-      }
-      now = this.#now()
-    } catch (error) {
-      // The value cannot be sized or timed: the fetch still ends here, as a failure.
-      this.#recordFailure(flight, FailCause.Error, error)
-      throw error
-    }
-    // No user code runs from here to the core call, so nothing can overwrite the registers.
-    this.#writeSpec(flight.options, bytes)
-    const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
-    const endedAt = this.#spec[SPEC_NOW]!
-    this.#release()
-    if (slot >= 0) {
-      this.#values[slot] = value
-      this.#scheduleSweep(flight.options, now)
-    }
-    this.#forget(flight)
-    const durationMs = this.#timeFlight(flight, OUTCOME_SUCCESS, endedAt)
-    this.#notify()
-    if (fetchEndChannel.hasSubscribers) {
-      const event = (flight.event ?? this.#fetchMessage(flight)) as FetchEndMessage
-      event.durationMs = durationMs
-      event.stored = slot >= 0
-      fetchEndChannel.publish(event)
-    }
-  }
-
-  #recordFailure(
-    flight: Flight,
-    cause: FailCause,
-    error: unknown,
-  ): { value: unknown } | undefined {
-    this.#syncKeyRecording()
-    let now: number | undefined
-    let clockFailed = false
-    try {
-      now = this.#now()
-    } catch {
-      // A broken clock must not keep the fetch in flight. The fetch's start is a reading of the
-      // same clock, so stale-if-error is judged as of then, and the duration is unknown.
-      now = flight.startedAt
-      clockFailed = true
-    }
-    const code = binding.fail(this.#store, flight.slot, flight.generation, cause, now)
-    const endedAt = clockFailed ? NaN : this.#spec[SPEC_NOW]!
-    this.#release()
-    const fallback = code >= 0 ? { value: this.#values[code] } : undefined
-    this.#forget(flight)
-    // FailCause Error, Timeout, Abort are outcomes 1, 2, 3.
-    const durationMs = this.#timeFlight(flight, cause + 1, endedAt)
-    this.#notify()
-    if (fetchErrorChannel.hasSubscribers) {
-      const event = (flight.event ?? this.#fetchMessage(flight)) as FetchErrorMessage
-      event.durationMs = durationMs
-      event.outcome = OUTCOMES[cause + 1] as FetchErrorMessage['outcome']
-      event.error = error
-      fetchErrorChannel.publish(event)
-    }
-    return fallback
-  }
-
-  #forget(flight: Flight): void {
-    if (this.#flights[flight.slot] === flight) this.#flights[flight.slot] = undefined
-  }
-
-  #writeSpec(call: CallOptions, bytes: number): void {
-    const spec = this.#spec
-    spec[SPEC_TTL] = call.ttlMs
-    spec[SPEC_STALE_WHILE_REVALIDATE] = call.staleWhileRevalidateMs
-    spec[SPEC_STALE_IF_ERROR] = call.staleIfErrorMs
-    spec[SPEC_BYTES] = bytes
+    return wrap(this, fn, options, this.#settings.defaults) as unknown as Wrapped<F>
   }
 
   /**
@@ -392,16 +154,15 @@ export class CacheManager<V = unknown> {
    */
   get<T extends V>(key: string): Promise<T | null> {
     checkKey(key)
-    this.#syncKeyRecording()
-    const slot = binding.get(this.#store, key, this.#now())
-    if (slot >= 0) {
-      const value = this.#values[slot] as T
-      if (hitChannel.hasSubscribers) hitChannel.publish({ cache: this, key, stale: false })
-      return Promise.resolve(value)
+    const { store, removals, cache } = this.#parts
+    removals.watch()
+    const found = store.get(key, this.#parts.now())
+    if (found !== MISSED) {
+      if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: false })
+      return Promise.resolve(found as T)
     }
-    this.#release()
-    if (missChannel.hasSubscribers) missChannel.publish({ cache: this, key })
-    this.#notify()
+    if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
+    removals.report()
     return Promise.resolve(null)
   }
 
@@ -416,21 +177,16 @@ export class CacheManager<V = unknown> {
    */
   set<T extends V>(key: string, value: T, options?: number | SetOptions): Promise<void> {
     checkKey(key)
-    const call = setOptions(options, this.#defaults)
-    const stored = call.ttlMs !== 0
-    // User code (sizeOf, clock) runs first: it may call the cache, which writes the registers.
-    const bytes =
-      call.size ?? (this.#sized && stored ? sizeFor(value, key, this.#settings.sizeOf) : 0)
-    const now = this.#now()
-    this.#writeSpec(call, bytes)
-    this.#syncKeyRecording()
-    const slot = binding.set(this.#store, key, call.tags, now)
-    this.#release()
-    if (slot >= 0) {
-      this.#values[slot] = value
-      this.#scheduleSweep(call, now)
+    const call = setOptions(options, this.#settings.defaults)
+    // User code (sizeOf, the clock) runs before the store is touched: it may call the cache.
+    const bytes = call.size ?? this.#sizeOf(value, key, call)
+    const now = this.#parts.now()
+    const { store, removals, sweeper } = this.#parts
+    removals.watch()
+    if (store.set(key, value, call, bytes, now)) {
+      sweeper.written(lifetimeOf(call), now ?? performance.now())
     }
-    this.#notify()
+    removals.report()
     return Promise.resolve()
   }
 
@@ -441,11 +197,7 @@ export class CacheManager<V = unknown> {
    */
   delete(key: string): Promise<boolean> {
     checkKey(key)
-    this.#syncKeyRecording()
-    const removed = binding.delete(this.#store, key)
-    this.#release()
-    this.#notify()
-    return Promise.resolve(removed)
+    return Promise.resolve(this.#change((store) => store.delete(key)))
   }
 
   /**
@@ -456,21 +208,12 @@ export class CacheManager<V = unknown> {
    */
   invalidateTag(tag: string): Promise<number> {
     if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
-    this.#syncKeyRecording()
-    const removed = binding.invalidateTag(this.#store, tag)
-    this.#release()
-    this.#notify()
-    return Promise.resolve(removed)
+    return Promise.resolve(this.#change((store) => store.invalidateTag(tag)))
   }
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
   clear(): Promise<void> {
-    this.#syncKeyRecording()
-    binding.clear(this.#store)
-    this.#release()
-    this.#values = []
-    this.#flights = []
-    this.#notify()
+    this.#change((store) => store.clear())
     return Promise.resolve()
   }
 
@@ -479,12 +222,7 @@ export class CacheManager<V = unknown> {
    * expired entry found here is removed.
    */
   has(key: string): boolean {
-    checkKey(key)
-    this.#syncKeyRecording()
-    const slot = binding.peek(this.#store, key, this.#now())
-    this.#release()
-    this.#notify()
-    return slot >= 0
+    return this.#peek(key) !== MISSED
   }
 
   /**
@@ -492,23 +230,18 @@ export class CacheManager<V = unknown> {
    * An expired entry found here is removed.
    */
   peek<T extends V>(key: string): T | undefined {
-    checkKey(key)
-    this.#syncKeyRecording()
-    const slot = binding.peek(this.#store, key, this.#now())
-    const value = slot >= 0 ? (this.#values[slot] as T) : undefined
-    this.#release()
-    this.#notify()
-    return value
+    const found = this.#peek(key)
+    return found === MISSED ? undefined : (found as T)
   }
 
   /** The number of entries stored, stale ones included. In-flight fetches are not entries. */
   get size(): number {
-    return binding.size(this.#store)
+    return this.#parts.store.size
   }
 
   /** A snapshot of the counters. */
   stats(): CacheStats {
-    return binding.stats(this.#store)
+    return this.#parts.store.stats()
   }
 
   /**
@@ -528,134 +261,32 @@ export class CacheManager<V = unknown> {
       stats: this.stats(),
       maxSize: this.#settings.maxSize,
       maxBytes: this.#settings.maxBytes,
-      durations: this.#durations,
+      durations: this.#parts.events.durations,
     })
   }
 
-  // Has the core log removed keys exactly while someone needs them: onEvict, or a subscriber
-  // of the evict channel. Without either a removal costs no key copy. Called before every core
-  // call that can remove entries; one comparison unless the channel's subscribers changed.
-  #syncKeyRecording(): void {
-    if (evictChannel.hasSubscribers === this.#evictObserved) return
-    this.#evictObserved = evictChannel.hasSubscribers
-    const record = this.#evictObserved || this.#settings.onEvict !== undefined
-    if (record !== this.#recordingKeys) {
-      binding.recordKeys(this.#store, record)
-      this.#recordingKeys = record
-    }
+  #peek(key: string): unknown {
+    checkKey(key)
+    const { store, removals } = this.#parts
+    removals.watch()
+    const found = store.peek(key, this.#parts.now())
+    removals.report()
+    return found
   }
 
-  // Lets go of the values of the entries the core removed in the last call, and queues them
-  // for onEvict and the evict channel when keys are recorded.
-  #release(): void {
-    const count = this.#io[IO_REMOVALS]!
-    if (count === 0) return
-    const report = this.#recordingKeys
-    if (count === 1 && !report) {
-      this.#values[this.#io[IO_FIRST_SLOT]!] = undefined
-      return
-    }
-    const removals = binding.takeRemovals(this.#store)
-    for (let i = 0; i < removals.length; i += 3) {
-      const slot = removals[i] as number
-      if (report) {
-        const reason = REMOVAL_REASONS[removals[i + 1] as number]
-        this.#evicted.push(removals[i + 2], this.#values[slot], reason)
-      }
-      this.#values[slot] = undefined
-    }
+  // A change that may remove entries, reported once the cache is consistent again.
+  #change<R>(change: (store: CacheParts['store']) => R): R {
+    const { store, removals } = this.#parts
+    removals.watch()
+    const result = change(store)
+    removals.report()
+    return result
   }
 
-  // Reports queued removals to onEvict and the evict channel, once the cache is consistent again.
-  #notify(): void {
-    if (this.#evicted.length === 0) return
-    const onEvict = this.#settings.onEvict
-    const batch = this.#evicted
-    this.#evicted = []
-    for (let i = 0; i < batch.length; i += 3) {
-      const key = batch[i] as string
-      const reason = batch[i + 2] as EvictionReason
-      if (evictChannel.hasSubscribers) {
-        const message: EvictMessage = { cache: this, key, reason }
-        evictChannel.publish(message)
-      }
-      if (onEvict === undefined) continue
-      try {
-        onEvict(key, batch[i + 1], reason)
-      } catch (error) {
-        process.emitWarning(
-          `onEvict threw for key '${key}' (${reason}); the cache is unaffected: ` +
-            describeThrown(error),
-          { type: 'HerdcacheWarning', code: 'HERDCACHE_ON_EVICT_THREW' },
-        )
-      }
-    }
-  }
-
-  // Keeps one unref'd timer armed while entries with a finite lifetime exist, so an expired
-  // entry is reclaimed within about a second of its end even if nobody looks it up again.
-  // `now` is the calling operation's clock reading: the clock is read once per operation, so a
-  // clock that throws fails the operation before it changes anything.
-  #scheduleSweep(call: CallOptions, now: number | undefined): void {
-    const lifetime = call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
-    if (lifetime === Infinity) return
-    const at = now ?? performance.now()
-    const latest = at + lifetime + SWEEP_INTERVAL_MS
-    if (this.#sweepTimer !== undefined && this.#sweepDueAt <= latest) return
-    // Rounded up to whole intervals, so entries written close together share one wake-up.
-    this.#armSweep(Math.max(1, Math.ceil(lifetime / SWEEP_INTERVAL_MS)) * SWEEP_INTERVAL_MS, at)
-  }
-
-  #armSweep(delay: number, at: number): void {
-    clearTimeout(this.#sweepTimer)
-    const ms = Math.min(delay, 2 ** 31 - 1)
-    this.#sweepDueAt = at + ms
-    // The timer holds only a WeakRef, so a pending sweep never keeps the cache alive.
-    this.#sweepTimer = setTimeout(CacheManager.#tick, ms, this.#self)
-    this.#sweepTimer.unref()
-  }
-
-  static #tick(this: void, self: WeakRef<CacheManager<unknown>>): void {
-    const cache = self.deref()
-    if (cache !== undefined) cache.#sweep()
-  }
-
-  #sweep(): void {
-    this.#sweepTimer = undefined
-    this.#sweepDueAt = Infinity
-    let now: number | undefined
-    try {
-      now = this.#now()
-    } catch (error) {
-      // Thrown from a timer it would crash the process; the next write re-arms the sweep.
-      process.emitWarning(`the expiry sweep was skipped: ${describeThrown(error)}`, {
-        type: 'HerdcacheWarning',
-        code: 'HERDCACHE_CLOCK_FAILED',
-      })
-      return
-    }
-    this.#syncKeyRecording()
-    const next = binding.sweep(this.#store, SWEEP_LIMIT, now)
-    const more = this.#io[IO_REMOVALS]! >= SWEEP_LIMIT
-    this.#release()
-    this.#notify()
-    if (!more && next === Infinity) return
-    // onEvict may have written entries and armed a later sweep; the sooner one wins.
-    const delay = more ? 0 : Math.max(next, SWEEP_INTERVAL_MS)
-    const at = now ?? performance.now()
-    if (this.#sweepTimer === undefined || this.#sweepDueAt > at + delay) {
-      this.#armSweep(delay, at)
-    }
-  }
-
-  // The time to give the core: the clock option's reading, or undefined for the core's own
-  // monotonic clock.
-  #now(): number | undefined {
-    if (this.#clock === undefined) return undefined
-    const now = this.#clock()
-    if (typeof now !== 'number' || !Number.isFinite(now)) {
-      throw argumentTypeError('clock()', 'a finite number of milliseconds', now)
-    }
-    return now
+  // A value's size: only under maxBytes or sizeOf, and only if it is to be stored at all.
+  #sizeOf(value: unknown, key: string, call: CallOptions): number {
+    const { maxBytes, sizeOf } = this.#settings
+    if ((maxBytes === undefined && sizeOf === undefined) || call.ttlMs === 0) return 0
+    return sizeFor(value, key, sizeOf)
   }
 }

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { CacheManager } from './cache_manager.js'
-export { type CacheKeyOptions, cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from './cache_key.js'
+export { type CacheKeyOptions, cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from './keys/cache_key.js'
 export {
   type CacheRef,
   channels,
@@ -12,29 +12,30 @@ export {
   type FetchEndMessage,
   type FetchErrorMessage,
   type FetchMessage,
+  type FetchOutcome,
   type HitMessage,
   type LookupMessage,
-} from './channels.js'
+} from './observe/channels.js'
 export { TimeoutError, WatchError, type WatchOperation } from './errors.js'
-export { DEFAULT_FETCH_DURATION_BUCKETS } from './metrics.js'
+export { DEFAULT_FETCH_DURATION_BUCKETS } from './observe/metrics.js'
 export {
   type CollectCacheMetricsOptions,
   collectCacheMetrics,
   type PrometheusRegistry,
-} from './prometheus.js'
+} from './observe/prometheus.js'
 export type {
   FileWatcherEmitter,
   FileWatcherEvents,
   FileWatcherListener,
   WatchInvalidation,
-} from './watch_events.js'
+} from './watch/watch_events.js'
 export {
   FileWatcher,
   type TagInvalidator,
   type WatchFilesOptions,
   type WatchTags,
   watchFiles,
-} from './watch_files.js'
+} from './watch/watch_files.js'
 export type {
   AnyFunction,
   CacheOptions,

@@ -136,7 +136,7 @@ const files = sh('tar', ['-tzf', tarball]).output.trim().split('\n')
   .map((file) => file.replace(/^package\//, ''))
 const required = [
   'package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts',
-  'dist/native.js', prebuildPath, 'scripts/install.cjs', 'CMakeLists.txt',
+  'dist/store/native.js', prebuildPath, 'scripts/install.cjs', 'CMakeLists.txt',
   'native/core/store.cc', 'native/binding/addon.cc',
 ]
 const forbidden = [

@@ -10,7 +10,4 @@ import { channels } from './channels.js'
 export const hitChannel = channel(channels.hit)
 export const missChannel = channel(channels.miss)
 export const coalesceChannel = channel(channels.coalesce)
-export const fetchStartChannel = channel(channels.fetchStart)
-export const fetchEndChannel = channel(channels.fetchEnd)
-export const fetchErrorChannel = channel(channels.fetchError)
 export const evictChannel = channel(channels.evict)

@@ -3,7 +3,7 @@
  * a histogram of upstream fetch durations. `cache.metrics()` prints them in the text exposition
  * format; `collectCacheMetrics` hands the same families to a prom-client registry.
  */
-import type { CacheStats } from './types.js'
+import type { CacheStats } from '../types.js'
 
 /** How a fetch ended, as the histogram's `outcome` label tells it. */
 export const OUTCOMES = ['success', 'error', 'timeout', 'abort'] as const
@@ -171,6 +171,15 @@ export class FetchDurations {
     })
     return out
   }
+}
+
+/** A hook that lets prom-client collectors read one cache's families at scrape time. */
+export const familiesSymbol: unique symbol = Symbol('herdcache.metricFamilies')
+
+/** What a cache offers its collectors. */
+export interface MetricsProvider {
+  readonly name: string | undefined
+  [familiesSymbol](): MetricFamily[]
 }
 
 /** What a cache reports about itself. */

@@ -3,7 +3,7 @@
  * published only while its channel has a subscriber, so an unobserved cache pays one boolean read
  * per event.
  */
-import type { EvictionReason } from './types.js'
+import type { EvictionReason } from '../types.js'
 
 /**
  * The channel names herdcache publishes on; subscribe with
@@ -20,12 +20,17 @@ export const channels = {
   miss: 'herdcache:miss',
   /** A `getOrFetch` miss that joined its key's fetch in flight: {@link LookupMessage}. */
   coalesce: 'herdcache:coalesce',
-  /** A fetcher is about to be called: {@link FetchMessage}. */
-  fetchStart: 'herdcache:fetch:start',
-  /** A fetch produced a value: {@link FetchEndMessage}, the start message completed. */
-  fetchEnd: 'herdcache:fetch:end',
-  /** A fetch failed, timed out or was abandoned: {@link FetchErrorMessage}. */
-  fetchError: 'herdcache:fetch:error',
+  /**
+   * Every fetch, as a `TracingChannel` (`diagnostics_channel.tracingChannel(channels.fetch)`),
+   * with one {@link FetchMessage} per fetch, completed as it goes:
+   * - `start`: the fetcher is about to be called;
+   * - `end`: the fetcher has returned (or thrown);
+   * - `error`: the fetch failed, timed out or was abandoned ({@link FetchErrorMessage});
+   * - `asyncStart`, then `asyncEnd`: the fetch has settled, with its value or after its error
+   *   ({@link FetchEndMessage} on success). A fetcher that throws synchronously ends with
+   *   `error` and `end` only, as `TracingChannel.traceSync` does.
+   */
+  fetch: 'herdcache:fetch',
   /** An entry left the cache, for any reason `onEvict` is told: {@link EvictMessage}. */
   evict: 'herdcache:evict',
 } as const
@@ -50,10 +55,13 @@ export interface HitMessage extends LookupMessage {
   readonly stale: boolean
 }
 
+/** How a fetch went wrong: the fetcher failed, the fetch timed out, or every waiter left. */
+export type FetchOutcome = 'error' | 'timeout' | 'abort'
+
 /**
- * A `fetch:start` message. The same object is completed and published again on `fetch:end` or
- * `fetch:error`, so a subscriber can keep per-fetch state on it (a span, say) as with
- * `TracingChannel` contexts.
+ * The context of one fetch on the `herdcache:fetch` TracingChannel. The same object goes to
+ * every event of the fetch and is completed as it goes, so a subscriber can keep per-fetch
+ * state on it (a span, say), as with other `TracingChannel` contexts.
  */
 export interface FetchMessage {
   /** The cache fetching. */
@@ -62,23 +70,29 @@ export interface FetchMessage {
   readonly key: string
   /** A refresh started by a stale hit, which no caller waits on. */
   readonly background: boolean
+  /** Set when the fetch settles: milliseconds from the fetcher's call, by the cache's clock. */
+  durationMs?: number
+  /** Set on success: whether the value was stored (a detached fetch's is not). */
+  stored?: boolean
+  /** Set on success: the value, as `TracingChannel` contexts carry `result`. */
+  result?: unknown
+  /** Set on failure: what went wrong. */
+  outcome?: FetchOutcome
+  /** Set on failure: the fetcher's error, the `TimeoutError`, or the last waiter's reason. */
+  error?: unknown
 }
 
-/** A `fetch:end` message. */
+/** A fetch's message at `asyncStart` and `asyncEnd` after it produced a value. */
 export interface FetchEndMessage extends FetchMessage {
-  /** Milliseconds from the fetcher's call to its value, by the cache's clock. */
   durationMs: number
-  /** Whether the value was stored (a fetch detached by `delete`, `set`, ... is not). */
   stored: boolean
+  result: unknown
 }
 
-/** A `fetch:error` message. */
+/** A fetch's message at `error` (and then `asyncStart`, `asyncEnd`, or `end`). */
 export interface FetchErrorMessage extends FetchMessage {
-  /** Milliseconds from the fetcher's call to the failure, by the cache's clock. */
   durationMs: number
-  /** What went wrong: the fetcher failed, the fetch timed out, or every waiter left. */
-  outcome: 'error' | 'timeout' | 'abort'
-  /** The fetcher's error, the `TimeoutError`, or the reason of the last waiter's signal. */
+  outcome: FetchOutcome
   error: unknown
 }
 

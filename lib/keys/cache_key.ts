@@ -10,7 +10,7 @@ import {
   describe,
   invalidArgTypeError,
   unknownOptionError,
-} from './errors.js'
+} from '../errors.js'
 
 /** Options for `cacheKeyWith`. */
 export interface CacheKeyOptions {

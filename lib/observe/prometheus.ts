@@ -3,9 +3,14 @@
  * read at scrape time. prom-client is an optional peer dependency, loaded only when no registry
  * is passed.
  */
-import type { CacheManager } from './cache_manager.js'
-import { argumentTypeError, unknownOptionError } from './errors.js'
-import { FAMILIES, type MetricFamily, type Sample } from './metrics.js'
+import type { CacheManager } from '../cache_manager.js'
+import { argumentTypeError, unknownOptionError } from '../errors.js'
+import {
+  FAMILIES,
+  familiesSymbol,
+  type MetricsProvider,
+  type Sample,
+} from './metrics.js'
 
 /**
  * The part of a prom-client `Registry` herdcache uses (`registerMetric`, `removeSingleMetric`,
@@ -26,14 +31,6 @@ export interface CollectCacheMetricsOptions {
   register?: PrometheusRegistry
 }
 
-/** A hook that lets a group of collectors read one cache's families at scrape time. */
-export const familiesSymbol: unique symbol = Symbol('herdcache.metricFamilies')
-
-/** What a cache offers its collectors. */
-export interface MetricsProvider {
-  readonly name: string | undefined
-  [familiesSymbol](): MetricFamily[]
-}
 
 // The caches reporting in one registry, and the collectors registered there for them.
 interface Group {

@@ -13,7 +13,7 @@
  */
 import { type BigIntStats, type FSWatcher, readdirSync, statSync, lstatSync, watch } from 'node:fs'
 import { basename, dirname, join, sep } from 'node:path'
-import { WatchError } from './errors.js'
+import { WatchError } from '../errors.js'
 
 /** Where the watches report to. Both are called synchronously from fs callbacks. */
 export interface DirectoryWatchHooks {

@@ -1,5 +1,5 @@
 /** Byte sizes of values under `maxBytes`. */
-import { describe, sizeError } from './errors.js'
+import { describe, sizeError } from '../errors.js'
 
 /** How a size is described in errors. */
 export const SIZE_EXPECTED = 'a non-negative number of bytes up to Number.MAX_SAFE_INTEGER'

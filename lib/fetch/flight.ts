@@ -3,10 +3,11 @@
  * AbortSignal its fetcher sees. The cache decides what is stored; the flight decides when the
  * fetch is over and what every waiter receives.
  */
-import { TimeoutError } from './errors.js'
-import { FailCause } from './native.js'
-import type { CallOptions } from './options.js'
-import type { FetchContext, Fetcher } from './types.js'
+import { TimeoutError } from '../errors.js'
+import type { FetchMessage } from '../observe/channels.js'
+import { FailCause } from '../store/backend.js'
+import type { CallOptions } from '../options/options.js'
+import type { FetchContext, Fetcher } from '../types.js'
 
 /** What a flight asks of its cache when it ends. */
 export interface FlightHost {
@@ -56,8 +57,10 @@ export class Flight {
   #waitersWithSignal = 0
   /** When the fetch started, by the cache's clock (the binding's reading at acquire). */
   startedAt = NaN
-  /** The diagnostics_channel message published at the start, completed at the end. */
-  event: object | undefined
+  /** The TracingChannel message published at the start, completed at the end. */
+  event: FetchMessage | undefined
+  /** True while the fetcher itself runs: a failure then is a synchronous throw. */
+  calling = false
 
   /**
    * @param background - a refresh started by a stale hit: it runs to completion whoever
@@ -126,11 +129,14 @@ export class Flight {
   /** Calls the fetcher once and settles the flight with its outcome. */
   run<T>(fetcher: Fetcher<T>, staleValue: T | undefined): void {
     let result: T | PromiseLike<T>
+    this.calling = true
     try {
       result = fetcher(new Context(this.key, staleValue, this))
     } catch (error) {
       this.#fail(error, FailCause.Error)
       return
+    } finally {
+      this.calling = false
     }
     const { timeoutMs } = this.options
     if (!this.#done && timeoutMs <= MAX_TIMER_MS) {

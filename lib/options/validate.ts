@@ -2,7 +2,7 @@
  * Argument checks shared by the public methods. Each throws synchronously, before the cache is
  * touched, so a rejected call leaves the cache and its counters exactly as they were.
  */
-import { argumentRangeError, argumentTypeError } from './errors.js'
+import { argumentRangeError, argumentTypeError } from '../errors.js'
 
 const TTL_EXPECTED = 'a non-negative number or Infinity'
 
@@ -28,4 +28,13 @@ export function checkPositiveInteger(name: string, value: unknown): number {
     throw argumentRangeError(name, 'a positive integer', value)
   }
   return value
+}
+
+/** The clock option's reading, checked: a finite number of milliseconds. */
+export function readClock(clock: () => number): number {
+  const now = clock()
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw argumentTypeError('clock()', 'a finite number of milliseconds', now)
+  }
+  return now
 }

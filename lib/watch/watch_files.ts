@@ -15,7 +15,7 @@ import {
   outOfRangeError,
   unknownOptionError,
   WatchError,
-} from './errors.js'
+} from '../errors.js'
 import type { FileWatcherEmitter } from './watch_events.js'
 
 /** What `tagsFor` answers for a changed path: a tag, several, or none (`undefined` or `null`). */

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path'
 
-import type { CacheStats } from './types.js'
+import type { CacheStats } from '../types.js'
+import type { FailCause } from './backend.js'
 
 /** A store as JavaScript holds it: an opaque handle and the memory shared with the core. */
 export interface NativeStore {
@@ -89,9 +90,6 @@ export const SPEC_BYTES = 3
 /** Written by the binding: the clock's time at a fetch's start (acquire) and end (complete, fail). */
 export const SPEC_NOW = 4
 
-/** How a fetch ended without a value (the core's FailCause). */
-export const FailCause = { Error: 0, Timeout: 1, Abort: 2 } as const
-export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 
 /** Why an entry was removed, by the core's RemovalCause number. */
 export const REMOVAL_REASONS = ['evict', 'expire', 'delete', 'set', 'clear'] as const
@@ -114,6 +112,6 @@ const nodeGypBuild = require('node-gyp-build') as NodeGypBuild
  * the test suite uses it to run against an AddressSanitizer build (scripts/run-tests.mjs).
  */
 export const addonPath: string =
-  process.env.HERDCACHE_ADDON ?? nodeGypBuild.path(join(__dirname, '..'))
+  process.env.HERDCACHE_ADDON ?? nodeGypBuild.path(join(__dirname, '..', '..'))
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const binding = require(addonPath) as Binding

@@ -2,10 +2,10 @@
  * Checks and normalizes constructor and per-call options. Every check runs before the cache is
  * touched, so a rejected call leaves it exactly as it was.
  */
-import { argumentRangeError, argumentTypeError, unknownOptionError } from './errors.js'
-import { DEFAULT_FETCH_DURATION_BUCKETS } from './metrics.js'
-import type { CacheOptions, GetOrFetchOptions, SetOptions } from './types.js'
-import { isSize, SIZE_EXPECTED } from './sizes.js'
+import { argumentRangeError, argumentTypeError, unknownOptionError } from '../errors.js'
+import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
+import type { CacheOptions, GetOrFetchOptions, SetOptions } from '../types.js'
+import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
 import { checkPositiveInteger, checkTtl } from './validate.js'
 
 /** The settled options of one getOrFetch or set call. */

@@ -1,7 +1,7 @@
 /**
  * The events of a FileWatcher and the listener methods that receive them, typed by event.
  */
-import type { WatchError } from './errors.js'
+import type { WatchError } from '../errors.js'
 
 /** The `'invalidate'` event: one changed path, and what invalidating its tags removed. */
 export interface WatchInvalidation {

@@ -1,0 +1,137 @@
+/**
+ * getOrFetch against a backend: answer from the store, join the key's fetch in flight, or start
+ * one, and end it so that every waiter gets the same outcome and the store keeps only what the
+ * contract allows (see DESIGN.md, "Contract of getOrFetch").
+ */
+import { coalesceChannel, hitChannel, missChannel } from '../observe/channel_objects.js'
+import type { CacheRef } from '../observe/channels.js'
+import type { FetchEvents } from '../observe/fetch_events.js'
+import type { RemovalReports } from '../observe/removals.js'
+import type { CallOptions, Settings } from '../options/options.js'
+import { type Backend, FailCause, MISSED } from '../store/backend.js'
+import { sizeFor } from '../store/sizes.js'
+import type { Sweeper } from '../store/sweeper.js'
+import type { Fetcher } from '../types.js'
+import { Flight, type FlightHost } from './flight.js'
+
+/** The parts of one cache that its operations share. */
+export interface CacheParts {
+  /** The cache as messages show it. */
+  readonly cache: CacheRef
+  readonly store: Backend
+  readonly removals: RemovalReports
+  readonly events: FetchEvents
+  readonly sweeper: Sweeper
+  readonly settings: Settings
+  /** The clock option's reading, or undefined for the store's own clock; throws as it does. */
+  now(): number | undefined
+}
+
+/** The longest an entry written with `call` lives: its TTL and its longer stale window. */
+export function lifetimeOf(call: CallOptions): number {
+  return call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
+}
+
+export class Fetches implements FlightHost {
+  readonly #sized: boolean
+
+  constructor(private readonly parts: CacheParts) {
+    const { settings } = parts
+    this.#sized = settings.maxBytes !== undefined || settings.sizeOf !== undefined
+  }
+
+  /** getOrFetch after its arguments are checked; `signal` is not aborted. */
+  getOrFetch(key: string, fetcher: Fetcher<unknown>, call: CallOptions): Promise<unknown> {
+    const { store, removals, cache } = this.parts
+    removals.watch()
+    const now = this.parts.now()
+    const found = store.acquire(key, now, call.forceRefresh)
+    if (found !== MISSED) {
+      if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: false })
+      return Promise.resolve(found)
+    }
+    // Everything the store answered is read before any user code (a fetcher, a subscriber)
+    // can call the cache again and overwrite it.
+    const { kind, value, refresh } = store.lookup
+    let answer: Promise<unknown>
+    if (kind === 'join') {
+      answer = store.lookup.flight!.waiter(call.signal)
+      if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache, key })
+    } else if (kind === 'stale') {
+      const flight = refresh ? this.#start(key, call, true) : undefined
+      answer = Promise.resolve(value)
+      if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: true })
+      if (flight !== undefined) this.#run(flight, fetcher, value)
+    } else {
+      const flight = this.#start(key, call, false)
+      answer = flight.waiter(call.signal)
+      if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
+      this.#run(flight, fetcher, value)
+    }
+    removals.report()
+    return answer
+  }
+
+  // Makes the Flight for the record the last acquire registered, and hands it to the store.
+  #start(key: string, call: CallOptions, background: boolean): Flight {
+    const { slot, generation, startedAt } = this.parts.store.lookup.started
+    const flight = new Flight(this, key, slot, generation, call, background)
+    flight.startedAt = startedAt
+    try {
+      this.parts.store.track(flight, call.tags)
+    } catch (error) {
+      // The record must not outlive a fetch that never ran.
+      this.recordFailure(flight, FailCause.Error, error)
+      throw error
+    }
+    return flight
+  }
+
+  #run(flight: Flight, fetcher: Fetcher<unknown>, stale: unknown): void {
+    const { events } = this.parts
+    events.starting(flight)
+    flight.run(fetcher, stale)
+    events.called(flight)
+  }
+
+  storeResult(flight: Flight, value: unknown): void {
+    const { store, removals, settings, events } = this.parts
+    removals.watch()
+    let bytes = 0
+    let now: number | undefined
+    try {
+      // A detached fetch, or one with ttlMs 0, stores nothing, so its value needs no size.
+      if (this.#sized && flight.options.ttlMs !== 0 && store.isCurrent(flight)) {
+        bytes = sizeFor(value, flight.key, settings.sizeOf)
+      }
+      now = this.parts.now()
+    } catch (error) {
+      // The value cannot be sized or timed: the fetch still ends here, as a failure.
+      this.recordFailure(flight, FailCause.Error, error)
+      throw error
+    }
+    const { stored, endedAt } = store.complete(flight, value, bytes, now)
+    if (stored) this.parts.sweeper.written(lifetimeOf(flight.options), now ?? performance.now())
+    removals.report()
+    events.succeeded(flight, value, stored, endedAt)
+  }
+
+  recordFailure(flight: Flight, cause: FailCause, error: unknown): { value: unknown } | undefined {
+    const { store, removals, events } = this.parts
+    removals.watch()
+    let now: number | undefined
+    let clockFailed = false
+    try {
+      now = this.parts.now()
+    } catch {
+      // A broken clock must not keep the fetch in flight. The fetch's start is a reading of the
+      // same clock, so stale-if-error is judged as of then, and the duration is unknown.
+      now = flight.startedAt
+      clockFailed = true
+    }
+    const { fallback, endedAt } = store.fail(flight, cause, now)
+    removals.report()
+    events.failed(flight, cause, error, clockFailed ? NaN : endedAt, flight.calling)
+    return fallback
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The seam between `CacheManager` and a store. A backend keeps the entries, their recency, TTLs,
+ * sizes and tags, and one in-flight record per key being fetched; the layers above decide when
+ * to fetch, what waiters receive, and what is reported. The object store (values by identity,
+ * this thread) is the one backend today; a shared store (encoded values, every thread) is the
+ * next.
+ *
+ * Every method that can remove entries queues them for `takeRemovals`; times are clock option
+ * readings, or `undefined` for the store's own monotonic clock.
+ */
+import type { Flight } from '../fetch/flight.js'
+import type { CallOptions } from '../options/options.js'
+import type { CacheStats, EvictionReason } from '../types.js'
+
+/** How a fetch ended without a value (the core's FailCause order). */
+export const FailCause = { Error: 0, Timeout: 1, Abort: 2 } as const
+export type FailCause = (typeof FailCause)[keyof typeof FailCause]
+
+/** What a getOrFetch lookup found when it did not hit a fresh entry. */
+export type LookupKind = 'stale' | 'join' | 'start'
+
+/**
+ * The details of the last `acquire` that missed, valid until the store's next call (one object,
+ * reused, so a lookup allocates nothing).
+ */
+export interface Lookup {
+  kind: LookupKind
+  /** 'stale': the value served. 'start': the retained value the fetcher may see, if any. */
+  value: unknown
+  /** 'stale': whether a background refresh started (then `started` describes it). */
+  refresh: boolean
+  /** 'join': the fetch in flight. */
+  flight: Flight | undefined
+  /** 'start', or 'stale' with a refresh: the new fetch's record, for `track`. */
+  started: FlightRecord
+}
+
+/** A fetch's in-flight record in the store: valid while it is its key's current record. */
+export interface FlightRecord {
+  slot: number
+  generation: number
+  /** The store's clock at the fetch's start. */
+  startedAt: number
+}
+
+/** A fetch's end in the store: whether its value was stored, and when it ended. */
+export interface Ending {
+  stored: boolean
+  /** The store's clock at the end (NaN when unknown). */
+  endedAt: number
+}
+
+/** A fetch that failed: a fallback value within staleIfErrorMs, if any, and when it ended. */
+export interface Failure {
+  fallback: { value: unknown } | undefined
+  endedAt: number
+}
+
+/** An entry that left the store: its key ('' unless keys are recorded), value and reason. */
+export interface Removed {
+  key: string
+  value: unknown
+  reason: EvictionReason
+}
+
+/** Marks a lookup that did not hit; `acquire`'s details are then in `lookup`. */
+export const MISSED: unique symbol = Symbol('herdcache.missed')
+
+/** What CacheManager needs from a store. */
+export interface Backend {
+  /** The details of the last `acquire` that returned MISSED. */
+  readonly lookup: Lookup
+  /**
+   * getOrFetch's lookup: the value of a fresh entry (made most recently used), or MISSED. A
+   * miss joins the key's fetch in flight, or registers a new one (then `track` it).
+   */
+  acquire(key: string, now: number | undefined, forceRefresh: boolean): unknown
+  /** Holds `flight` under the record it was made for, and tags it. */
+  track(flight: Flight, tags: readonly string[] | undefined): void
+  /** Whether `flight` is still its key's current record (its result would be stored). */
+  isCurrent(flight: Flight): boolean
+  /** Ends `flight` with `value`, stored per `call` with `bytes` unless it was detached. */
+  complete(flight: Flight, value: unknown, bytes: number, now: number | undefined): Ending
+  /** Ends `flight` without a value. */
+  fail(flight: Flight, cause: FailCause, now: number | undefined): Failure
+  /** A counted lookup: the fresh value, or MISSED. */
+  get(key: string, now: number | undefined): unknown
+  /** An uncounted lookup that keeps recency: the fresh value, or MISSED. */
+  peek(key: string, now: number | undefined): unknown
+  /** Stores `value` per `call` (its times, tags and `bytes`); whether it was stored. */
+  set(key: string, value: unknown, call: CallOptions, bytes: number, now: number | undefined): boolean
+  /** Removes `key`'s entry and detaches its fetch; whether an entry was removed. */
+  delete(key: string): boolean
+  /** Removes the tag's entries and detaches its fetches; how many entries it removed. */
+  invalidateTag(tag: string): number
+  /** Removes every entry and detaches every fetch. */
+  clear(): void
+  /** Removes up to `limit` expired entries; ms until the next expiry, and whether more remain. */
+  sweep(limit: number, now: number | undefined): { next: number; more: boolean }
+  /** Whether removals carry their keys (for onEvict and the evict channel). */
+  recordKeys(record: boolean): void
+  /** The entries the calls since the last take removed, oldest first. */
+  takeRemovals(): Removed[]
+  readonly size: number
+  stats(): CacheStats
+}
