@@ -10,6 +10,8 @@ export interface SeedResult {
   seed: number
   steps: number
   variant: Variant
+  /** The hostile generators the run had: they change what a seed draws. */
+  hostile: ReadonlySet<Hostile>
   failure: Failure | undefined
   /** The shortest failing list found by shrinking (when asked to shrink). */
   shrunk?: { ops: Op[]; failure: Failure }
@@ -28,7 +30,7 @@ export const ALL_HOSTILE: ReadonlySet<Hostile> = new Set(HOSTILE)
 export async function fuzzSeed(seed: number, options: FuzzOptions): Promise<SeedResult> {
   const { variant, ops } = generateRun(seed, options.steps, options.hostile)
   const failure = await runOps(variant, ops, options.hostile)
-  const result: SeedResult = { seed, steps: options.steps, variant, failure }
+  const result: SeedResult = { seed, steps: options.steps, variant, hostile: options.hostile, failure }
   if (failure !== undefined && options.shrinkMs > 0) {
     result.shrunk = await shrink(variant, ops.slice(0, failure.step + 1), failure, options)
   }
@@ -62,7 +64,7 @@ export function formatResult(result: SeedResult): string {
   if (result.failure === undefined) return `seed ${result.seed}: ok`
   const lines = [
     `seed ${result.seed} FAILED at step ${result.failure.step} [${result.failure.kind}]: ${result.failure.message}`,
-    `  replay: npm run fuzz -- --seed ${result.seed} --steps ${result.steps}`,
+    `  replay: npm run fuzz -- --seed ${result.seed} --steps ${result.steps} --only ${[...result.hostile].join(',') || 'none'}`,
     `  variant: ${JSON.stringify(result.variant, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v))}`,
   ]
   if (result.shrunk !== undefined) {

@@ -116,6 +116,8 @@ export class Run {
   #clockError: Error | undefined
   #clockDepth = 0
   #fetcherCalls = 0
+  /** Lookups made (get, getOrFetch past its checks), counted apart from the model. */
+  #lookups = 0
   #evictDepth = 0
   #open: Open[] = []
   #handed: Handed[] = []
@@ -200,6 +202,7 @@ export class Run {
         if (this.cache.size !== this.cache.stats().size) this.#problem('size and stats().size differ inside onEvict')
         const action = reentrantAction(key, reason)
         if (action === 'get') {
+          this.#lookups += 1
           this.cache.get(key).catch((e: unknown) => this.#problem(`re-entrant get rejected: ${safeString(e)}`))
         } else if (action === 'peek') {
           this.cache.peek(key)
@@ -405,6 +408,7 @@ export class Run {
       case 'get': {
         const promise = this.#call(op, () => cache.get(op.key))
         if (promise === undefined) return undefined
+        this.#lookups += 1
         this.#trackValue('get', promise, model.get(op.key))
         model.deliver()
         return undefined
@@ -503,6 +507,7 @@ export class Run {
       this.#track('getOrFetch(aborted signal)', promise, waiter)
       return undefined
     }
+    this.#lookups += 1
     const spec = op.op === 'wrap' ? this.#spec({ form: 'object', ttlMs: this.variant.wrapTtlMs }) : this.#spec(call)
     const tags = op.op === 'wrap' ? (this.variant.wrapTags ?? []) : this.#tagsOf(call)
     const answer = model.acquire(key, spec, tags, call?.forceRefresh ?? false)
@@ -590,7 +595,9 @@ export class Run {
   }
 
   // Moves fake time in chunks that end at each fetch deadline, so the model applies timeouts
-  // and the sweep's removals in the order they happened.
+  // and the sweep's removals in the order they happened. Within one millisecond the model
+  // takes the sweep first; the order could only matter if a re-entrant onEvict detached a
+  // refresh that times out in that same millisecond (refreshErrors would then differ).
   #advance(ms: number): void {
     const model = this.model
     const target = model.now + ms
@@ -704,6 +711,9 @@ export class Run {
     }
     if (stats.inFlight !== model.current.size) {
       throw new Fail('counter inFlight', `after ${what}: stats().inFlight is ${stats.inFlight}, the model says ${model.current.size}`)
+    }
+    if (stats.hits! + stats.misses! !== this.#lookups) {
+      throw new Fail('counter lookups', `hits + misses is ${stats.hits! + stats.misses!}, but ${this.#lookups} lookups were made`)
     }
     if (stats.fetches !== this.#fetcherCalls) {
       throw new Fail('counter fetches', `stats().fetches ${stats.fetches} but the fetcher ran ${this.#fetcherCalls} times`)
