@@ -151,8 +151,8 @@ function callSpec(rand: Rand, hostile: ReadonlySet<Hostile>, withSignal: boolean
   if (roll === 1) return { form: 'number', ttlMs: ttl(rand) }
   const call: CallSpec = { form: 'object' }
   if (rand.chance(70)) call.ttlMs = ttl(rand)
-  if (rand.chance(30)) call.staleWhileRevalidateMs = rand.pick([0, 20, 200])
-  if (rand.chance(30)) call.staleIfErrorMs = rand.pick([0, 20, 200])
+  if (rand.chance(50)) call.staleWhileRevalidateMs = rand.pick([0, 20, 200, 5000])
+  if (rand.chance(40)) call.staleIfErrorMs = rand.pick([0, 20, 200, 5000])
   const t = tags(rand)
   if (t !== undefined) call.tags = t
   if (withSignal) {
