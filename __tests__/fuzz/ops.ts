@@ -230,6 +230,8 @@ export function generateOp(rand: Rand, variant: Variant, hostile: ReadonlySet<Ho
   if (roll < 88) return { op: 'metrics' }
   if (roll < 96) return { op: 'badInput', pick: rand.int(1000) }
   if (hostile.has('throwingClock')) {
+    // Only calls whose whole effect happens before they return: how often a call reads the
+    // clock is the implementation's, so the check is "a call that throws changed nothing".
     const inner = rand.pick([
       { op: 'get', key } as const,
       { op: 'peek', key } as const,

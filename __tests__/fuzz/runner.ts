@@ -196,6 +196,8 @@ export class Run {
   #onEvict(key: string, value: unknown, reason: string): void {
     this.observer.fromOnEvict.push({ key, value, reason })
     const mode = this.variant.onEvict
+    // Not while the clock is set to fail: a re-entrant call would be the one to see it fail,
+    // and whether it does depends on how many reads came before.
     if (mode === 'reentrant' && this.#evictDepth === 0 && !this.#clockArmed) {
       this.#evictDepth += 1
       try {
