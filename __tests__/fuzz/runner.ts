@@ -4,9 +4,17 @@
 import { vi } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
 import { deferred, type Deferred } from '../support/async.js'
-import { parseExposition } from '../support/prometheus.js'
 import { badCallsFor } from './bad_input.js'
-import { COUNTERS, type Expectation, Model, type ModelFlight, type Spec, type Waiter } from './model.js'
+import {
+  checkCounters,
+  checkMetrics,
+  checkRemovals,
+  checkWarnings,
+  Fail,
+  type Handed,
+  sameExpectation,
+} from './checks.js'
+import { Model, type ModelFlight, type Spec, type Waiter } from './model.js'
 import { NO_VALUE, type Observed, Observer, safeString, showKey } from './observe.js'
 import {
   type CallSpec,
@@ -28,26 +36,10 @@ export interface Failure {
   message: string
 }
 
-class Fail extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
 const START_TIME = 1_000_000
 // The README promises a sweep "within about a second" of an entry's end; twice that is slack.
 const SWEEP_GRACE_MS = 2_000
 const DRAIN_MS = 3_600_000
-
-interface Handed {
-  label: string
-  promise: Promise<unknown>
-  waiter: Waiter
-  actual: { state: 'pending' } | { state: 'fulfilled'; value: unknown } | { state: 'rejected'; error: unknown }
-}
 
 interface Snapshot {
   stats: string
@@ -73,28 +65,6 @@ type Action = 'get' | 'peek' | 'delete' | 'stats'
 /** What a re-entrant onEvict does for a removal: chosen by the removal alone, in any order. */
 function reentrantAction(key: string, reason: string): Action {
   return (['get', 'peek', 'delete', 'stats'] as const)[(key.length + reason.length) % 4]!
-}
-
-function sameExpectation(expect: Expectation, actual: Handed['actual']): string | undefined {
-  if (expect.state === 'pending') {
-    return actual.state === 'pending' ? undefined : `settled (${actual.state}) but should be pending`
-  }
-  if (actual.state === 'pending') return `still pending but should be ${expect.state}`
-  if (expect.state === 'fulfilled') {
-    if (actual.state !== 'fulfilled') return `rejected with ${safeString(actual.error)}, expected a value`
-    return Object.is(actual.value, expect.value)
-      ? undefined
-      : `fulfilled with ${safeString(actual.value)}, expected ${safeString(expect.value)}`
-  }
-  if (actual.state !== 'rejected') return `fulfilled with ${safeString(actual.value)}, expected a rejection`
-  if ('error' in expect) {
-    return Object.is(actual.error, expect.error)
-      ? undefined
-      : `rejected with ${safeString(actual.error)}, expected ${safeString(expect.error)}`
-  }
-  return expect.matches(actual.error)
-    ? undefined
-    : `rejected with ${safeString(actual.error)}, expected ${expect.describe}`
 }
 
 function flush(): Promise<void> {
@@ -441,7 +411,7 @@ export class Run {
         this.#advance(op.ms)
         return undefined
       case 'metrics':
-        this.#checkMetrics()
+        checkMetrics(this.cache, this.variant.maxSize)
         return undefined
       case 'badInput':
         this.#badInput(op.pick)
@@ -644,26 +614,6 @@ export class Run {
     return this.variant.onEvict === 'none' ? this.observer.fromChannel : this.observer.fromOnEvict
   }
 
-  #checkMetrics(): void {
-    const stats = this.cache.stats() as unknown as Record<string, number>
-    const { samples } = parseExposition(this.cache.metrics())
-    const pairs: [string, number][] = [
-      ['herdcache_hits_total', stats.hits!],
-      ['herdcache_misses_total', stats.misses!],
-      ['herdcache_fetches_total', stats.fetches!],
-      ['herdcache_fetch_errors_total', stats.fetchErrors!],
-      ['herdcache_evictions_total', stats.evictions!],
-      ['herdcache_entries', stats.size!],
-      ['herdcache_in_flight_fetches', stats.inFlight!],
-      ['herdcache_max_entries', this.variant.maxSize],
-    ]
-    for (const [name, expected] of pairs) {
-      if (samples.get(name) !== expected) {
-        throw new Fail('metrics', `metrics() has ${name} ${samples.get(name)}, stats() says ${expected}`)
-      }
-    }
-  }
-
   #badInput(pick: number): void {
     if (this.#badCalls.length === 0) return
     const bad = this.#badCalls[pick % this.#badCalls.length]!
@@ -692,70 +642,18 @@ export class Run {
     if (observer.problems.length > 0) throw new Fail(observer.problems[0]!.split(':')[0]!, observer.problems.join('; '))
     // Removals first: a wrong key in onEvict also skews counters later, and this says why.
     this.#checkRemovals(what)
-    const stats = this.cache.stats() as unknown as Record<string, number>
-    const size = this.cache.size
-    for (const counter of COUNTERS) {
-      if (stats[counter] !== model.counters[counter]) {
-        throw new Fail(`counter ${counter}`, `after ${what}: stats().${counter} is ${stats[counter]}, the model says ${model.counters[counter]}`)
-      }
-    }
-    if (stats.size !== size) throw new Fail('size', `stats().size ${stats.size} !== cache.size ${size}`)
-    if (size !== model.size) {
-      throw new Fail('size', `after ${what}: size is ${size}, the model holds ${model.size} (${[...model.entries.keys()].map(showKey).join(', ')})`)
-    }
-    if (size > this.variant.maxSize) throw new Fail('maxSize', `size ${size} > maxSize ${this.variant.maxSize}`)
-    if (this.variant.maxBytes !== undefined && stats.bytes! > this.variant.maxBytes) {
-      throw new Fail('maxBytes', `bytes ${stats.bytes} > maxBytes ${this.variant.maxBytes}`)
-    }
-    // Past 2^53 the byte counter (a uint64 in C++) cannot be compared exactly as a double.
-    if (model.bytes <= Number.MAX_SAFE_INTEGER && stats.bytes !== model.bytes) {
-      throw new Fail('counter bytes', `after ${what}: stats().bytes is ${stats.bytes}, the model says ${model.bytes}`)
-    }
-    if (stats.inFlight !== model.current.size) {
-      throw new Fail('counter inFlight', `after ${what}: stats().inFlight is ${stats.inFlight}, the model says ${model.current.size}`)
-    }
-    if (stats.hits! + stats.misses! !== this.#lookups) {
-      throw new Fail('counter lookups', `hits + misses is ${stats.hits! + stats.misses!}, but ${this.#lookups} lookups were made`)
-    }
-    if (stats.fetches !== this.#fetcherCalls) {
-      throw new Fail('counter fetches', `stats().fetches ${stats.fetches} but the fetcher ran ${this.#fetcherCalls} times`)
-    }
+    checkCounters(this.cache, model, { lookups: this.#lookups, fetcherCalls: this.#fetcherCalls }, what)
     for (const handed of this.#handed) {
       const problem = sameExpectation(handed.waiter.expect, handed.actual)
       if (problem !== undefined) throw new Fail(`promise of ${handed.label.split('(')[0]}`, `after ${what}: the Promise of ${handed.label} ${problem}`)
     }
     this.#handed = this.#handed.filter((h) => h.actual.state === 'pending')
-    const threw = observer.warnings.filter((w) => w.code === 'HERDCACHE_ON_EVICT_THREW').length
-    if (threw !== observer.onEvictThrows) {
-      throw new Fail('onEvict warnings', `onEvict threw ${observer.onEvictThrows} times but ${threw} HERDCACHE_ON_EVICT_THREW warnings were emitted`)
-    }
-    const other = observer.warnings.find((w) => w.code?.startsWith('HERDCACHE_') && w.code !== 'HERDCACHE_ON_EVICT_THREW')
-    if (other !== undefined) throw new Fail('warning', `unexpected warning ${other.code}: ${other.message}`)
+    checkWarnings(observer)
   }
 
   #checkRemovals(what: string): void {
-    const seen = this.#removalsSeen()
-    const order = (a: Observed, b: Observed) =>
-      a.key < b.key ? -1 : a.key > b.key ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0
-    // Compared as multisets: the order within one call (invalidateTag, clear) is the core's.
-    const actual = [...seen].sort(order)
-    const expected = [...this.model.removals].sort(order)
-    const show = (list: Observed[]) => list.map((r) => `${showKey(r.key)} ${r.reason}`).join(', ') || 'none'
-    const differs =
-      actual.length !== expected.length ||
-      actual.some((r, i) => {
-        const e = expected[i]!
-        return r.key !== e.key || r.reason !== e.reason || (r.value !== NO_VALUE && !Object.is(r.value, e.value))
-      })
-    if (differs) {
-      throw new Fail('removals', `after ${what}: onEvict saw [${show(seen)}], the model expected [${show(this.model.removals)}]`)
-    }
-    if (this.variant.onEvict !== 'none') {
-      const channel = this.observer.fromChannel
-      if (channel.length !== seen.length || channel.some((r, i) => r.key !== seen[i]!.key || r.reason !== seen[i]!.reason)) {
-        throw new Fail('removals', `the evict channel saw [${show(channel)}] but onEvict saw [${show(seen)}]`)
-      }
-    }
+    const onEvict = this.variant.onEvict === 'none' ? undefined : this.observer.fromOnEvict
+    checkRemovals(this.model.removals, this.observer.fromChannel, onEvict, what)
     this.observer.fromOnEvict = []
     this.observer.fromChannel = []
     this.model.removals = []
