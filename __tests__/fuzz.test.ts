@@ -7,8 +7,6 @@ import {
   fuzzSeed,
   HOSTILE,
   type Hostile,
-  probeTagScaling,
-  QUADRATIC_RATIO,
 } from './fuzz/index.js'
 
 const STEPS = 300
@@ -30,15 +28,12 @@ describe('CacheManager under random operation sequences', () => {
     expect(await firstFailure(range(1, 30), NONE)).toBeUndefined()
   })
 
-  // Each hostile generator alone, so a failure names the defect it provokes (issue 14).
+  // Each hostile generator alone, so a failure names the defect it provokes (issue 14). The tag
+  // scaling probe is a wall-clock ratio: it runs in `npm run fuzz` only, never as a unit test
+  // (hostile.test.ts pins the O(k) attach by a size the quadratic version could not finish).
   for (const name of HOSTILE.filter((h) => h !== 'quadraticTags')) {
     it(`keeps them consistent with hostile input: ${name}`, async () => {
       expect(await firstFailure(range(1, 8), new Set([name]))).toBeUndefined()
     })
   }
-
-  it('tags one entry with k tags in time linear in k', () => {
-    const probe = probeTagScaling()
-    expect(probe.ratio, probe.message).toBeLessThanOrEqual(QUADRATIC_RATIO)
-  })
 })

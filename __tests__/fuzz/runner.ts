@@ -228,10 +228,11 @@ export class Run {
         return Promise.reject(call.error)
       case 'badCtor': {
         const promise = Promise.resolve(call.value)
+        const { error } = call
         // defineProperty returns the Promise; nothing here is left floating.
         void Object.defineProperty(promise, 'constructor', {
           get() {
-            throw new Error('constructor getter threw')
+            throw error
           },
         })
         return promise
@@ -511,7 +512,9 @@ export class Run {
       return undefined
     }
     const kind = fetchCall.kind
-    if (kind === 'throw') {
+    // A result that cannot even be adopted (a constructor getter that throws) fails the fetch at
+    // once, as a synchronous throw does (README, "getOrFetch options").
+    if (kind === 'throw' || kind === 'badCtor') {
       model.fail(started, 'error', { state: 'rejected', error: fetchCall.error })
       return undefined
     }
@@ -519,19 +522,6 @@ export class Run {
     if (kind === 'value' || kind === 'resolved') model.complete(started, fetchCall.value)
     else if (kind === 'rejected') model.fail(started, 'error', { state: 'rejected', error: fetchCall.error })
     else if (kind === 'deferred') this.#open.push({ flight: started, deferred: fetchCall.deferred! })
-    else if (kind === 'badCtor') {
-      // The contract does not say whether such a Promise counts as its value or as the error
-      // its getter throws; either is fine, as long as the fetch ends like any other.
-      const handed = this.#handed.at(-1)!
-      return () => {
-        if (started.background || handed.actual.state === 'pending') {
-          if (!started.background) throw new Fail('badCtor pending', 'a fetch whose Promise has a throwing constructor getter never settled')
-          return
-        }
-        if (handed.actual.state === 'fulfilled') model.complete(started, handed.actual.value)
-        else model.fail(started, 'error', { state: 'rejected', error: handed.actual.error })
-      }
-    }
     return undefined
   }
 
