@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, channels, TimeoutError } from '../dist/index.js'
 import { deferred, rejectionOf } from './support/async.js'
 import { manualClock } from './support/clock.js'
+import { afterFakeTime } from './support/timers.js'
 
 type Event = [name: string, message: Record<string, unknown>]
 
@@ -169,7 +170,7 @@ describe('diagnostics_channel events', () => {
     const down = new Error('down')
     await rejectionOf(cache.getOrFetch('e', () => Promise.reject(down)))
     const timedOut = await rejectionOf(
-      cache.getOrFetch('t', () => new Promise(() => {}), { timeoutMs: 1 }),
+      afterFakeTime(1, () => cache.getOrFetch('t', () => new Promise(() => {}), { timeoutMs: 1 })),
     )
     expect(timedOut).toBeInstanceOf(TimeoutError)
     const leaving = new AbortController()

@@ -2,12 +2,12 @@
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
 import { deferred, rejectionOf } from './support/async.js'
+import { manualClock } from './support/clock.js'
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-// Real TTLs: short enough to keep the suite quick, and each expiry wait is twice the TTL.
+// Time comes from the `clock` option: each test moves it past the TTL by hand.
 const SHORT_TTL_MS = 20
-const EXPIRY_WAIT_MS = 2 * SHORT_TTL_MS
+const PAST_SHORT_TTL_MS = SHORT_TTL_MS + 1
+const TEN_YEARS_MS = 10 * 365 * 24 * 60 * 60 * 1000
 
 describe('getOrFetch answers and coalesces', () => {
   it('answers a fresh entry without calling the fetcher', async () => {
@@ -285,23 +285,25 @@ describe('getOrFetch TTLs', () => {
   })
 
   it('treats an expired entry as a miss and fetches anew', async () => {
-    const cache = new CacheManager()
+    const clock = manualClock()
+    const cache = new CacheManager({ clock: clock.read })
     const fetcher = vi.fn().mockReturnValueOnce('first').mockReturnValueOnce('second')
     await expect(cache.getOrFetch('k', fetcher, SHORT_TTL_MS)).resolves.toBe('first')
 
-    await sleep(EXPIRY_WAIT_MS)
+    clock.now += PAST_SHORT_TTL_MS
     await expect(cache.getOrFetch('k', fetcher, SHORT_TTL_MS)).resolves.toBe('second')
     expect(fetcher).toHaveBeenCalledTimes(2)
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 2, fetches: 2, expirations: 1 })
   })
 
   it('expires entries written by set, for get, has and peek too', async () => {
-    const cache = new CacheManager()
+    const clock = manualClock()
+    const cache = new CacheManager({ clock: clock.read })
     await cache.set('viaGet', 'v', SHORT_TTL_MS)
     await cache.set('viaHas', 'v', SHORT_TTL_MS)
     await cache.set('viaPeek', 'v', SHORT_TTL_MS)
 
-    await sleep(EXPIRY_WAIT_MS)
+    clock.now += PAST_SHORT_TTL_MS
     await expect(cache.get('viaGet')).resolves.toBeNull()
     expect(cache.has('viaHas')).toBe(false)
     expect(cache.peek('viaPeek')).toBeUndefined()
@@ -309,12 +311,13 @@ describe('getOrFetch TTLs', () => {
   })
 
   it('never expires an entry stored with ttlMs Infinity', async () => {
-    const cache = new CacheManager()
+    const clock = manualClock()
+    const cache = new CacheManager({ clock: clock.read })
     await cache.getOrFetch('forever', () => 'kept', Infinity)
     await cache.getOrFetch('short', () => 'gone', SHORT_TTL_MS)
 
-    await sleep(EXPIRY_WAIT_MS)
-    // The short entry proves the wait outlived a finite TTL.
+    clock.now += TEN_YEARS_MS
+    // The short entry proves the clock moved past a finite TTL.
     expect(cache.has('short')).toBe(false)
     const fetcher = vi.fn(() => 'refetched')
     await expect(cache.getOrFetch('forever', fetcher)).resolves.toBe('kept')
@@ -322,11 +325,12 @@ describe('getOrFetch TTLs', () => {
   })
 
   it('uses defaultTtlMs when getOrFetch gives no ttlMs', async () => {
-    const cache = new CacheManager({ defaultTtlMs: SHORT_TTL_MS })
+    const clock = manualClock()
+    const cache = new CacheManager({ defaultTtlMs: SHORT_TTL_MS, clock: clock.read })
     await cache.getOrFetch('default', () => 'first')
     await cache.getOrFetch('explicit', () => 'kept', Infinity)
 
-    await sleep(EXPIRY_WAIT_MS)
+    clock.now += PAST_SHORT_TTL_MS
     const fetcher = vi.fn(() => 'second')
     await expect(cache.getOrFetch('default', fetcher)).resolves.toBe('second')
     await expect(cache.getOrFetch('explicit', fetcher)).resolves.toBe('kept')
@@ -334,12 +338,13 @@ describe('getOrFetch TTLs', () => {
   })
 
   it('keeps entries forever by default when no defaultTtlMs is given', async () => {
-    const cache = new CacheManager()
+    const clock = manualClock()
+    const cache = new CacheManager({ clock: clock.read })
     await cache.getOrFetch('default', () => 'kept')
     await cache.set('set', 'kept too')
     await cache.set('short', 'gone', SHORT_TTL_MS)
 
-    await sleep(EXPIRY_WAIT_MS)
+    clock.now += TEN_YEARS_MS
     expect(cache.has('short')).toBe(false)
     expect(cache.peek('default')).toBe('kept')
     expect(cache.peek('set')).toBe('kept too')

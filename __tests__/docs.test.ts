@@ -37,6 +37,7 @@ function problems(output: string): string[] {
 describe('API reference (docs/api)', () => {
   let scratch: string
   let generated: { status: number | null; output: string }
+  // A whole TypeDoc run: past vitest's 10 s hook default on two busy cores.
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'herdcache-docs-'))
     generated = typedoc(['--out', join(scratch, 'api')])

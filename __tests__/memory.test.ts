@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../dist/index.js'
 import { nextMacrotask } from './support/async.js'
+import { manualClock } from './support/clock.js'
 import { collectGarbage, isCollected } from './support/gc.js'
 
 // Values, in-flight Promises and whole caches must become collectable as soon as the cache lets
@@ -39,10 +40,6 @@ async function fetchInto(
   const delivered = await cache.getOrFetch(key, () => Promise.resolve(value), ttlMs)
   if (delivered !== value) throw new Error(`getOrFetch(${key}) delivered another value`)
   return new WeakRef(value)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 describe('releasing values the cache no longer holds', () => {
@@ -141,11 +138,12 @@ describe('releasing values the cache no longer holds', () => {
   }
 
   it.each(Object.keys(lookups) as Lookup[])('releases an expired value found by %s', async (lookup) => {
-    const cache = new CacheManager<Payload>()
+    const clock = manualClock()
+    const cache = new CacheManager<Payload>({ clock: clock.read })
     const expiring = await store(cache, 'a', 10)
     const fetchedExpiring = await fetchInto(cache, 'b', 10)
     const kept = await store(cache, 'kept', 60_000)
-    await sleep(30)
+    clock.now += 30
 
     expect(missResults[lookup](await lookups[lookup](cache, 'a'), 'a')).toBe(true)
     expect(missResults[lookup](await lookups[lookup](cache, 'b'), 'b')).toBe(true)

@@ -20,6 +20,7 @@ import { manualClock } from './support/clock.js'
 import { isCollected } from './support/gc.js'
 import { type Exposition, parseExposition, seriesId } from './support/prometheus.js'
 import { thrownBy } from './support/throws.js'
+import { afterFakeTime } from './support/timers.js'
 
 // Every stats() counter and gauge, by its metric name.
 const STAT_METRICS: Record<keyof CacheStats, string> = {
@@ -78,7 +79,9 @@ async function busyCache(name?: string) {
   clock.now += 20
   await cache.getOrFetch('s', () => 'S2', { ttlMs: 10, staleWhileRevalidateMs: 100 }) // stale hit
   await cache.get('gone') // miss
-  await rejectionOf(cache.getOrFetch('t', () => new Promise(() => {}), { timeoutMs: 1 }))
+  await rejectionOf(
+    afterFakeTime(1, () => cache.getOrFetch('t', () => new Promise(() => {}), { timeoutMs: 1 })),
+  )
   const leaving = new AbortController()
   const abandoned = cache.getOrFetch('u', () => new Promise(() => {}), { signal: leaving.signal })
   leaving.abort(new Error('client left'))
@@ -232,7 +235,7 @@ describe('the fetch-duration histogram', () => {
   it('times a fetch that timed out as a timeout', async () => {
     const cache = new CacheManager({ name: 't' })
     const error = await rejectionOf(
-      cache.getOrFetch('k', () => new Promise(() => {}), { timeoutMs: 1 }),
+      afterFakeTime(1, () => cache.getOrFetch('k', () => new Promise(() => {}), { timeoutMs: 1 })),
     )
     expect(error).toBeInstanceOf(TimeoutError)
     const parsed = exposition(cache)

@@ -36,6 +36,38 @@ function startWorker(workerData: Record<string, unknown>): Started {
   return { worker, firstMessage, exited }
 }
 
+// Slots of the loop task's shared flags (see the fixture's loop()).
+const ITERATIONS = 0
+const STOP = 1
+
+interface Looping {
+  worker: Worker
+  /** [iterations done, stop], shared with the worker. */
+  flags: Int32Array
+  /** Every message the worker has posted so far. */
+  messages: unknown[]
+  /** Resolves once the worker is inside its loop of cache calls. */
+  looping: Promise<void>
+  exited: Promise<number>
+}
+
+/** A worker running cache calls back to back (the fixture's loop task) until stopped. */
+function startLoop(): Looping {
+  const flags = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT))
+  const messages: unknown[] = []
+  const { worker, exited } = startWorker({ task: 'loop', flags })
+  const looping = new Promise<void>((resolveLooping, rejectLooping) => {
+    worker.on('message', (message: unknown) => {
+      messages.push(message)
+      if (message === 'looping') resolveLooping()
+    })
+    worker.once('error', rejectLooping)
+    worker.once('exit', (code) => rejectLooping(new Error(`worker exited with code ${code} before looping`)))
+  })
+  looping.catch(() => {})
+  return { worker, flags, messages, looping, exited }
+}
+
 interface CoalesceReport {
   label: string
   threadId: number
@@ -114,7 +146,7 @@ describe('herdcache in worker threads', () => {
 
   it('survives terminating workers that hold values and a fetch that never settles', async () => {
     for (let round = 0; round < 5; round += 1) {
-      const { worker, firstMessage, exited } = startWorker({ task: 'hold', busy: false })
+      const { worker, firstMessage, exited } = startWorker({ task: 'hold' })
       expect(await firstMessage).toEqual({ size: 1000, inFlight: 1 })
       expect(await worker.terminate()).toBe(1)
       expect(await exited).toBe(1)
@@ -126,7 +158,7 @@ describe('herdcache in worker threads', () => {
   })
 
   it('survives terminating four workers at once', async () => {
-    const started = Array.from({ length: 4 }, () => startWorker({ task: 'hold', busy: false }))
+    const started = Array.from({ length: 4 }, () => startWorker({ task: 'hold' }))
     await Promise.all(started.map(({ firstMessage }) => firstMessage))
 
     const codes = await Promise.all(started.map(({ worker }) => worker.terminate()))
@@ -138,7 +170,7 @@ describe('herdcache in worker threads', () => {
 
   it('survives terminating workers while they are still loading the addon', async () => {
     for (let round = 0; round < 5; round += 1) {
-      const { worker, exited } = startWorker({ task: 'hold', busy: false })
+      const { worker, exited } = startWorker({ task: 'hold' })
       await worker.terminate()
       // Terminated before or after it loaded: either way it exits without an 'error' event.
       expect(typeof (await exited)).toBe('number')
@@ -148,22 +180,42 @@ describe('herdcache in worker threads', () => {
     expectCoalesced(report, 'after-early-terminate', 2)
   })
 
+  it('leaves its loop of cache calls and reports finished when stopped instead of terminated', async () => {
+    // The control for the next tests: 'finished' is what a worker that got out of its loop says.
+    const { flags, messages, looping, exited } = startLoop()
+    await looping
+
+    Atomics.store(flags, STOP, 1)
+
+    expect(await exited).toBe(0)
+    expect(messages).toEqual(['looping', 'finished'])
+    expect(Atomics.load(flags, ITERATIONS)).toBeGreaterThan(0)
+  })
+
   // Last in the file: when termination aborts the process, the tests before it have reported.
-  it('survives terminating workers in the middle of getOrFetch calls', async () => {
-    // Whether terminate() interrupts a native call is a matter of timing; 100 terminations of
-    // workers making steady getOrFetch calls make the interruption near certain.
-    for (let round = 0; round < 25; round += 1) {
-      const started = Array.from({ length: 4 }, () => startWorker({ task: 'hold', busy: true }))
-      await Promise.all(started.map(({ firstMessage }) => firstMessage))
-      await new Promise((resolveWait) => setTimeout(resolveWait, 5))
+  it('survives terminating 200 workers while they are inside a loop of cache calls', async () => {
+    // Each worker is terminated as soon as it says it is in its loop, which it leaves only
+    // through the stop flag (never set here): terminate() lands between or inside cache calls.
+    async function terminateWhileLooping(): Promise<void> {
+      const { worker, flags, messages, looping, exited } = startLoop()
+      await looping
+      const iterationsBefore = Atomics.load(flags, ITERATIONS)
 
-      const codes = await Promise.all(started.map(({ worker }) => worker.terminate()))
+      expect(await worker.terminate()).toBe(1)
 
-      expect(codes).toEqual([1, 1, 1, 1])
-      expect(await Promise.all(started.map(({ exited }) => exited))).toEqual([1, 1, 1, 1])
+      expect(await exited).toBe(1)
+      expect(iterationsBefore).toBeGreaterThan(0)
+      expect(Atomics.load(flags, ITERATIONS)).toBeGreaterThanOrEqual(iterationsBefore)
+      expect(messages).toEqual(['looping'])
+    }
+    for (let round = 0; round < 50; round += 1) {
+      await Promise.all(Array.from({ length: 4 }, terminateWhileLooping))
     }
 
-    const { report } = await runCoalesce('after-busy-terminate', 2)
-    expectCoalesced(report, 'after-busy-terminate', 2)
-  })
+    const mainCache = new CacheManager<string>()
+    await expect(mainCache.getOrFetch('k', () => 'main')).resolves.toBe('main')
+    const { report, code } = await runCoalesce('after-loop-terminate', 2)
+    expectCoalesced(report, 'after-loop-terminate', 2)
+    expect(code).toBe(0)
+  }, 120_000) // 200 worker start-ups: about 15 s on two busy cores
 })
