@@ -7,7 +7,7 @@ import {
   Registry,
   register as globalRegister,
 } from 'prom-client'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CacheManager,
   type CacheStats,
@@ -308,6 +308,22 @@ describe('collectCacheMetrics() with a prom-client registry', () => {
     await cache.getOrFetch('k', () => 1)
     await cache.getOrFetch('j', () => 1)
     expect(await fetches()).toBe(2)
+  })
+
+  it('reads each cache once per scrape, not once per metric family', async () => {
+    const register = new Registry()
+    const a = new CacheManager({ name: 'a' })
+    const b = new CacheManager({ name: 'b' })
+    collectCacheMetrics(a, { register })
+    collectCacheMetrics(b, { register })
+    const reads = { a: vi.spyOn(a, 'stats'), b: vi.spyOn(b, 'stats') }
+    const text = await register.metrics()
+    expect(text).toContain('herdcache_fetch_duration_seconds_bucket')
+    expect([reads.a.mock.calls.length, reads.b.mock.calls.length]).toEqual([1, 1])
+    await register.getMetricsAsJSON()
+    expect([reads.a.mock.calls.length, reads.b.mock.calls.length]).toEqual([2, 2])
+    await a.getOrFetch('k', () => 1) // a later scrape reads anew
+    expect(sample(parseExposition(await register.metrics()), 'herdcache_fetches_total', { cache: 'a' })).toBe(1)
   })
 
   it('reports several caches in one registry, told apart by name, and stops each', async () => {

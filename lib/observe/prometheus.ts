@@ -4,7 +4,7 @@
  * is passed.
  */
 import type { CacheManager } from '../cache_manager.js'
-import { argumentTypeError, unknownOptionError } from '../errors.js'
+import { argumentTypeError, describeThrown, unknownOptionError } from '../errors.js'
 import {
   FAMILIES,
   familiesSymbol,
@@ -36,6 +36,33 @@ export interface CollectCacheMetricsOptions {
 interface Group {
   readonly caches: Map<string | undefined, WeakRef<MetricsProvider>>
   readonly collectors: Collector[]
+  // The samples of the scrape under way, by family: a registry calls every collector's get() in
+  // one synchronous pass, so each cache's families are read once per scrape, not once per
+  // family. Dropped at the next microtask.
+  scrape: Map<string, Sample[]> | undefined
+}
+
+// Every family of every live cache of `group`, read once and kept for the rest of this pass.
+function scrapeOf(group: Group): Map<string, Sample[]> {
+  if (group.scrape !== undefined) return group.scrape
+  const scrape = new Map<string, Sample[]>()
+  for (const [name, ref] of group.caches) {
+    const cache = ref.deref()
+    if (cache === undefined) {
+      group.caches.delete(name) // collected: it has nothing more to report
+      continue
+    }
+    for (const family of cache[familiesSymbol]()) {
+      const values = scrape.get(family.name)
+      if (values === undefined) scrape.set(family.name, [...family.values])
+      else values.push(...family.values)
+    }
+  }
+  group.scrape = scrape
+  queueMicrotask(() => {
+    group.scrape = undefined
+  })
+  return scrape
 }
 
 const groups = new WeakMap<PrometheusRegistry, Group>()
@@ -61,16 +88,7 @@ class Collector {
   }
 
   get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
-    const values: Sample[] = []
-    for (const [name, ref] of this.#group.caches) {
-      const cache = ref.deref()
-      if (cache === undefined) {
-        this.#group.caches.delete(name) // collected: it has nothing more to report
-        continue
-      }
-      const family = cache[familiesSymbol]().find((f) => f.name === this.#family)
-      if (family !== undefined) values.push(...family.values)
-    }
+    const values = scrapeOf(this.#group).get(this.#family) ?? []
     const { name, help, type, aggregator } = this
     return { name, help, type, aggregator, values }
   }
@@ -87,7 +105,7 @@ function defaultRegistry(): PrometheusRegistry {
     throw Object.assign(
       new Error(
         'collectCacheMetrics needs prom-client (npm install prom-client), or a registry in ' +
-          `options.register: ${String(error)}`,
+          `options.register: ${describeThrown(error)}`,
       ),
       { code: 'ERR_HERDCACHE_NO_PROM_CLIENT' },
     )
@@ -126,7 +144,7 @@ export function collectCacheMetrics(
 
   let group = groups.get(register)
   if (group === undefined) {
-    const created: Group = { caches: new Map(), collectors: [] }
+    const created: Group = { caches: new Map(), collectors: [], scrape: undefined }
     for (const { name, help, type } of FAMILIES) {
       created.collectors.push(new Collector(name, help, type, created))
     }
