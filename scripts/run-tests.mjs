@@ -10,6 +10,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { ctestCounts } from './ctest-report.mjs'
 import { vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -56,15 +57,18 @@ async function ctest(label, buildDir, cmakeArgs) {
     results.push({ label, passed: 0, failed: 1, note: 'did not build' })
     return
   }
-  const ctestArgs = ['--test-dir', buildDir, '--output-on-failure', '-j2']
-  const { stdout } = await run(label, 'ctest', ctestArgs, { capture: true })
-  const summary = /(\d+)% tests passed, (\d+) tests? failed out of (\d+)/.exec(stdout)
-  if (!summary) {
-    results.push({ label, passed: 0, failed: 1, note: 'no ctest summary' })
+  // Counts come from ctest's JUnit report, not its text output (see scripts/ctest-report.mjs).
+  const junit = join(root, buildDir, 'ctest-junit.xml')
+  rmSync(junit, { force: true })
+  const ctestArgs = ['--test-dir', buildDir, '--output-on-failure', '-j2', '--output-junit', junit]
+  const { ok } = await run(label, 'ctest', ctestArgs)
+  const counts = ctestCounts(junit)
+  // ctest failing with every listed test passed (a crash while listing, say) is still a failure.
+  if (!ok && counts.failed === 0) {
+    results.push({ label, passed: counts.passed, failed: 1, note: 'ctest failed with no test failing' })
     return
   }
-  const failed = Number(summary[2])
-  results.push({ label, passed: Number(summary[3]) - failed, failed })
+  results.push({ label, ...counts })
 }
 
 // A script that ends with `<name>: N passed, M failed`.
