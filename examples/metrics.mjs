@@ -1,3 +1,4 @@
+// @ts-check
 // Metrics and tracing: cache.metrics() for a Prometheus scrape, the same metrics in a
 // prom-client registry, and diagnostics_channel events for an APM tool.
 //
@@ -24,15 +25,17 @@ const cache = new CacheManager({ name: 'users', clock: () => now })
 for (const [short, name] of Object.entries(channels)) {
   diagnostics.subscribe(name, (message) => {
     if (short === 'fetchEnd') {
-      const { key, durationMs, stored } = message
+      const { key, durationMs, stored } = /** @type {import('herdcache').FetchEndMessage} */ (message)
       console.log(`channel: fetch:end ${key} in ${durationMs} ms, stored ${stored}`)
     } else {
-      console.log(`channel: ${name.slice('herdcache:'.length)} ${message.key}`)
+      const { key } = /** @type {import('herdcache').LookupMessage} */ (message)
+      console.log(`channel: ${name.slice('herdcache:'.length)} ${key}`)
     }
   })
 }
 
-let answer
+/** @type {(value: unknown) => void} */
+let answer = () => {}
 const upstream = new Promise((resolve) => {
   answer = resolve
 })

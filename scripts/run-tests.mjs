@@ -81,6 +81,8 @@ async function script(label, file, args = []) {
 
 await step('build TypeScript', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
 await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
+// The examples' JavaScript, against the types just built into dist/.
+await step('typecheck examples', 'npx', ['tsc', '-p', 'tsconfig.examples.json'])
 await step('eslint', 'npx', ['eslint', '.'])
 const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/bench']
   .filter((dir) => existsSync(join(root, dir)))
