@@ -5,12 +5,12 @@
 // in an AddressSanitizer + UndefinedBehaviorSanitizer build. With --packaging (CI), it also checks
 // the npm package (scripts/pack-check.mjs) and runs vitest on Node 20, 22, 24 and 26 against the
 // packed prebuilt addon (scripts/node-matrix.mjs).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { ctestCounts } from './ctest-report.mjs'
+import { ctest, run as runIn } from './run-command.mjs'
 import { vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -19,27 +19,8 @@ const packaging = process.argv.includes('--packaging')
 const results = []
 let broken = false
 
-/** Runs a command with inherited output; with `capture`, also returns its stdout. */
-async function run(label, command, args, { capture = false, env } = {}) {
-  console.log(`\n== ${label}: ${command} ${args.join(' ')}`)
-  const child = spawn(command, args, {
-    cwd: root,
-    stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
-    env: env ? { ...process.env, ...env } : process.env,
-  })
-  let stdout = ''
-  child.stdout?.setEncoding('utf8').on('data', (chunk) => {
-    process.stdout.write(chunk)
-    stdout += chunk
-  })
-  const status = await new Promise((resolve) => {
-    child.on('error', (error) => {
-      console.error(error.message)
-      resolve(null)
-    })
-    child.on('close', resolve)
-  })
-  return { ok: status === 0, stdout }
+function run(label, command, args, options) {
+  return runIn(root, label, command, args, options)
 }
 
 async function step(label, command, args) {
@@ -47,28 +28,6 @@ async function step(label, command, args) {
     console.error(`${label} failed`)
     broken = true
   }
-}
-
-async function ctest(label, buildDir, cmakeArgs) {
-  const configured = await run(`${label} configure`, 'cmake', [
-    '-S', '.', '-B', buildDir, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Debug', ...cmakeArgs,
-  ])
-  if (!configured.ok || !(await run(`${label} build`, 'cmake', ['--build', buildDir])).ok) {
-    results.push({ label, passed: 0, failed: 1, note: 'did not build' })
-    return
-  }
-  // Counts come from ctest's JUnit report, not its text output (see scripts/ctest-report.mjs).
-  const junit = join(root, buildDir, 'ctest-junit.xml')
-  rmSync(junit, { force: true })
-  const ctestArgs = ['--test-dir', buildDir, '--output-on-failure', '-j2', '--output-junit', junit]
-  const { ok } = await run(label, 'ctest', ctestArgs)
-  const counts = ctestCounts(junit)
-  // ctest failing with every listed test passed (a crash while listing, say) is still a failure.
-  if (!ok && counts.failed === 0) {
-    results.push({ label, passed: counts.passed, failed: 1, note: 'ctest failed with no test failing' })
-    return
-  }
-  results.push({ label, ...counts })
 }
 
 // A script that ends with `<name>: N passed, M failed`.
@@ -106,9 +65,11 @@ await run('vitest', 'npx', [
 ])
 results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
 
-await ctest('GoogleTest', 'build-tests', [])
+results.push(await ctest(root, 'GoogleTest', 'build-tests', []))
 if (sanitize) {
-  await ctest('GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined'])
+  results.push(
+    await ctest(root, 'GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined']),
+  )
 }
 
 if (packaging) {
