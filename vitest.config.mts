@@ -5,7 +5,7 @@ const lib = fileURLToPath(new URL('./lib/', import.meta.url))
 
 // Tests that load dist/ (the built JavaScript) or spawn processes that do, so they need
 // `npm run build:ts` after a change in lib/: the package as an installed dependency sees it, in
-// worker threads, and as the examples and the demo use it. watch-files spies on node:fs's
+// worker threads, and as the examples and the demo use it. watch-files wraps node:fs's
 // CommonJS export, which only the built (CommonJS) package reads at each call.
 const BUILT = [
   '__tests__/packaging.test.ts',
@@ -29,6 +29,15 @@ export default defineConfig({
     // Some suites build something first in beforeAll (docs runs TypeDoc), slow on a busy machine.
     hookTimeout: 30_000,
     reporters: ['default'],
+    setupFiles: process.env.HERDCACHE_GCOV === '1' ? ['__tests__/support/gcov-exit.ts'] : [],
+    coverage: {
+      provider: 'v8',
+      // dist/ too, for the suites that run on the built package: its source maps (see
+      // tsconfig.build.json) map what they run back to lib/*.ts, where it adds to the rest.
+      include: ['lib/**/*.ts', 'dist/**/*.js'],
+      reporter: ['text', 'json-summary', 'html'],
+      reportsDirectory: 'coverage/lib',
+    },
     projects: [
       {
         extends: true,

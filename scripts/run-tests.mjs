@@ -4,18 +4,21 @@
 // `tests: N passed, M failed`, summing every part. With --sanitize, the GoogleTest suite also runs
 // in an AddressSanitizer + UndefinedBehaviorSanitizer build. With --packaging (CI), it also checks
 // the npm package (scripts/pack-check.mjs) and runs vitest on Node 20, 22, 24 and 26 against the
-// packed prebuilt addon (scripts/node-matrix.mjs).
+// packed prebuilt addon (scripts/node-matrix.mjs). With --coverage (CI), vitest and the GoogleTest
+// suite run instrumented instead (scripts/coverage.mjs), and a coverage floor not reached fails.
 import { spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { measureCoverage } from './coverage.mjs'
 import { ctest, run as runIn } from './run-command.mjs'
 import { vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sanitize = process.argv.includes('--sanitize')
 const packaging = process.argv.includes('--packaging')
+const coverage = process.argv.includes('--coverage')
 const results = []
 let broken = false
 
@@ -58,14 +61,18 @@ await step('clang-format', 'clang-format', ['--dry-run', '--Werror', ...nativeSo
 const tidySources = nativeSources.filter((file) => /^native\/(core|binding)\/.*\.cc$/.test(file))
 await step('clang-tidy', 'clang-tidy', ['-p', 'build', '--quiet', ...tidySources])
 
-const vitestJson = join(root, '.vitest-results.json')
-rmSync(vitestJson, { force: true })
-await run('vitest', 'npx', [
-  'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
-])
-results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
-
-results.push(await ctest(root, 'GoogleTest', 'build-tests', []))
+if (coverage) {
+  // The same two suites, instrumented, with each area's coverage checked against its floor.
+  results.push(...(await measureCoverage()).results)
+} else {
+  const vitestJson = join(root, '.vitest-results.json')
+  rmSync(vitestJson, { force: true })
+  await run('vitest', 'npx', [
+    'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+  ])
+  results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
+  results.push(await ctest(root, 'GoogleTest', 'build-tests', []))
+}
 if (sanitize) {
   results.push(
     await ctest(root, 'GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined']),
