@@ -5,14 +5,17 @@ const lib = fileURLToPath(new URL('./lib/', import.meta.url))
 
 // Tests that load dist/ (the built JavaScript) or spawn processes that do, so they need
 // `npm run build:ts` after a change in lib/: the package as an installed dependency sees it, in
-// worker threads, and as the examples and the demo use it. watch-files wraps node:fs's
-// CommonJS export, which only the built (CommonJS) package reads at each call.
+// worker threads, and as the examples and the demo use it; built-package compares it with lib/.
+// watch-files and watch-recovery wrap node:fs's CommonJS export, which only the built
+// (CommonJS) package reads at each call.
 const BUILT = [
   '__tests__/packaging.test.ts',
   '__tests__/workers.test.ts',
   '__tests__/examples.test.ts',
   '__tests__/demo.test.ts',
   '__tests__/watch-files.test.ts',
+  '__tests__/watch-recovery.test.ts',
+  '__tests__/built-package.test.ts',
 ]
 
 // Every other test imports `../dist/<file>.js` too, but runs against lib/<file>.ts, so the fast
