@@ -1,14 +1,57 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+const lib = fileURLToPath(new URL('./lib/', import.meta.url))
+
+// Tests that load dist/ (the built JavaScript) or spawn processes that do, so they need
+// `npm run build:ts` after a change in lib/: the package as an installed dependency sees it, in
+// worker threads, and as the examples and the demo use it; built-package compares it with lib/.
+// watch-files and watch-recovery wrap node:fs's CommonJS export, which only the built
+// (CommonJS) package reads at each call.
+const BUILT = [
+  '__tests__/packaging.test.ts',
+  '__tests__/workers.test.ts',
+  '__tests__/examples.test.ts',
+  '__tests__/demo.test.ts',
+  '__tests__/watch-files.test.ts',
+  '__tests__/watch-recovery.test.ts',
+  '__tests__/built-package.test.ts',
+]
+
+// Every other test imports `../dist/<file>.js` too, but runs against lib/<file>.ts, so the fast
+// loop (`npx vitest run`) needs no build step and coverage maps to lib/ directly. With
+// HERDCACHE_TEST_DIST=1 (the Node matrix), they run against dist/ as well.
+const fromSource = process.env.HERDCACHE_TEST_DIST !== '1'
 
 export default defineConfig({
   test: {
-    include: ['__tests__/**/*.test.ts'],
     pool: 'forks',
     // Memory tests call gc() to prove values and caches are collectable. The warnings herdcache
     // emits are expected where tests provoke them (and those tests listen for them): not printed,
     // so the output shows no alarm that is not one.
     execArgv: ['--expose-gc', '--disable-warning=HerdcacheWarning'],
     testTimeout: 30_000,
+    // Some suites build something first in beforeAll (docs runs TypeDoc), slow on a busy machine.
+    hookTimeout: 30_000,
     reporters: ['default'],
+    setupFiles: process.env.HERDCACHE_GCOV === '1' ? ['__tests__/support/gcov-exit.ts'] : [],
+    coverage: {
+      provider: 'v8',
+      // dist/ too, for the suites that run on the built package: its source maps (see
+      // tsconfig.build.json) map what they run back to lib/*.ts, where it adds to the rest.
+      include: ['lib/**/*.ts', 'dist/**/*.js'],
+      reporter: ['text', 'json-summary', 'html'],
+      reportsDirectory: 'coverage/lib',
+    },
+    projects: [
+      {
+        extends: true,
+        test: { name: fromSource ? 'source' : 'dist', include: ['__tests__/**/*.test.ts'], exclude: BUILT },
+        resolve: fromSource
+          ? { alias: [{ find: /^\.\.\/dist\/(.*)\.js$/, replacement: `${lib}$1.ts` }] }
+          : {},
+      },
+      { extends: true, test: { name: 'built', include: BUILT } },
+    ],
   },
 })

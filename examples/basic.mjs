@@ -1,3 +1,4 @@
+// @ts-check
 // getOrFetch: concurrent callers of one key share one upstream call, the result is stored for
 // its TTL, and a failure is never stored.
 //
@@ -32,7 +33,7 @@ const later = await userName(42)
 console.log(`later caller: "${later}" from the cache, upstream calls still ${calls.get(42)}`)
 
 const failures = await Promise.allSettled([userName(99), userName(99)])
-const [first, second] = failures.map((outcome) => outcome.reason)
+const [first, second] = failures.map((outcome) => outcome.status === 'rejected' && outcome.reason)
 console.log(
   `failed fetch: ${failures.length} callers rejected, same Error object: ${first === second} ` +
     `(${first.message})`,

@@ -1,3 +1,4 @@
+// @ts-check
 // An Express 5 route that caches a slow upstream per request parameter: concurrent requests for
 // one city share one upstream call, an expired forecast is served at once while it refreshes,
 // upstream failures answer 502 and timeouts 504, and /health reports the cache's counters.
@@ -22,6 +23,7 @@ import { CacheManager, TimeoutError } from 'herdcache'
 // ---- A stand-in upstream: 20 ms per call, fails for one city, never answers for another ----
 let now = 0
 let upstreamCalls = 0
+/** @type {Promise<{ city: string, tempC: number, fetchedAt: number }> | undefined} */
 let lastCall
 function fetchForecast(city, signal) {
   upstreamCalls += 1
@@ -65,7 +67,7 @@ app.get('/forecast/:city', async (req, res) => {
     if (error instanceof TimeoutError) {
       res.status(504).json({ error: `upstream did not answer within ${UPSTREAM_TIMEOUT_MS} ms` })
     } else {
-      res.status(502).json({ error: `upstream failed: ${error.message}` })
+      res.status(502).json({ error: `upstream failed: ${error instanceof Error ? error.message : error}` })
     }
   }
 })
@@ -79,6 +81,7 @@ app.get('/health', (req, res) => {
 const server = app.listen(0)
 await once(server, 'listening')
 const base = `http://127.0.0.1:${server.address().port}`
+/** @type {(path: string) => Promise<{ status: number, body: any }>} */
 const get = async (path) => {
   const response = await fetch(base + path)
   return { status: response.status, body: await response.json() }

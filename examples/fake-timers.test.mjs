@@ -1,3 +1,4 @@
+// @ts-check
 // Testing code that uses herdcache with vitest's fake timers: hand the cache a clock that the
 // fake timers control, and TTLs, stale windows and timeouts all follow vi.advanceTimersByTime.
 // Nothing here sleeps; a whole minute of cache time passes in microseconds.

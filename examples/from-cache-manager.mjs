@@ -1,3 +1,4 @@
+// @ts-check
 // cache-manager's wrap() and herdcache's getOrFetch() side by side. Each line prints what
 // cache-manager (v7, default in-memory store) does, then what herdcache does.
 //
@@ -24,7 +25,9 @@ const clock = () => now
 const row = (label, cm, herd) => console.log(label.padEnd(26) + cm.padEnd(48) + herd)
 
 // The same lookup both ways. `getUser` stands in for an upstream client.
-const getUser = async (id) => ({ id, name: 'Ada' })
+async function getUser(id) {
+  return { id, name: 'Ada' }
+}
 {
   // #region migration
   // cache-manager: TTL 60 s, refreshed in the background in its last 15 s.
@@ -63,6 +66,8 @@ const getUser = async (id) => ({ id, name: 'Ada' })
 const counter = () => {
   const fn = () => (fn.last = Promise.resolve(`v${++fn.calls}`))
   fn.calls = 0
+  /** @type {Promise<string> | undefined} */
+  fn.last = undefined
   return fn
 }
 // Resolves with cache-manager's next "refresh" event: its background refresh has been stored.
@@ -108,7 +113,9 @@ const nextRefresh = (cm) =>
 {
   const cm = createCache()
   const herd = new CacheManager({ maxSize: 1_000, clock })
-  const down = () => (down.last = Promise.reject(new Error('down')))
+  /** @type {Promise<never> | undefined} */
+  let lastDown
+  const down = () => (lastDown = Promise.reject(new Error('down')))
   await cm.wrap('k', async () => 'v1', 60_000, 15_000)
   await herd.getOrFetch('k', async () => 'v1', { ttlMs: 45_000, staleWhileRevalidateMs: 15_000 })
   now += 50_000
@@ -116,7 +123,7 @@ const nextRefresh = (cm) =>
   await cm.wrap('k', down, 60_000, 15_000)
   await herd.getOrFetch('k', down, { ttlMs: 45_000, staleWhileRevalidateMs: 15_000 })
   const { error } = await refreshed
-  await down.last.catch(() => {})
+  await lastDown?.catch(() => {})
   const { refreshErrors } = herd.stats()
   const cmNext = await cm.wrap('k', down, 60_000, 15_000)
   const herdNext = await herd.getOrFetch('k', down, {
@@ -154,7 +161,7 @@ const nextRefresh = (cm) =>
   const herd = new CacheManager({ maxSize: 1_000 })
   const fail = () => new Promise((resolve, reject) => setTimeout(reject, 10, new Error('boom')))
   const outcome = async (calls) => {
-    const [a, b] = (await Promise.allSettled(calls)).map((o) => o.reason)
+    const [a, b] = (await Promise.allSettled(calls)).map((o) => o.status === 'rejected' && o.reason)
     const same = a === b ? 'same' : 'different'
     return `${a && b ? 'both rejected' : 'NOT both rejected'}, ${same} Error`
   }

@@ -1,3 +1,4 @@
+// @ts-check
 // lru-cache's fetch() and herdcache's getOrFetch() side by side: where they agree, and where
 // they differ. Each line prints what lru-cache (v11) does, then what herdcache does. Both caches
 // get a hand-driven clock (lru-cache's `perf`, herdcache's `clock`) so the output never varies.
@@ -20,9 +21,10 @@ let now = 1_000
 const perf = { now: () => now } // lru-cache's injectable clock
 const clock = () => now // herdcache's
 const settle = (promises) =>
-  Promise.allSettled(promises).then((outcomes) => outcomes.map((o) => o.value ?? o.reason))
+  Promise.allSettled(promises).then((outcomes) => outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason)))
 function deferred() {
-  let resolve
+  /** @type {(value: unknown) => void} */
+  let resolve = () => {}
   const promise = new Promise((r) => (resolve = r))
   return { promise, resolve }
 }
@@ -33,6 +35,7 @@ const getUser = async (id, { signal }) => (signal.throwIfAborted(), { id, name: 
 {
   // #region migration
   // lru-cache: one fetchMethod for the whole cache, keys of any type.
+  /** @type {LRUCache<string, { id: string, name: string }>} */
   const users = new LRUCache({
     max: 10_000,
     ttl: 60_000,
@@ -41,10 +44,11 @@ const getUser = async (id, { signal }) => (signal.throwIfAborted(), { id, name: 
   const before = await users.fetch('42')
 
   // herdcache: string keys, and the fetcher goes with each call.
+  /** @type {CacheManager<{ id: string, name: string }>} */
   const cache = new CacheManager({ maxSize: 10_000, defaultTtlMs: 60_000 })
   const after = await cache.getOrFetch('user:42', ({ signal }) => getUser('42', { signal }))
   // #endregion migration
-  row('the same lookup', `lru-cache: ${before.name}`, `herdcache: ${after.name}`)
+  row('the same lookup', `lru-cache: ${before?.name}`, `herdcache: ${after.name}`)
 }
 
 // Coalescing: both call the upstream once for concurrent callers of one key. lru-cache hands
@@ -144,7 +148,7 @@ for (const leaver of [0, 1]) {
   await lru.fetch('k')
   await herd.getOrFetch('k', upstream)
   up = false
-  for (const [later, label] of [[hour, '1 hour'], [24 * hour, '1 day']]) {
+  for (const [later, label] of /** @type {const} */ ([[hour, '1 hour'], [24 * hour, '1 day']])) {
     now += later
     const lruOut = await lru.fetch('k').catch(String)
     const herdOut = await herd.getOrFetch('k', upstream).catch(String)

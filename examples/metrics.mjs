@@ -1,3 +1,4 @@
+// @ts-check
 // Metrics and tracing: cache.metrics() for a Prometheus scrape, the same metrics in a
 // prom-client registry, and diagnostics_channel events for an APM tool.
 //
@@ -26,11 +27,16 @@ const cache = new CacheManager({ name: 'users', clock: () => now })
 // removals have plain channels; every fetch goes through one TracingChannel.
 for (const name of [channels.hit, channels.miss, channels.coalesce, channels.evict]) {
   diagnostics.subscribe(name, (message) => {
-    console.log(`channel: ${name.slice('herdcache:'.length)} ${message.key}`)
+    const { key } = /** @type {import('herdcache').LookupMessage} */ (message)
+    console.log(`channel: ${name.slice('herdcache:'.length)} ${key}`)
   })
 }
-const traced = (event) => (message) => console.log(`tracing: fetch ${event} ${message.key}`)
-diagnostics.tracingChannel(channels.fetch).subscribe({
+/** @param {string} event */
+const traced = (event) => (/** @type {import('herdcache').FetchMessage} */ message) =>
+  console.log(`tracing: fetch ${event} ${message.key}`)
+/** @type {import('node:diagnostics_channel').TracingChannel<unknown, import('herdcache').FetchMessage>} */
+const fetches = diagnostics.tracingChannel(channels.fetch)
+fetches.subscribe({
   start: traced('start'),
   end: traced('end'),
   asyncStart: traced('asyncStart'),
@@ -40,7 +46,8 @@ diagnostics.tracingChannel(channels.fetch).subscribe({
   error: traced('error'),
 })
 
-let answer
+/** @type {(value: unknown) => void} */
+let answer = () => {}
 const upstream = new Promise((resolve) => {
   answer = resolve
 })

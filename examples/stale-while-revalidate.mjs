@@ -1,3 +1,4 @@
+// @ts-check
 // Stale-while-revalidate and stale-if-error: after its TTL, an entry is still served at once
 // while one background refresh runs, and served instead of an error while the upstream is down.
 //
@@ -20,6 +21,7 @@ const cache = new CacheManager({ clock: () => now })
 let upstreamCalls = 0
 let version = 0
 let upstreamUp = true
+/** @type {Promise<string> | undefined} */
 let lastCall
 function fetchPrice() {
   upstreamCalls += 1

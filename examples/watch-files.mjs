@@ -1,3 +1,4 @@
+// @ts-check
 // watchFiles: values built from files are invalidated when the files change on disk, and a
 // failing tag mapping is reported without stopping the watcher.
 //

@@ -1,3 +1,4 @@
+// @ts-check
 // cache.wrap: memoize an async function through the cache. Equal arguments (by value, object key
 // order aside) share one call and one entry; tags let you drop a group of entries at once.
 //
@@ -10,6 +11,10 @@
 import { CacheManager, cacheKey } from 'herdcache'
 
 let upstreamCalls = 0
+/**
+ * @param {string} query
+ * @param {{ page: number, size: number }} paging
+ */
 async function searchApi(query, { page, size }) {
   upstreamCalls += 1
   await new Promise((resolve) => setTimeout(resolve, 10))

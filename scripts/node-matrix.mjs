@@ -95,6 +95,8 @@ for (const node of nodes) {
     PREBUILDS_ONLY: '1',
     HERDCACHE_EXPECT_ADDON: addon,
     HERDCACHE_EXPECT_NODE: version,
+    // Every suite against dist/, what the package ships (see vitest.config.mts).
+    HERDCACHE_TEST_DIST: '1',
   }
   // CI's many-thousand-run fast-check property belongs to the main vitest run; here each
   // version runs the suite as plain `npm test` does.

@@ -4,65 +4,26 @@
 // `tests: N passed, M failed`, summing every part. With --sanitize, the GoogleTest suite also runs
 // in an AddressSanitizer + UndefinedBehaviorSanitizer build. With --packaging (CI), it also checks
 // the npm package (scripts/pack-check.mjs) and runs vitest on Node 20, 22, 24 and 26 against the
-// packed prebuilt addon (scripts/node-matrix.mjs).
-import { spawn, spawnSync } from 'node:child_process'
+// packed prebuilt addon (scripts/node-matrix.mjs). With --coverage (CI), vitest and the GoogleTest
+// suite run instrumented instead (scripts/coverage.mjs), and a coverage floor not reached fails.
+import { spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { measureCoverage } from './coverage.mjs'
+import { ctest, run as runIn } from './run-command.mjs'
 import { vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sanitize = process.argv.includes('--sanitize')
 const packaging = process.argv.includes('--packaging')
+const coverage = process.argv.includes('--coverage')
 const results = []
 let broken = false
 
-/**
- * Runs a command with inherited output; with `capture`, also returns its stdout. With `quiet`,
- * output lines matching it are dropped (both streams, line by line).
- */
-async function run(label, command, args, { capture = false, env, quiet } = {}) {
-  console.log(`\n== ${label}: ${command} ${args.join(' ')}`)
-  const child = spawn(command, args, {
-    cwd: root,
-    stdio: capture || quiet ? ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'] : 'inherit',
-    env: env ? { ...process.env, ...env } : process.env,
-  })
-  let stdout = ''
-  // Whole lines only are filtered: a chunk's unfinished last line waits for the next chunk.
-  const pass = (stream) => {
-    let partial = ''
-    const write = (text) => {
-      if (quiet && quiet.test(text)) return ''
-      stream.write(text)
-      return text
-    }
-    const onData = (chunk) => {
-      if (!quiet) return write(chunk)
-      const lines = (partial + chunk).split(/(?<=\n)/)
-      partial = lines.at(-1).endsWith('\n') ? '' : lines.pop()
-      return lines.map(write).join('')
-    }
-    onData.flush = () => write(partial)
-    return onData
-  }
-  const out = pass(process.stdout)
-  const err = pass(process.stderr)
-  child.stdout?.setEncoding('utf8').on('data', (chunk) => {
-    stdout += out(chunk)
-  })
-  child.stderr?.setEncoding('utf8').on('data', err)
-  const status = await new Promise((resolve) => {
-    child.on('error', (error) => {
-      console.error(error.message)
-      resolve(null)
-    })
-    child.on('close', resolve)
-  })
-  stdout += out.flush()
-  err.flush()
-  return { ok: status === 0, stdout }
+function run(label, command, args, options) {
+  return runIn(root, label, command, args, options)
 }
 
 async function step(label, command, args, options) {
@@ -70,25 +31,6 @@ async function step(label, command, args, options) {
     console.error(`${label} failed`)
     broken = true
   }
-}
-
-async function ctest(label, buildDir, cmakeArgs) {
-  const configured = await run(`${label} configure`, 'cmake', [
-    '-S', '.', '-B', buildDir, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Debug', ...cmakeArgs,
-  ])
-  if (!configured.ok || !(await run(`${label} build`, 'cmake', ['--build', buildDir])).ok) {
-    results.push({ label, passed: 0, failed: 1, note: 'did not build' })
-    return
-  }
-  const ctestArgs = ['--test-dir', buildDir, '--output-on-failure', '-j2']
-  const { stdout } = await run(label, 'ctest', ctestArgs, { capture: true })
-  const summary = /(\d+)% tests passed, (\d+) tests? failed out of (\d+)/.exec(stdout)
-  if (!summary) {
-    results.push({ label, passed: 0, failed: 1, note: 'no ctest summary' })
-    return
-  }
-  const failed = Number(summary[2])
-  results.push({ label, passed: Number(summary[3]) - failed, failed })
 }
 
 // A script that ends with `<name>: N passed, M failed`.
@@ -137,6 +79,8 @@ async function sanitizedVitest() {
 
 await step('build TypeScript', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
 await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
+// The examples' JavaScript, against the types just built into dist/.
+await step('typecheck examples', 'npx', ['tsc', '-p', 'tsconfig.examples.json'])
 await step('eslint', 'npx', ['eslint', '.'])
 const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/bench']
   .filter((dir) => existsSync(join(root, dir)))
@@ -157,16 +101,22 @@ await step('clang-tidy', 'clang-tidy', ['-p', 'build', '--quiet', ...tidySources
   quiet: /^\d+ warnings? generated\.\n?$/,
 })
 
-const vitestJson = join(root, '.vitest-results.json')
-rmSync(vitestJson, { force: true })
-await run('vitest', 'npx', [
-  'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
-])
-results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
-
-await ctest('GoogleTest', 'build-tests', [])
+if (coverage) {
+  // The same two suites, instrumented, with each area's coverage checked against its floor.
+  results.push(...(await measureCoverage()).results)
+} else {
+  const vitestJson = join(root, '.vitest-results.json')
+  rmSync(vitestJson, { force: true })
+  await run('vitest', 'npx', [
+    'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+  ])
+  results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
+  results.push(await ctest(root, 'GoogleTest', 'build-tests', []))
+}
 if (sanitize) {
-  await ctest('GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined'])
+  results.push(
+    await ctest(root, 'GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined']),
+  )
   await sanitizedVitest()
 }
 
