@@ -25,6 +25,8 @@ import { deferred, turns } from './support/async.js'
 import { thrownBy } from './support/throws.js'
 
 const SAFETY_MS = 10_000
+// tsc takes seconds even on a small fixture, and more on a busy machine.
+const TSC_MS = 60_000
 
 type ParcelCallback = (error: Error | null, events: { path: string; type: string }[]) => unknown
 interface ParcelModule {
@@ -781,7 +783,7 @@ describe('watchFiles: bad arguments', () => {
   })
 })
 
-describe('watchFiles: the peer dependency', () => {
+describe('watchFiles: the peer dependency and the herdcache/watch entry point', () => {
   const packageRoot = join(__dirname, '..')
 
   /** Runs `args` with Node in the package's directory, where `herdcache` names this package. */
@@ -824,4 +826,47 @@ describe('watchFiles: the peer dependency', () => {
       err: '',
     })
   })
+
+  it('imports watchFiles from herdcache/watch in an ES module, the same function as the root one', () => {
+    const file = join(root, 'a.txt')
+    const script = `
+      import { once } from 'node:events'
+      import { writeFileSync } from 'node:fs'
+      import * as all from 'herdcache'
+      import { FileWatcher, WatchError, watchFiles } from 'herdcache/watch'
+      const same = [watchFiles === all.watchFiles, FileWatcher === all.FileWatcher, WatchError === all.WatchError]
+      const watcher = watchFiles({ invalidateTag: () => 0 }, { paths: ${JSON.stringify(file)} })
+      await once(watcher, 'ready')
+      writeFileSync(${JSON.stringify(file)}, 'written')
+      const [{ path }] = await once(watcher, 'invalidate')
+      await watcher.close()
+      console.log(JSON.stringify({ same, path }))`
+
+    expect(node(['--input-type=module', '-e', script])).toEqual({
+      status: 0,
+      out: `${JSON.stringify({ same: [true, true, true], path: file })}\n`,
+      err: '',
+    })
+  })
+
+  it('requires herdcache/watch from CommonJS without loading the native addon', () => {
+    const script = `
+      const watch = require('herdcache/watch')
+      const native = Object.keys(require.cache).filter((file) => file.endsWith('native.js'))
+      console.log(JSON.stringify({ names: Object.keys(watch).sort(), native }))`
+
+    expect(node(['-e', script])).toEqual({
+      status: 0,
+      out: `${JSON.stringify({ names: ['FileWatcher', 'WatchError', 'watchFiles'], native: [] })}\n`,
+      err: '',
+    })
+  })
+
+  it('resolves the types of herdcache/watch for a TypeScript consumer', () => {
+    const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc')
+    const fixture = join(packageRoot, '__tests__', 'fixtures', 'watch-subpath.ts')
+    const args = ['--noEmit', '--ignoreConfig', '--strict', '--module', 'nodenext', fixture]
+    // tsc fails on any type error, an unused @ts-expect-error included.
+    expect(node([tsc, ...args], TSC_MS)).toEqual({ status: 0, out: '', err: '' })
+  }, TSC_MS)
 })
