@@ -154,18 +154,18 @@ class DirectoryWatches implements PathWatches {
       else parent.add(basename(path))
     } else if (type === 'delete') {
       parent?.delete(basename(path))
-      this.#forget(root, path, true)
+      this.#forget(root, path)
     }
   }
 
-  /** Drops `dir` and everything below it from `root`'s listing, reporting each entry if asked. */
-  #forget(root: Root, dir: string, report: boolean): void {
+  /** Drops `dir` and everything below it from `root`'s listing, reporting each entry. */
+  #forget(root: Root, dir: string): void {
     const names = root.listing.get(dir)
     if (names === undefined) return
     root.listing.delete(dir)
     for (const name of names) {
-      if (report) this.#hooks.changed(join(dir, name))
-      this.#forget(root, join(dir, name), report)
+      this.#hooks.changed(join(dir, name))
+      this.#forget(root, join(dir, name))
     }
   }
 
