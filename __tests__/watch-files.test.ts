@@ -93,8 +93,14 @@ function ancestorWatchOf(ancestor: string): Promise<void> {
   const fsModule = createRequire(__filename)('node:fs') as typeof fs
   const original = fsModule.watch
   const started = deferred<void>()
+  const timer = setTimeout(() => {
+    started.reject(new Error(`no fs.watch of ${ancestor} within ${SAFETY_MS} ms`))
+  }, SAFETY_MS)
   vi.spyOn(fsModule, 'watch').mockImplementation(((dir: string, listener: fs.WatchListener<string>) => {
-    if (dir === ancestor) started.resolve()
+    if (dir === ancestor) {
+      clearTimeout(timer)
+      started.resolve()
+    }
     return original(dir, listener)
   }) as typeof fs.watch)
   return started.promise
@@ -329,6 +335,32 @@ describe('watchFiles: directories', () => {
     fs.writeFileSync(join(dir, 'sentinel.txt'), 'sentinel')
     await sentinel
     expect(paths.filter((path) => path.includes('inner'))).toEqual([])
+  })
+
+  it('watches the files of a directory moved into a watched directory, subdirectories included', async () => {
+    const dir = join(root, 'w')
+    await tree(dir)
+    await tree(join(root, 'src', 'deep'), 'x.txt')
+    await tree(join(root, 'src'), 'y.txt')
+    const cache = new CacheManager<string>()
+    const watcher = await start(cache, { paths: dir })
+    const [x, y] = [join(dir, 'moved', 'deep', 'x.txt'), join(dir, 'moved', 'y.txt')]
+
+    // Its files are reported when it arrives, the deep one once it is watched.
+    const arrivedX = invalidationOf(watcher, x)
+    const arrivedY = invalidationOf(watcher, y)
+    fs.renameSync(join(root, 'src'), join(dir, 'moved'))
+    await Promise.all([arrivedX, arrivedY])
+
+    await cache.set('x', 'X', { tags: [x] })
+    const written = invalidationOf(watcher, x)
+    fs.writeFileSync(x, 'changed')
+    expect(await written).toMatchObject({ removed: 1 })
+
+    await cache.set('x', 'X2', { tags: [x] })
+    const movedAway = invalidationOf(watcher, x)
+    fs.renameSync(join(dir, 'moved'), join(root, 'away'))
+    expect(await movedAway).toMatchObject({ removed: 1 })
   })
 
   it('watches a watched directory again after it is removed and made again', async () => {

@@ -8,13 +8,16 @@
  * - it reports a subdirectory moved away as one path, not the files it held, so each watched tree
  *   keeps a listing ('invalidates the files of a subdirectory moved out of the watched
  *   directory');
+ * - it does not watch the subdirectories a directory moved in brings along, so such a directory
+ *   gets a subscription of its own ('watches the files of a directory moved into a watched
+ *   directory, subdirectories included');
  * - its subscription ends when its directory is removed, so the directory is waited for and
  *   subscribed to again (DirectoryReturn; 'watches a watched directory again after it is removed
  *   and made again', 'watches a file again after the directory holding it is removed and made
  *   again').
  */
 import { lstatSync, readdirSync, statSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, sep } from 'node:path'
 import { DirectoryReturn, isDirectory } from './directory_return.js'
 import { WatchError } from './errors.js'
 import {
@@ -47,6 +50,8 @@ interface Root {
   readonly names: Set<string>
   /** For a tree: the entries of each directory in it, as last seen. */
   readonly listing: Map<string, Set<string>>
+  /** For a tree: the subscriptions of directories moved into it with subdirectories, by path. */
+  readonly arrivals: Map<string, Promise<ParcelSubscription | undefined>>
   /** Counts the subscriptions made; events of an earlier one are ignored. */
   generation: number
   subscription: Promise<ParcelSubscription | undefined> | undefined
@@ -92,6 +97,7 @@ class DirectoryWatches implements PathWatches {
       root.waiting?.close()
       void this.#end(root.subscription)
       root.subscription = undefined
+      this.#endArrivals(root, root.dir)
     }
     await Promise.all(this.#ending)
   }
@@ -112,7 +118,10 @@ class DirectoryWatches implements PathWatches {
       (subscription) => {
         // Whoever made this subscription stale ends it, through this Promise.
         if (!current()) return subscription
-        if (root.tree) listTree(root)
+        if (root.tree) {
+          root.listing.clear()
+          listInto(root.listing, root.dir)
+        }
         if (returned) this.#reportAll(root)
         return subscription
       },
@@ -152,9 +161,51 @@ class DirectoryWatches implements PathWatches {
     if (type === 'create') {
       if (parent === undefined) root.listing.set(dirname(path), new Set([basename(path)]))
       else parent.add(basename(path))
+      const stats = lstatSync(path, { throwIfNoEntry: false })
+      if (stats?.isDirectory() === true && !root.listing.has(path)) this.#arrived(root, path)
     } else if (type === 'delete') {
       parent?.delete(basename(path))
       this.#forget(root, path)
+      this.#endArrivals(root, path)
+    }
+  }
+
+  /**
+   * Lists and reports the entries of directory `dir`, made in or moved into `root`'s tree. One
+   * that came with subdirectories is subscribed to, and reported once subscribed.
+   */
+  #arrived(root: Root, dir: string): void {
+    const paths = listInto(root.listing, dir)
+    if (!paths.some((path) => root.listing.has(path))) {
+      for (const path of paths) this.#hooks.changed(path)
+      return
+    }
+    const generation = root.generation
+    const token: { subscription?: Promise<ParcelSubscription | undefined> } = {}
+    const current = () =>
+      !this.#closed && root.generation === generation && root.arrivals.get(dir) === token.subscription
+    token.subscription = (async () =>
+      this.#parcel.subscribe(dir, (error, events) => {
+        if (current()) this.#onEvents(root, error, events)
+      }))().then(
+      (subscription) => {
+        if (current()) for (const path of listInto(root.listing, dir)) this.#hooks.changed(path)
+        return subscription
+      },
+      (error: unknown) => {
+        if (current() && isDirectory(dir)) this.#failed(dir, `cannot watch ${dir}`, error)
+        return undefined
+      },
+    )
+    root.arrivals.set(dir, token.subscription)
+  }
+
+  /** Ends the subscriptions of arrived directories at or below `dir`. */
+  #endArrivals(root: Root, dir: string): void {
+    for (const [path, subscription] of root.arrivals) {
+      if (path !== dir && !path.startsWith(dir + sep)) continue
+      root.arrivals.delete(path)
+      void this.#end(subscription)
     }
   }
 
@@ -178,6 +229,7 @@ class DirectoryWatches implements PathWatches {
     const ended = this.#end(root.subscription)
     root.subscription = undefined
     root.listing.clear()
+    this.#endArrivals(root, root.dir)
     root.waiting = new DirectoryReturn(
       root.dir,
       () => {
@@ -231,6 +283,7 @@ function rootsOf(targets: readonly string[]): Root[] {
       tree: false,
       names: new Set<string>(),
       listing: new Map<string, Set<string>>(),
+      arrivals: new Map<string, Promise<ParcelSubscription | undefined>>(),
       generation: 0,
       subscription: undefined,
       waiting: undefined,
@@ -266,20 +319,27 @@ function directoryProblem(dir: string): unknown {
   }
 }
 
-/** Lists `root`'s tree, links not followed. A directory that cannot be read lists as empty. */
-function listTree(root: Root): void {
-  root.listing.clear()
-  const list = (dir: string) => {
+/**
+ * Lists `dir` and every directory below it into `listing` (links not followed), answering the
+ * paths found. A directory that cannot be read lists as empty.
+ */
+function listInto(listing: Map<string, Set<string>>, dir: string): string[] {
+  const found: string[] = []
+  const list = (at: string) => {
     let entries
     try {
-      entries = readdirSync(dir, { withFileTypes: true })
+      entries = readdirSync(at, { withFileTypes: true })
     } catch {
       return
     }
-    root.listing.set(dir, new Set(entries.map((entry) => entry.name)))
-    for (const entry of entries) if (entry.isDirectory()) list(join(dir, entry.name))
+    listing.set(at, new Set(entries.map((entry) => entry.name)))
+    for (const entry of entries) {
+      found.push(join(at, entry.name))
+      if (entry.isDirectory()) list(join(at, entry.name))
+    }
   }
-  list(root.dir)
+  list(dir)
+  return found
 }
 
 export function messageOf(error: unknown): string {
