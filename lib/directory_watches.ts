@@ -161,8 +161,7 @@ class DirectoryWatches implements PathWatches {
     if (type === 'create') {
       if (parent === undefined) root.listing.set(dirname(path), new Set([basename(path)]))
       else parent.add(basename(path))
-      const stats = lstatSync(path, { throwIfNoEntry: false })
-      if (stats?.isDirectory() === true && !root.listing.has(path)) this.#arrived(root, path)
+      if (isRealDirectory(path) && !root.listing.has(path)) this.#arrived(root, path)
     } else if (type === 'delete') {
       parent?.delete(basename(path))
       this.#forget(root, path)
@@ -300,13 +299,22 @@ function rootsOf(targets: readonly string[]): Root[] {
         cause: problem,
       })
     }
-    if (lstatSync(target, { throwIfNoEntry: false })?.isDirectory() === true) {
+    if (isRealDirectory(target)) {
       rootOf(target).tree = true
     } else {
       rootOf(dirname(target)).names.add(basename(target))
     }
   }
   return [...roots.values()]
+}
+
+/** Whether `path` is a directory and not a link to one; `false` when it cannot be told. */
+function isRealDirectory(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() === true
+  } catch {
+    return false
+  }
 }
 
 /** Why `dir` cannot be watched, or `undefined` when it is a directory. */
