@@ -48,7 +48,7 @@ export default defineConfig({
         extends: true,
         test: { name: fromSource ? 'source' : 'dist', include: ['__tests__/**/*.test.ts'], exclude: BUILT },
         resolve: fromSource
-          ? { alias: [{ find: /^\.\.\/dist\/(.*)\.js$/, replacement: `${lib}$1.ts` }] }
+          ? { alias: [{ find: /^(?:\.\.\/)+dist\/(.*)\.js$/, replacement: `${lib}$1.ts` }] }
           : {},
       },
       { extends: true, test: { name: 'built', include: BUILT } },

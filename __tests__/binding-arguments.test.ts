@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { CacheManager } from '../dist/index.js'
-import { binding } from '../dist/native.js'
+import { binding } from '../dist/store/native.js'
 import { expectThrown } from './support/throws.js'
 
 // Any argument may arrive from JavaScript.

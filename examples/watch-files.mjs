@@ -1,6 +1,7 @@
 // @ts-check
 // watchFiles: values built from files are invalidated when the files change on disk, and a
-// failing tag mapping is reported without stopping the watcher.
+// failing tag mapping is reported without stopping the watcher. Needs the optional peer
+// dependency @parcel/watcher (npm install @parcel/watcher).
 //
 // Run: node examples/watch-files.mjs
 // expect: prompt: "You are terse." (reads: 1)
@@ -47,6 +48,9 @@ watcher.on('invalidate', ({ path, tags, removed }) => {
 watcher.on('error', (error) => {
   console.log(`error reported, watching goes on: ${error.message.replace(`${dir}/`, '')}`)
 })
+// The first scan of the directory is done in the background: changes made from 'ready' on are
+// seen.
+await once(watcher, 'ready')
 
 console.log(`prompt: ${JSON.stringify(await prompt())} (reads: ${reads})`)
 console.log(`cached: ${JSON.stringify(await prompt())} (reads: ${reads})`)

@@ -15,6 +15,11 @@ export interface WatchInvalidation {
 
 /** The events of a FileWatcher, with the arguments each passes to its listeners. */
 export interface FileWatcherEvents {
+  /**
+   * Watching has started: every change made from now on is seen. Emitted once, after the
+   * initial scan of the watched paths, unless the watcher is closed first.
+   */
+  ready: []
   /** A changed path's tags were invalidated. */
   invalidate: [invalidation: WatchInvalidation]
   /** Something failed; watching goes on. Without a listener, a process warning instead. */

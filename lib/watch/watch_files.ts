@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { resolve } from 'node:path'
-import { DirectoryWatches, messageOf } from './directory_watches.js'
+import { type PathWatches, messageOf, startWatches } from './directory_watches.js'
 import {
   argumentRangeError,
   argumentTypeError,
@@ -17,6 +17,7 @@ import {
   WatchError,
 } from '../errors.js'
 import type { FileWatcherEmitter } from './watch_events.js'
+import { parcelWatcher } from './watch_peer.js'
 
 /** What `tagsFor` answers for a changed path: a tag, several, or none (`undefined` or `null`). */
 export type WatchTags = string | readonly string[] | null | undefined
@@ -31,9 +32,10 @@ export interface TagInvalidator {
 export interface WatchFilesOptions {
   /**
    * The files and directories to watch: a path or a non-empty array of paths, resolved against
-   * the current directory. A directory is watched with everything below it (symbolic links
-   * inside it are not followed). A path that does not exist yet is watched for its creation,
-   * but the directory holding it must exist.
+   * the current directory. A directory is watched with everything below it. A path that does not
+   * exist yet is watched for its creation, but the directory holding it must exist. Symbolic
+   * links are not followed: a link (a watched path or one inside a watched directory) is
+   * reported when it is made, replaced or removed, not when the file it points to changes.
    */
   paths: string | readonly string[]
   /**
@@ -56,19 +58,19 @@ const Emitter = EventEmitter as unknown as new () => FileWatcherEmitter
 
 /**
  * Watches files and directories and invalidates the tags of each path that changes. Made by
- * `watchFiles` (or `new FileWatcher`, the same). Watching starts at once: a change made after
- * construction returns is seen.
+ * `watchFiles` (or `new FileWatcher`, the same). The watches start in the background: a change
+ * made once `'ready'` is emitted is seen.
  *
- * Events: `'invalidate'` (WatchInvalidation) after each changed path's tags are invalidated,
- * `'error'` (WatchError) for each failure, `'close'` once closed. Events for one path that
- * arrive together (a write is several) are handled once; a change always has an invalidation
- * that starts after it.
+ * Events: `'ready'` once watching has started, `'invalidate'` (WatchInvalidation) after each
+ * changed path's tags are invalidated, `'error'` (WatchError) for each failure, `'close'` once
+ * closed. Events for one path that arrive together (a write is several) are handled once or a
+ * few times, never dropped: a change always has an invalidation that starts after it.
  */
 export class FileWatcher extends Emitter {
   readonly #cache: TagInvalidator
   readonly #tagsFor: (path: string) => WatchTags | PromiseLike<WatchTags>
   readonly #signal: AbortSignal | undefined
-  readonly #watches: DirectoryWatches | undefined
+  readonly #watches: PathWatches | undefined
   #pending = new Set<string>()
   #flush: NodeJS.Immediate | undefined
   #closed = false
@@ -79,11 +81,13 @@ export class FileWatcher extends Emitter {
 
   /**
    * Starts watching; see `watchFiles`.
-   * @throws TypeError / RangeError for bad arguments; WatchError when a path's directory cannot
-   *   be watched (nothing is left open then).
+   * @throws TypeError / RangeError for bad arguments; Error with code
+   *   `ERR_HERDCACHE_MISSING_PEER` when `@parcel/watcher` is not installed; WatchError when the
+   *   directory holding a path does not exist (nothing is left open then).
    */
   constructor(cache: TagInvalidator, options: WatchFilesOptions) {
     const settings = settingsOf(cache, options)
+    const parcel = parcelWatcher()
     super()
     this.#cache = cache
     this.#tagsFor = settings.tagsFor
@@ -92,12 +96,17 @@ export class FileWatcher extends Emitter {
       this.close().catch(rethrowLater)
       return
     }
-    this.#watches = new DirectoryWatches(settings.paths, {
+    this.#watches = startWatches(parcel, settings.paths, {
       changed: (path) => this.#changed(path),
       // Deferred, so an 'error' listener never runs inside the watches' bookkeeping, and the
       // caller can attach one to a watcher still being constructed.
       failed: (error) => process.nextTick(() => this.#report(error)),
     })
+    this.#watches.ready
+      .then(() => {
+        if (!this.#closed) this.emit('ready')
+      })
+      .catch(rethrowLater)
     settings.signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
@@ -108,8 +117,8 @@ export class FileWatcher extends Emitter {
 
   /**
    * Stops watching. Once called, no more tags are invalidated and no more events are emitted but
-   * `'close'`. The Promise resolves once every file-system handle is released, so the watcher
-   * no longer keeps the process alive. Calling it again returns the same Promise.
+   * `'close'`. The Promise resolves once every watch is released, so the watcher no longer keeps
+   * the process alive. Calling it again returns the same Promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutDown()
@@ -121,9 +130,10 @@ export class FileWatcher extends Emitter {
     clearImmediate(this.#flush)
     this.#pending.clear()
     this.#signal?.removeEventListener('abort', this.#onAbort)
-    this.#watches?.close()
-    // A handle is released in the event loop's close phase, which follows the check phase the
-    // first immediate may run in; the second runs after it.
+    await this.#watches?.close()
+    // An fs.watch handle (kept while a removed directory is waited for) is released in the event
+    // loop's close phase, which follows the check phase the first immediate may run in; the
+    // second runs after it.
     await nextImmediate()
     await nextImmediate()
     this.emit('close')
@@ -205,16 +215,20 @@ export class FileWatcher extends Emitter {
  * const watcher = watchFiles(cache, { paths: 'config' })
  * ```
  *
- * Each watched file is watched through its directory, so atomic saves (a temporary file renamed
- * over it) and deletes followed by re-creation are seen; a watched directory is watched with
- * every directory below it. Failures are reported, never thrown from the event loop: as an
- * `'error'` event (a WatchError with the path and operation), or, without an `'error'`
- * listener, as a process warning with code `HERDCACHE_WATCH_ERROR`. Watching goes on.
+ * Runs on the optional peer dependency `@parcel/watcher` (`npm install @parcel/watcher`),
+ * loaded on the first call. Each watched file is watched through its directory, so atomic saves
+ * (a temporary file renamed over it) and deletes followed by re-creation are seen; a watched
+ * directory is watched with every directory below it; a directory removed and made again is
+ * watched again. Watching starts in the background: await the `'ready'` event before relying on
+ * a change being seen. Failures are reported, never thrown from the event loop: as an `'error'`
+ * event (a WatchError with the path and operation), or, without an `'error'` listener, as a
+ * process warning with code `HERDCACHE_WATCH_ERROR`. Watching goes on.
  *
  * @param cache - a CacheManager, or any object with `invalidateTag(tag)`.
  * @returns the running FileWatcher; `close()` it to stop.
- * @throws TypeError / RangeError for bad arguments; WatchError when a path's directory cannot
- *   be watched (nothing is left open then).
+ * @throws TypeError / RangeError for bad arguments; Error with code
+ *   `ERR_HERDCACHE_MISSING_PEER` when `@parcel/watcher` is not installed; WatchError when the
+ *   directory holding a path does not exist (nothing is left open then).
  */
 export function watchFiles(cache: TagInvalidator, options: WatchFilesOptions): FileWatcher {
   return new FileWatcher(cache, options)
