@@ -123,7 +123,7 @@ describe('bench-charts', () => {
     expect(markdown.endsWith(`${END}${AFTER}`)).toBe(true)
     expect(markdown).not.toContain('old charts')
     for (const file of readdirSync(charts)) expect(markdown).toContain(`(charts/${file})`)
-    expect(markdown).toContain('`npm run bench -- --quick --only hit,storm --json`')
+    expect(markdown).toContain('`npm run bench -- --quick --only hit,storm --json out.json`')
     expect(markdown).toContain('2026-11-29 12:00 UTC')
   })
 })

@@ -252,9 +252,9 @@ export function chartsMarkdown(run, charts, chartsDir, dataFile) {
   const date = run.startedAt ? run.startedAt.slice(0, 16).replace('T', ' ') + ' UTC' : 'an unrecorded date'
   const load = run.load ? ` Load average ${run.load.start[0].toFixed(1)} at the start, ${run.load.end[0].toFixed(1)} at the end (on ${run.machine?.nproc ?? '?'} CPUs).` : ''
   const lines = [
-    `Drawn by \`node scripts/bench-charts.mjs\` from [\`${basename(dataFile)}\`](${dataFile}), the JSON of`,
-    `\`${run.command ?? 'npm run bench'} --json\` (${run.config?.mode ?? '?'} run) started ${date} and taking`,
-    `${Math.round(run.seconds ?? 0)} s, on Node ${run.machine?.node ?? '?'}.${load}`,
+    `Drawn by \`npm run bench:charts\` from [\`${basename(dataFile)}\`](${dataFile}), written by`,
+    `\`${run.command ?? 'npm run bench'}\` (a ${run.config?.mode ?? '?'} run) started ${date}, which took`,
+    `${Math.round(run.seconds ?? 0)} s on Node ${run.machine?.node ?? '?'}.${load}`,
     '',
     '### herdcache ÷ each peer',
     '',
