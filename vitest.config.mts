@@ -31,7 +31,8 @@ export default defineConfig({
     // so the output shows no alarm that is not one.
     execArgv: ['--expose-gc', '--disable-warning=HerdcacheWarning'],
     testTimeout: 30_000,
-    // Some suites build something first in beforeAll (docs runs TypeDoc), slow on a busy machine.
+    // A beforeAll may do a test's worth of work (docs.test.ts runs TypeDoc, bounded at 25 s): the
+    // default 10 s failed it on a loaded machine.
     hookTimeout: 30_000,
     reporters: ['default'],
     setupFiles: process.env.HERDCACHE_GCOV === '1' ? ['__tests__/support/gcov-exit.ts'] : [],

@@ -5,7 +5,7 @@ import { fmt, fmtRange, fmtRatio, median, pairedRatio, spread } from './stats.mj
 export const SUBJECT = 'herdcache'
 
 /** samples[name] (one object per repetition) reduced to the values of one metric. */
-export function valuesOf(samples, name, metric) {
+function valuesOf(samples, name, metric) {
   return (samples[name] ?? []).map((sample) => sample[metric])
 }
 

@@ -7,7 +7,8 @@
 //   npm run bench -- --quick           fewer repetitions and smaller sizes, under a minute
 //   npm run bench -- --only hit,storm  some workloads: semantics, hit, hit-batch, storm,
 //                                      miss-churn, scale, core
-//   npm run bench -- --json out.json   also write every sample as JSON
+//   npm run bench -- --json out.json   also write every sample as JSON, with the chart series
+//                                      that scripts/bench-charts.mjs draws
 //   npm run bench -- --reps 9          repetitions for workloads 1-4 (default 7, quick 3)
 
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -16,6 +17,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { adapters } from './adapters.mjs'
 import { bestPeer, summarize } from './report.mjs'
+import { chartSeries } from './series.mjs'
 import { fmt, renderTable } from './stats.mjs'
 import { churn } from './workloads/churn.mjs'
 import { core } from './workloads/core.mjs'
@@ -112,12 +114,15 @@ const packages = Object.fromEntries(
 packages.herdcache = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 const started = performance.now()
+const startedAt = new Date().toISOString()
+const loadAtStart = loadavg()
 const info = machine()
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
 console.log(`# herdcache benchmarks (${config.mode} run)\n`)
-console.log(`- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`)
+console.log(`- command: ${command}`)
 console.log(`- machine: ${info.nproc} CPUs (${info.cpu}), ${info.memoryGiB} GiB, ${info.platform}; Node ${info.node} (V8 ${info.v8})`)
 console.log(`- packages: ${Object.entries(packages).map(([n, v]) => `${n} ${v}`).join(', ')}`)
-console.log(`- load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`)
+console.log(`- load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`)
 console.log(`- every cache: ttl ${TTL_MS.toLocaleString('en-US')} ms; ratios are herdcache ÷ adapter, the median of per-repetition ratios (min–max); below 1.00 herdcache is faster or smaller`)
 
 const results = {}
@@ -141,10 +146,14 @@ if (targets.length > 0) {
   console.log(renderTable(['workload', 'compared with', 'target', 'measured'], targets))
 }
 const seconds = (performance.now() - started) / 1000
-console.log(`\ntotal: ${seconds.toFixed(1)} s; load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+const loadAtEnd = loadavg()
+console.log(`\ntotal: ${seconds.toFixed(1)} s; load average at end: ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')}`)
 
 if (args.json) {
-  writeFileSync(args.json, JSON.stringify({ config, machine: info, packages, seconds, results }, null, 2))
+  const series = chartSeries(results, adapters, config)
+  const load = { start: loadAtStart, end: loadAtEnd }
+  const run = { command, startedAt, config, machine: info, packages, seconds, load, series, results }
+  writeFileSync(args.json, `${JSON.stringify(run, null, 2)}\n`)
   process.stderr.write(`wrote ${args.json}\n`)
 }
 

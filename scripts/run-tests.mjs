@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint,
+// The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint, knip,
 // clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest. Ends with one line,
 // `tests: N passed, M failed`, summing every part. With --sanitize, the GoogleTest suite also runs
 // in an AddressSanitizer + UndefinedBehaviorSanitizer build. With --packaging (CI), it also checks
@@ -82,6 +82,8 @@ await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
 // The examples' JavaScript, against the types just built into dist/.
 await step('typecheck examples', 'npx', ['tsc', '-p', 'tsconfig.examples.json'])
 await step('eslint', 'npx', ['eslint', '.'])
+// Unused files, exports and dependencies; tsconfig.build.json maps dist/ imports back to lib/.
+await step('knip', 'npx', ['knip', '--tsConfig', 'tsconfig.build.json', '--no-progress'])
 const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/bench']
   .filter((dir) => existsSync(join(root, dir)))
   .flatMap((dir) =>

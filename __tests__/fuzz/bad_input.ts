@@ -18,7 +18,7 @@ export interface BadCall {
 const fakeSignal = () => Object.create(AbortSignal.prototype) as AbortSignal
 const asAny = (value: unknown) => value as never
 
-export const BAD_CALLS: readonly BadCall[] = [
+const BAD_CALLS: readonly BadCall[] = [
   { name: 'getOrFetch key number', type: TypeError, argument: 'key', call: (c, f) => c.getOrFetch(asAny(5), f) },
   { name: 'getOrFetch key undefined', type: TypeError, argument: 'key', call: (c, f) => c.getOrFetch(asAny(undefined), f) },
   { name: 'getOrFetch key String object', type: TypeError, argument: 'key', call: (c, f) => c.getOrFetch(asAny(new String('a')), f) },

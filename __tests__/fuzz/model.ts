@@ -83,7 +83,7 @@ function retainUntil(entry: Entry): number {
   return Math.max(entry.fallbackUntil, entry.staleUntil)
 }
 
-export const isSizeError = (error: unknown) =>
+const isSizeError = (error: unknown) =>
   error instanceof TypeError && (error as { code?: unknown }).code === 'ERR_HERDCACHE_SIZE'
 
 export class Model {

@@ -19,8 +19,8 @@ export const HOSTILE = [
 ] as const
 export type Hostile = (typeof HOSTILE)[number]
 
-export type OnEvictMode = 'none' | 'record' | 'reentrant' | 'throw' | 'throwUnprintable'
-export type ClockMode = 'plain' | 'reentrant'
+type OnEvictMode = 'none' | 'record' | 'reentrant' | 'throw' | 'throwUnprintable'
+type ClockMode = 'plain' | 'reentrant'
 
 export interface Variant {
   maxSize: number
@@ -89,11 +89,11 @@ export type Op =
 /** A value to create: an object of a given size, a string of a given length, or null. */
 export type ValueSpec = { kind: 'object'; size: number } | { kind: 'string'; length: number } | { kind: 'null' }
 
-export const TAGS = ['t1', 't2', 't3'] as const
+const TAGS = ['t1', 't2', 't3'] as const
 const PLAIN_KEYS = ['a', 'b', 'c', 'd', '', 'é', '😀']
 const SURROGATE_KEYS = ['\ud800', 'x\udfff']
 
-export class Rand {
+class Rand {
   readonly #next: (bound: number) => number
   constructor(seed: number) {
     this.#next = randomInts(seed)
@@ -109,7 +109,7 @@ export class Rand {
   }
 }
 
-export function generateVariant(rand: Rand, hostile: ReadonlySet<Hostile>): Variant {
+function generateVariant(rand: Rand, hostile: ReadonlySet<Hostile>): Variant {
   const onEvictModes: OnEvictMode[] = ['none', 'record', 'record', 'reentrant', 'throw']
   if (hostile.has('unprintableOnEvictThrow')) onEvictModes.push('throwUnprintable')
   const maxBytes = rand.chance(35) ? 20 + rand.int(200) : undefined
@@ -185,7 +185,7 @@ function fetcherKind(rand: Rand, hostile: ReadonlySet<Hostile>): FetcherKind {
 }
 
 /** One operation, from `rand`. The variant decides which hostile sizes make sense. */
-export function generateOp(rand: Rand, variant: Variant, hostile: ReadonlySet<Hostile>): Op {
+function generateOp(rand: Rand, variant: Variant, hostile: ReadonlySet<Hostile>): Op {
   const roll = rand.int(100)
   const key = keyOf(rand, hostile)
   if (roll < 24) {

@@ -75,7 +75,7 @@ function flush(): Promise<void> {
   })
 }
 
-export class Run {
+class Run {
   readonly model: Model
   readonly cache: CacheManager
   readonly observer: Observer

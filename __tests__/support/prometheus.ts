@@ -1,7 +1,7 @@
 // A strict reader of the Prometheus text exposition format (0.0.4), written from the format's
 // description, so a test can check that output parses and compare two outputs sample by sample.
 
-export interface Family {
+interface Family {
   help: string
   type: string
 }

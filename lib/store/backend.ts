@@ -17,7 +17,7 @@ export const FailCause = { Error: 0, Timeout: 1, Abort: 2 } as const
 export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 
 /** What a getOrFetch lookup found when it did not hit a fresh entry. */
-export type LookupKind = 'stale' | 'join' | 'start'
+type LookupKind = 'stale' | 'join' | 'start'
 
 /**
  * The details of the last `acquire` that missed, valid until the store's next call (one object,
@@ -36,7 +36,7 @@ export interface Lookup {
 }
 
 /** A fetch's in-flight record in the store: valid while it is its key's current record. */
-export interface FlightRecord {
+interface FlightRecord {
   slot: number
   generation: number
   /** The store's clock at the fetch's start. */

@@ -16,7 +16,7 @@ export function isSize(size: unknown): size is number {
  * The default size of a value: 2 bytes per UTF-16 code unit of a string (the most V8 spends on
  * it), and the byteLength of binary data. `undefined` for anything else.
  */
-export function defaultSizeOf(value: unknown): number | undefined {
+function defaultSizeOf(value: unknown): number | undefined {
   if (typeof value === 'string') return value.length * 2
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength
   return undefined

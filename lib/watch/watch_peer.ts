@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module'
 
 /** The peer package `watchFiles` needs. */
-export const WATCHER_PACKAGE = '@parcel/watcher'
+const WATCHER_PACKAGE = '@parcel/watcher'
 
 /** One file-system change in a batch from @parcel/watcher. */
 export interface ParcelEvent {
