@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint, knip,
-// clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest. Ends with one line,
-// `tests: N passed, M failed`, summing every part. With --sanitize, the GoogleTest suite also runs
-// in an AddressSanitizer + UndefinedBehaviorSanitizer build. With --packaging (CI), it also checks
-// the npm package (scripts/pack-check.mjs) and runs vitest on Node 20, 22, 24 and 26 against the
-// packed prebuilt addon (scripts/node-matrix.mjs). With --coverage (CI), vitest and the GoogleTest
-// suite run instrumented instead (scripts/coverage.mjs), and a coverage floor not reached fails.
+// The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint, Biome's
+// format check, knip, clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest.
+// Ends with one line, `tests: N passed, M failed`, summing every part. With --sanitize, the
+// GoogleTest suite and vitest also run against AddressSanitizer + UndefinedBehaviorSanitizer
+// builds. With --packaging (CI), it also checks the npm package (scripts/pack-check.mjs) and runs
+// vitest on Node 20, 22, 24 and 26 against the packed prebuilt addon (scripts/node-matrix.mjs).
+// With --coverage (CI), vitest and the GoogleTest suite run instrumented instead
+// (scripts/coverage.mjs), and a coverage floor not reached fails.
 import { spawnSync } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -82,6 +83,8 @@ await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
 // The examples' JavaScript, against the types just built into dist/.
 await step('typecheck examples', 'npx', ['tsc', '-p', 'tsconfig.examples.json'])
 await step('eslint', 'npx', ['eslint', '.'])
+// The TypeScript and JavaScript as Biome formats them (`npm run format` fixes it).
+await step('biome format', 'npx', ['biome', 'format'])
 // Unused files, exports and dependencies; tsconfig.build.json maps dist/ imports back to lib/.
 await step('knip', 'npx', ['knip', '--tsConfig', 'tsconfig.build.json', '--no-progress'])
 const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/bench']
