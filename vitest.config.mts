@@ -47,7 +47,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: fromSource ? 'source' : 'dist', include: ['__tests__/**/*.test.ts'], exclude: BUILT },
+        test: {
+          name: fromSource ? 'source' : 'dist',
+          include: ['__tests__/**/*.test.ts'],
+          exclude: BUILT,
+        },
         resolve: fromSource
           ? { alias: [{ find: /^(?:\.\.\/)+dist\/(.*)\.js$/, replacement: `${lib}$1.ts` }] }
           : {},

@@ -144,9 +144,21 @@ describe('new CacheManager(options)', () => {
   })
 
   it.each([
-    ['-1', -1, rangeError(/^defaultTtlMs must be a non-negative number or Infinity, received number -1$/)],
-    ['NaN', NaN, rangeError(/^defaultTtlMs must be a non-negative number or Infinity, received number NaN$/)],
-    ["'10'", '10', typeError(/^defaultTtlMs must be a non-negative number or Infinity, received string '10'$/)],
+    [
+      '-1',
+      -1,
+      rangeError(/^defaultTtlMs must be a non-negative number or Infinity, received number -1$/),
+    ],
+    [
+      'NaN',
+      NaN,
+      rangeError(/^defaultTtlMs must be a non-negative number or Infinity, received number NaN$/),
+    ],
+    [
+      "'10'",
+      '10',
+      typeError(/^defaultTtlMs must be a non-negative number or Infinity, received string '10'$/),
+    ],
   ])('throws for defaultTtlMs %s', (_, defaultTtlMs, expected) => {
     expectThrown(() => new LooseCacheManager({ defaultTtlMs }), expected)
   })
@@ -159,37 +171,50 @@ describe('new CacheManager(options)', () => {
 })
 
 describe('getOrFetch(key, fetcher, ttlMs)', () => {
-  it.each(badKeys)('throws a TypeError for a key that is %s and leaves the cache as it was', async (_, key, message) => {
-    const { cache, expectUntouched } = await populatedCache()
-    const fetcher = vi.fn(() => 'v')
-    expectThrown(() => loose(cache).getOrFetch(key, fetcher), typeError(message))
-    expect(fetcher).not.toHaveBeenCalled()
-    await expectUntouched()
-  })
+  it.each(badKeys)(
+    'throws a TypeError for a key that is %s and leaves the cache as it was',
+    async (_, key, message) => {
+      const { cache, expectUntouched } = await populatedCache()
+      const fetcher = vi.fn(() => 'v')
+      expectThrown(() => loose(cache).getOrFetch(key, fetcher), typeError(message))
+      expect(fetcher).not.toHaveBeenCalled()
+      await expectUntouched()
+    },
+  )
 
   it.each([
     ['missing', [], /^fetcher must be a function, received undefined$/],
     ['a string', ['f'], /^fetcher must be a function, received string 'f'$/],
     ['null', [null], /^fetcher must be a function, received null$/],
-    ['a Promise', [Promise.resolve('v')], /^fetcher must be a function, received an instance of Promise$/],
-  ])('throws a TypeError for a fetcher that is %s and leaves the cache as it was', async (_, rest, message) => {
-    // Each key matters: a stored key must not count a hit, a pending one must not count a join.
-    for (const key of ['fresh', 'kept', 'pending']) {
-      const { cache, expectUntouched } = await populatedCache()
-      expectThrown(() => loose(cache).getOrFetch(key, ...rest), typeError(message))
-      await expectUntouched()
-    }
-  })
+    [
+      'a Promise',
+      [Promise.resolve('v')],
+      /^fetcher must be a function, received an instance of Promise$/,
+    ],
+  ])(
+    'throws a TypeError for a fetcher that is %s and leaves the cache as it was',
+    async (_, rest, message) => {
+      // Each key matters: a stored key must not count a hit, a pending one must not count a join.
+      for (const key of ['fresh', 'kept', 'pending']) {
+        const { cache, expectUntouched } = await populatedCache()
+        expectThrown(() => loose(cache).getOrFetch(key, ...rest), typeError(message))
+        await expectUntouched()
+      }
+    },
+  )
 
-  it.each(badTtls)('throws for ttlMs %s and leaves the cache as it was', async (_, ttlMs, expected) => {
-    for (const key of ['fresh', 'kept', 'pending']) {
-      const { cache, expectUntouched } = await populatedCache()
-      const fetcher = vi.fn(() => 'v')
-      expectThrown(() => loose(cache).getOrFetch(key, fetcher, ttlMs), expected)
-      expect(fetcher).not.toHaveBeenCalled()
-      await expectUntouched()
-    }
-  })
+  it.each(badTtls)(
+    'throws for ttlMs %s and leaves the cache as it was',
+    async (_, ttlMs, expected) => {
+      for (const key of ['fresh', 'kept', 'pending']) {
+        const { cache, expectUntouched } = await populatedCache()
+        const fetcher = vi.fn(() => 'v')
+        expectThrown(() => loose(cache).getOrFetch(key, fetcher, ttlMs), expected)
+        expect(fetcher).not.toHaveBeenCalled()
+        await expectUntouched()
+      }
+    },
+  )
 })
 
 describe.each([
@@ -199,20 +224,26 @@ describe.each([
   ['has', (cache: LooseCache, key: unknown) => cache.has(key)],
   ['peek', (cache: LooseCache, key: unknown) => cache.peek(key)],
 ])('%s(key)', (_, call) => {
-  it.each(badKeys)('throws a TypeError for a key that is %s and leaves the cache as it was', async (_, key, message) => {
-    const { cache, expectUntouched } = await populatedCache()
-    expectThrown(() => call(loose(cache), key), typeError(message))
-    await expectUntouched()
-  })
+  it.each(badKeys)(
+    'throws a TypeError for a key that is %s and leaves the cache as it was',
+    async (_, key, message) => {
+      const { cache, expectUntouched } = await populatedCache()
+      expectThrown(() => call(loose(cache), key), typeError(message))
+      await expectUntouched()
+    },
+  )
 })
 
 describe('set(key, value, ttlMs)', () => {
-  it.each(badTtls)('throws for ttlMs %s and leaves the cache as it was', async (_, ttlMs, expected) => {
-    // On 'kept' a bad set must not replace the value; on 'pending' it must not detach the fetch.
-    for (const key of ['fresh', 'kept', 'pending']) {
-      const { cache, expectUntouched } = await populatedCache()
-      expectThrown(() => loose(cache).set(key, 'replacement', ttlMs), expected)
-      await expectUntouched()
-    }
-  })
+  it.each(badTtls)(
+    'throws for ttlMs %s and leaves the cache as it was',
+    async (_, ttlMs, expected) => {
+      // On 'kept' a bad set must not replace the value; on 'pending' it must not detach the fetch.
+      for (const key of ['fresh', 'kept', 'pending']) {
+        const { cache, expectUntouched } = await populatedCache()
+        expectThrown(() => loose(cache).set(key, 'replacement', ttlMs), expected)
+        await expectUntouched()
+      }
+    },
+  )
 })

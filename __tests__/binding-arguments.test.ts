@@ -30,25 +30,53 @@ describe('binding arguments', () => {
       [{}, 'an object'],
     ]
     for (const [value, described] of received) {
-      typeError(() => loose.get!(value, 'k'), `store must be a herdcache store handle, received ${described}`)
+      typeError(
+        () => loose.get!(value, 'k'),
+        `store must be a herdcache store handle, received ${described}`,
+      )
     }
   })
 
   it('refuses a store that is not a store handle in acquire, the unwrapped fast path', () => {
-    expectThrown(() => loose.acquire!({}, 'k'), TypeError, 'ERR_INVALID_ARG_TYPE', 'store must be a herdcache store handle')
-    expectThrown(() => loose.acquire!(), TypeError, 'ERR_INVALID_ARG_TYPE', 'store must be a herdcache store handle')
+    expectThrown(
+      () => loose.acquire!({}, 'k'),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'store must be a herdcache store handle',
+    )
+    expectThrown(
+      () => loose.acquire!(),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'store must be a herdcache store handle',
+    )
   })
 
   it('refuses a maxSize that is not a positive integer', () => {
-    typeError(() => loose.createStore!('10'), "maxSize must be a positive integer, received string '10'")
+    typeError(
+      () => loose.createStore!('10'),
+      "maxSize must be a positive integer, received string '10'",
+    )
     rangeError(() => loose.createStore!(0), 'maxSize must be a positive integer, received number 0')
-    rangeError(() => loose.createStore!(1.5), 'maxSize must be a positive integer, received number 1.5')
-    rangeError(() => loose.createStore!(2 ** 53), 'maxSize must be a positive integer, received number 9007199254740992')
+    rangeError(
+      () => loose.createStore!(1.5),
+      'maxSize must be a positive integer, received number 1.5',
+    )
+    rangeError(
+      () => loose.createStore!(2 ** 53),
+      'maxSize must be a positive integer, received number 9007199254740992',
+    )
   })
 
   it('refuses a maxBytes that is not a positive integer, and takes Infinity as no bound', () => {
-    rangeError(() => loose.createStore!(10, 0), 'maxBytes must be a positive integer, received number 0')
-    rangeError(() => loose.createStore!(10, 2.5), 'maxBytes must be a positive integer, received number 2.5')
+    rangeError(
+      () => loose.createStore!(10, 0),
+      'maxBytes must be a positive integer, received number 0',
+    )
+    rangeError(
+      () => loose.createStore!(10, 2.5),
+      'maxBytes must be a positive integer, received number 2.5',
+    )
     const { handle } = binding.createStore(10, Infinity)
     expect(binding.size(handle)).toBe(0)
   })
@@ -59,8 +87,14 @@ describe('binding arguments', () => {
     typeError(() => loose.acquire!(handle, null), 'key must be a string, received null')
     typeError(() => loose.set!(handle, 'k', ['a', 2]), 'tags[] must be a string, received number 2')
     typeError(() => loose.invalidateTag!(handle, {}), 'tag must be a string, received an object')
-    typeError(() => loose.get!(handle, 'k', Number.NaN), 'clock() must be a finite number of milliseconds, received number NaN')
-    typeError(() => loose.peek!(handle, 'k', Infinity), 'clock() must be a finite number of milliseconds, received number Infinity')
+    typeError(
+      () => loose.get!(handle, 'k', Number.NaN),
+      'clock() must be a finite number of milliseconds, received number NaN',
+    )
+    typeError(
+      () => loose.peek!(handle, 'k', Infinity),
+      'clock() must be a finite number of milliseconds, received number Infinity',
+    )
     expect(binding.size(handle)).toBe(0)
   })
 })

@@ -9,7 +9,9 @@ import { expectThrown } from './support/throws.js'
 
 /** A clock on fake time that, once `broken` holds a value, throws it or answers it. */
 function breakableClock() {
-  const state: { broken: { throws: unknown } | { answers: unknown } | undefined } = { broken: undefined }
+  const state: { broken: { throws: unknown } | { answers: unknown } | undefined } = {
+    broken: undefined,
+  }
   const clock = (): number => {
     if (state.broken === undefined) return Date.now()
     if ('throws' in state.broken) throw state.broken.throws

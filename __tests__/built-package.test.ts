@@ -9,7 +9,10 @@ import * as source from '../lib/index.js'
 describe('the built package', () => {
   it('exports exactly the runtime names lib/index.ts exports, each defined', () => {
     // Loaded as a CommonJS caller loads it, so the keys are the module's own exports.
-    const built = createRequire(__filename)(join(__dirname, '..', 'dist', 'index.js')) as Record<string, unknown>
+    const built = createRequire(__filename)(join(__dirname, '..', 'dist', 'index.js')) as Record<
+      string,
+      unknown
+    >
     const expected: Record<string, unknown> = source
     const names = Object.keys(expected).sort()
     expect(Object.keys(built).sort()).toEqual(names)

@@ -193,7 +193,8 @@ function variant(value: unknown, random: () => number, twist: boolean): unknown 
   const names = Object.keys(record).sort(() => random() - 0.5)
   if (random() < 0.3) names.push('#unset')
   const copy = (random() < 0.5 ? {} : Object.create(null)) as Record<string, unknown>
-  for (const name of names) copy[name] = name in record ? variant(record[name], random, twist) : undefined
+  for (const name of names)
+    copy[name] = name in record ? variant(record[name], random, twist) : undefined
   return copy
 }
 
@@ -367,12 +368,10 @@ describe('cacheKey: injectivity, by property', () => {
   it('gives two inputs the same key exactly when they are structurally equal', () => {
     const pairArb = fc.oneof(
       fc.tuple(partsArb, partsArb),
-      fc
-        .tuple(partsArb, fc.integer(), fc.boolean())
-        .map(([parts, seed, twist]) => {
-          const random = randomFrom(seed)
-          return [parts, parts.map((part) => variant(part, random, twist))] as const
-        }),
+      fc.tuple(partsArb, fc.integer(), fc.boolean()).map(([parts, seed, twist]) => {
+        const random = randomFrom(seed)
+        return [parts, parts.map((part) => variant(part, random, twist))] as const
+      }),
     )
     let equalPairs = 0
     fc.assert(
@@ -444,7 +443,10 @@ describe('cacheKey: unsupported inputs', () => {
     )
     const list: unknown[] = []
     list.push(list)
-    expectTypeError(() => cacheKey(list), /^cacheKey parts\[0\]\[0\] must not refer back to parts\[0\] /)
+    expectTypeError(
+      () => cacheKey(list),
+      /^cacheKey parts\[0\]\[0\] must not refer back to parts\[0\] /,
+    )
   })
 
   it('rejects a toJSON() whose result refers back to its object', () => {
@@ -453,7 +455,10 @@ describe('cacheKey: unsupported inputs', () => {
         return { self: loop }
       },
     }
-    expectTypeError(() => cacheKey(loop), /^cacheKey parts\[0\]\.self must not refer back to parts\[0\] /)
+    expectTypeError(
+      () => cacheKey(loop),
+      /^cacheKey parts\[0\]\.self must not refer back to parts\[0\] /,
+    )
   })
 
   it('rejects an enumerable symbol-keyed property, which would otherwise be ignored', () => {
@@ -489,7 +494,9 @@ describe('cacheKeyWith({ maxLength })', () => {
         const key = cacheKeyWith({ maxLength }, ...parts)
         expect(key.length).toBeLessThanOrEqual(maxLength)
         const canonical = cacheKey(...parts)
-        expect(key).toBe(canonical.length <= maxLength ? canonical : HASHED_KEY_PREFIX + sha256(canonical))
+        expect(key).toBe(
+          canonical.length <= maxLength ? canonical : HASHED_KEY_PREFIX + sha256(canonical),
+        )
       }),
       { numRuns: 1000 },
     )

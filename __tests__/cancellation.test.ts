@@ -102,7 +102,12 @@ describe("a caller's own signal", () => {
     expect(cache.stats()).toMatchObject({ fetches: 1, coalesced: 3 })
 
     d.resolve('v')
-    await expect(Promise.all([a, withSignal1, b, withSignal2])).resolves.toEqual(['v', 'v', 'v', 'v'])
+    await expect(Promise.all([a, withSignal1, b, withSignal2])).resolves.toEqual([
+      'v',
+      'v',
+      'v',
+      'v',
+    ])
   })
 
   it('gives a signal caller that starts the fetch its own Promise too', async () => {
@@ -161,7 +166,9 @@ describe('the upstream fetch', () => {
     const cache = new CacheManager<string>()
     const abandoned = manualFetcher<string>()
     const controller = new AbortController()
-    const outcome = rejectionOf(cache.getOrFetch('k', abandoned.fetcher, { signal: controller.signal }))
+    const outcome = rejectionOf(
+      cache.getOrFetch('k', abandoned.fetcher, { signal: controller.signal }),
+    )
     controller.abort()
     await outcome
 
@@ -223,31 +230,34 @@ describe('the upstream fetch', () => {
   it.each([
     ['before', true],
     ['after', false],
-  ])('is pinned by a caller without a signal who joins %s the signal caller', async (_, plainFirst) => {
-    const cache = new CacheManager<string>()
-    const { d, signals, fetcher } = manualFetcher<string>()
-    const controller = new AbortController()
-    let plain: Promise<string>
-    let own: Promise<string>
-    if (plainFirst) {
-      plain = cache.getOrFetch('k', fetcher)
-      own = cache.getOrFetch('k', fetcher, { signal: controller.signal })
-    } else {
-      own = cache.getOrFetch('k', fetcher, { signal: controller.signal })
-      plain = cache.getOrFetch('k', fetcher)
-    }
-    const reason = new Error('gone')
+  ])(
+    'is pinned by a caller without a signal who joins %s the signal caller',
+    async (_, plainFirst) => {
+      const cache = new CacheManager<string>()
+      const { d, signals, fetcher } = manualFetcher<string>()
+      const controller = new AbortController()
+      let plain: Promise<string>
+      let own: Promise<string>
+      if (plainFirst) {
+        plain = cache.getOrFetch('k', fetcher)
+        own = cache.getOrFetch('k', fetcher, { signal: controller.signal })
+      } else {
+        own = cache.getOrFetch('k', fetcher, { signal: controller.signal })
+        plain = cache.getOrFetch('k', fetcher)
+      }
+      const reason = new Error('gone')
 
-    controller.abort(reason)
-    expect(await rejectionOf(own)).toBe(reason)
-    await turns()
-    expect(signals[0]!.aborted).toBe(false)
-    expect(cache.stats()).toMatchObject({ aborts: 0, inFlight: 1 })
+      controller.abort(reason)
+      expect(await rejectionOf(own)).toBe(reason)
+      await turns()
+      expect(signals[0]!.aborted).toBe(false)
+      expect(cache.stats()).toMatchObject({ aborts: 0, inFlight: 1 })
 
-    d.resolve('v')
-    await expect(plain).resolves.toBe('v')
-    expect(cache.peek('k')).toBe('v')
-  })
+      d.resolve('v')
+      await expect(plain).resolves.toBe('v')
+      expect(cache.peek('k')).toBe('v')
+    },
+  )
 })
 
 describe('an already-aborted signal', () => {
@@ -343,7 +353,9 @@ describe("the caller's abort listener", () => {
     await cache.set('k', 'v')
     const controller = new AbortController()
 
-    await expect(cache.getOrFetch('k', () => 'other', { signal: controller.signal })).resolves.toBe('v')
+    await expect(cache.getOrFetch('k', () => 'other', { signal: controller.signal })).resolves.toBe(
+      'v',
+    )
     expect(abortListeners(controller.signal)).toBe(0)
   })
 
@@ -351,7 +363,9 @@ describe("the caller's abort listener", () => {
     const cache = new CacheManager<string>()
     const controller = new AbortController()
     const fetches = Array.from({ length: 5 }, () => manualFetcher<string>())
-    const answers = fetches.map((f, i) => cache.getOrFetch(`k${i}`, f.fetcher, { signal: controller.signal }))
+    const answers = fetches.map((f, i) =>
+      cache.getOrFetch(`k${i}`, f.fetcher, { signal: controller.signal }),
+    )
     expect(abortListeners(controller.signal)).toBe(5)
 
     fetches[0]!.d.resolve('a')
@@ -420,7 +434,9 @@ describe('in-flight fetches are not entries', () => {
       expect(cache.size).toBe(1)
       expect(cache.peek(`k${i}`)).toBe(`v${i}`)
     }
-    expect(fetches.every((f) => f.fetcher.mock.calls.length === 1 && !f.signals[0]!.aborted)).toBe(true)
+    expect(fetches.every((f) => f.fetcher.mock.calls.length === 1 && !f.signals[0]!.aborted)).toBe(
+      true,
+    )
     expect(cache.stats()).toMatchObject({ size: 1, inFlight: 0, evictions: 21, aborts: 0 })
   })
 

@@ -117,8 +117,14 @@ describe('diagnostics_channel events', () => {
       ['fetch:start', { key: 'k', background: false }],
       ['fetch:end', { key: 'k', background: false }],
       ['coalesce', { key: 'k' }],
-      ['fetch:asyncStart', { key: 'k', background: false, durationMs: 25, stored: true, result: 'v' }],
-      ['fetch:asyncEnd', { key: 'k', background: false, durationMs: 25, stored: true, result: 'v' }],
+      [
+        'fetch:asyncStart',
+        { key: 'k', background: false, durationMs: 25, stored: true, result: 'v' },
+      ],
+      [
+        'fetch:asyncEnd',
+        { key: 'k', background: false, durationMs: 25, stored: true, result: 'v' },
+      ],
       ['hit', { key: 'k', stale: false }],
       ['hit', { key: 'k', stale: false }],
       ['miss', { key: 'nothing' }],
@@ -158,8 +164,14 @@ describe('diagnostics_channel events', () => {
       ['fetch:start', { key: 'k', background: true }],
       ['fetch:end', { key: 'k', background: true }],
       ['evict', { key: 'k', reason: 'set' }],
-      ['fetch:asyncStart', { key: 'k', background: true, durationMs: 5, stored: true, result: 'new' }],
-      ['fetch:asyncEnd', { key: 'k', background: true, durationMs: 5, stored: true, result: 'new' }],
+      [
+        'fetch:asyncStart',
+        { key: 'k', background: true, durationMs: 5, stored: true, result: 'new' },
+      ],
+      [
+        'fetch:asyncEnd',
+        { key: 'k', background: true, durationMs: 5, stored: true, result: 'new' },
+      ],
     ])
     expect(cache.peek('k')).toBe('new')
   })
@@ -372,7 +384,9 @@ describe('diagnostics_channel events', () => {
           expect(count('coalesce')).toBe(stats.coalesced)
           expect(count('fetch:start')).toBe(stats.fetches)
           expect(count('fetch:asyncEnd')).toBe(stats.fetches)
-          const evicted = events.filter(([n, message]) => n === 'evict' && message.reason === 'evict')
+          const evicted = events.filter(
+            ([n, message]) => n === 'evict' && message.reason === 'evict',
+          )
           expect(evicted).toHaveLength(stats.evictions)
           for (const [name, onMessage] of subscriptions.splice(0)) {
             diagnostics.unsubscribe(name, onMessage)

@@ -444,18 +444,21 @@ describe('values', () => {
     ['the empty string', ''],
   ]
 
-  it.each(falsyValues)('stores %s from a fetch as a value and answers it without refetching', async (_, value) => {
-    const cache = new CacheManager()
-    await expect(cache.getOrFetch('k', () => value)).resolves.toBe(value)
-    const refetch = vi.fn(() => 'refetched')
-    await expect(cache.getOrFetch('k', refetch)).resolves.toBe(value)
-    expect(refetch).not.toHaveBeenCalled()
-    await expect(cache.get('k')).resolves.toBe(value)
-    expect(cache.has('k')).toBe(true)
-    expect(cache.peek('k')).toBe(value)
-    expect(cache.size).toBe(1)
-    expect(cache.stats()).toMatchObject({ hits: 2, misses: 1, fetches: 1 })
-  })
+  it.each(falsyValues)(
+    'stores %s from a fetch as a value and answers it without refetching',
+    async (_, value) => {
+      const cache = new CacheManager()
+      await expect(cache.getOrFetch('k', () => value)).resolves.toBe(value)
+      const refetch = vi.fn(() => 'refetched')
+      await expect(cache.getOrFetch('k', refetch)).resolves.toBe(value)
+      expect(refetch).not.toHaveBeenCalled()
+      await expect(cache.get('k')).resolves.toBe(value)
+      expect(cache.has('k')).toBe(true)
+      expect(cache.peek('k')).toBe(value)
+      expect(cache.size).toBe(1)
+      expect(cache.stats()).toMatchObject({ hits: 2, misses: 1, fetches: 1 })
+    },
+  )
 
   it.each(falsyValues)('stores %s from set as a value', async (_, value) => {
     const cache = new CacheManager()
@@ -573,11 +576,17 @@ describe('counters', () => {
     let fetcherCalls = 0
     let joined = 0
     let lookups = 0
-    const counted = <T>(produce: () => T | PromiseLike<T>) => () => {
-      fetcherCalls++
-      return produce()
-    }
-    const lookup = <T>(key: string, fetcher: () => T | PromiseLike<T>, leader?: Promise<unknown>) => {
+    const counted =
+      <T>(produce: () => T | PromiseLike<T>) =>
+      () => {
+        fetcherCalls++
+        return produce()
+      }
+    const lookup = <T>(
+      key: string,
+      fetcher: () => T | PromiseLike<T>,
+      leader?: Promise<unknown>,
+    ) => {
       lookups++
       const promise = cache.getOrFetch(key, counted(fetcher))
       if (leader !== undefined && promise === leader) joined++

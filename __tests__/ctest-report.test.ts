@@ -62,7 +62,9 @@ describe('ctestCounts', () => {
   })
 
   it('falls back on the <testsuite> counts when the report lists no cases', () => {
-    const file = reportFile(suite('tests="10" failures="2" errors="1" skipped="1" disabled="0"', ''))
+    const file = reportFile(
+      suite('tests="10" failures="2" errors="1" skipped="1" disabled="0"', ''),
+    )
     expect(ctestCounts(file)).toEqual({ passed: 6, failed: 4 })
   })
 
@@ -93,7 +95,8 @@ describe('ctestCounts', () => {
 
 describe('parseJUnit', () => {
   it('reads attributes in single or double quotes, in any order', () => {
-    const xml = "<testsuites><testsuite tests='2' name=\"s\"><testcase status='fail' name='X'/>" +
+    const xml =
+      "<testsuites><testsuite tests='2' name=\"s\"><testcase status='fail' name='X'/>" +
       '<testcase name="Y"></testcase></testsuite></testsuites>'
     expect(parseJUnit(xml)).toMatchObject({
       cases: [

@@ -78,8 +78,10 @@ describe('examples/', () => {
       it(`${file} passes under vitest, reporting its // expect: lines`, () => {
         const run = runTestFile(file)
         const output = linesOf(run.stdout + run.stderr)
-        expect({ status: run.status, missing: missingInOrder(expectedLines(file), output) }, output.join('\n'))
-          .toEqual({ status: 0, missing: [] })
+        expect(
+          { status: run.status, missing: missingInOrder(expectedLines(file), output) },
+          output.join('\n'),
+        ).toEqual({ status: 0, missing: [] })
       })
     } else {
       it(`${file} runs with node and prints exactly its // expect: lines`, () => {

@@ -2,18 +2,16 @@
 // every invariant checked after every step. `npm run fuzz` runs the same engine on random seeds
 // for as long as asked; a failure here prints the seed to replay there.
 import { describe, expect, it } from 'vitest'
-import {
-  formatResult,
-  fuzzSeed,
-  HOSTILE,
-  type Hostile,
-} from './fuzz/index.js'
+import { formatResult, fuzzSeed, HOSTILE, type Hostile } from './fuzz/index.js'
 
 const STEPS = 300
 const NONE = new Set<Hostile>()
 
 // Runs `seeds` with only `hostile` enabled; the report of the first failing seed, shrunk.
-async function firstFailure(seeds: number[], hostile: ReadonlySet<Hostile>): Promise<string | undefined> {
+async function firstFailure(
+  seeds: number[],
+  hostile: ReadonlySet<Hostile>,
+): Promise<string | undefined> {
   for (const seed of seeds) {
     const result = await fuzzSeed(seed, { steps: STEPS, hostile, shrinkMs: 1_500 })
     if (result.failure !== undefined) return formatResult(result)

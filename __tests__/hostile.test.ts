@@ -38,25 +38,28 @@ afterEach(() => {
 describe('keys with lone surrogates in removal reports', () => {
   const keys = ['\ud800', '\udc00', 'a\ud800b', '\udfff\ud800', '\ud83d\ude00']
 
-  it.each(keys)('reports %j to onEvict code unit for code unit, alone and in batches', async (key) => {
-    const removals: Removal[] = []
-    const cache = new CacheManager<number>({
-      maxSize: 2,
-      onEvict: (k, _v, reason) => removals.push([k, reason]),
-    })
-    await cache.set(key, 1)
-    await cache.delete(key) // one removal: the io fast path
-    await cache.set(key, 2)
-    await cache.set(`${key}2`, 3)
-    await cache.set('other', 4) // evicts key
-    await cache.clear() // a batch of two
-    expect(removals).toEqual([
-      [key, 'delete'],
-      [key, 'evict'],
-      [`${key}2`, 'clear'],
-      ['other', 'clear'],
-    ])
-  })
+  it.each(keys)(
+    'reports %j to onEvict code unit for code unit, alone and in batches',
+    async (key) => {
+      const removals: Removal[] = []
+      const cache = new CacheManager<number>({
+        maxSize: 2,
+        onEvict: (k, _v, reason) => removals.push([k, reason]),
+      })
+      await cache.set(key, 1)
+      await cache.delete(key) // one removal: the io fast path
+      await cache.set(key, 2)
+      await cache.set(`${key}2`, 3)
+      await cache.set('other', 4) // evicts key
+      await cache.clear() // a batch of two
+      expect(removals).toEqual([
+        [key, 'delete'],
+        [key, 'evict'],
+        [`${key}2`, 'clear'],
+        ['other', 'clear'],
+      ])
+    },
+  )
 
   it('reports lone surrogates on the evict channel without an onEvict', async () => {
     const seen: string[] = []
@@ -77,31 +80,56 @@ describe('keys with lone surrogates in removal reports', () => {
 describe('an onEvict that throws an unprintable value', () => {
   const unprintable: [string, () => unknown][] = [
     ['a null-prototype object', () => Object.create(null) as unknown],
-    ['an object whose toString throws', () => ({ toString: () => { throw new Error('no') } })],
-    ['a Proxy whose every trap throws', () =>
-      new Proxy({}, { get: () => { throw new Error('trap') }, getPrototypeOf: () => { throw new Error('trap') } })],
+    [
+      'an object whose toString throws',
+      () => ({
+        toString: () => {
+          throw new Error('no')
+        },
+      }),
+    ],
+    [
+      'a Proxy whose every trap throws',
+      () =>
+        new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('trap')
+            },
+            getPrototypeOf: () => {
+              throw new Error('trap')
+            },
+          },
+        ),
+    ],
   ]
 
-  it.each(unprintable)('warns for %s, and every onEvict of the batch still runs', async (_name, make) => {
-    const warnings = watchWarnings()
-    const called: string[] = []
-    const cache = new CacheManager({
-      onEvict: (key) => {
-        called.push(key)
-        throw make()
-      },
-    })
-    await cache.set('a', 1)
-    await cache.set('b', 2)
-    await cache.set('c', 3)
-    await expect(cache.clear()).resolves.toBeUndefined()
-    expect(called).toEqual(['a', 'b', 'c'])
-    expect(cache.size).toBe(0)
-    const seen = await warnings.settled()
-    warnings.stop()
-    expect(seen.map((w) => w.code)).toEqual(Array(3).fill('HERDCACHE_ON_EVICT_THREW'))
-    expect(seen[0]!.message).toMatch(/^onEvict threw for key 'a' \(clear\); the cache is unaffected: /)
-  })
+  it.each(unprintable)(
+    'warns for %s, and every onEvict of the batch still runs',
+    async (_name, make) => {
+      const warnings = watchWarnings()
+      const called: string[] = []
+      const cache = new CacheManager({
+        onEvict: (key) => {
+          called.push(key)
+          throw make()
+        },
+      })
+      await cache.set('a', 1)
+      await cache.set('b', 2)
+      await cache.set('c', 3)
+      await expect(cache.clear()).resolves.toBeUndefined()
+      expect(called).toEqual(['a', 'b', 'c'])
+      expect(cache.size).toBe(0)
+      const seen = await warnings.settled()
+      warnings.stop()
+      expect(seen.map((w) => w.code)).toEqual(Array(3).fill('HERDCACHE_ON_EVICT_THREW'))
+      expect(seen[0]!.message).toMatch(
+        /^onEvict threw for key 'a' \(clear\); the cache is unaffected: /,
+      )
+    },
+  )
 
   it('hands out the shared Promise when a removal during getOrFetch makes onEvict throw', async () => {
     const warnings = watchWarnings()
@@ -132,7 +160,11 @@ describe('an onEvict that throws an unprintable value', () => {
       clock: () => Date.now(),
       onEvict: () => {
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point of the test
-        throw { toString: () => { throw new Error('no') } }
+        throw {
+          toString: () => {
+            throw new Error('no')
+          },
+        }
       },
     })
     await cache.set('k', 1, 100)
@@ -217,54 +249,62 @@ describe('a clock that throws or re-enters the cache', () => {
   it.each([
     ['its first read', 'fails, storing nothing', 1],
     ['a later read', 'succeeds, stored', 2],
-  ])('ends a fetch whose clock fails from %s at completion: it %s', async (_, outcome, failFrom) => {
-    // Before the fix, the completion read the clock twice (for the entry, then for the sweep
-    // timer): failing on the second read stored the value and still rejected the waiters.
-    let reads = 0
-    let failing = false
-    const cache = new CacheManager({
-      clock: () => {
-        reads += 1
-        if (failing && reads >= failFrom) throw new Error('clock broke')
-        return 0
-      },
-    })
-    const errors: unknown[] = []
-    const ends: { stored: boolean }[] = []
-    const onError = (message: unknown) => errors.push((message as { error: unknown }).error)
-    const onEnd = (message: unknown) => ends.push(message as { stored: boolean })
-    subscribe('tracing:herdcache:fetch:error', onError)
-    subscribe('tracing:herdcache:fetch:asyncEnd', onEnd)
-    let settled: PromiseSettledResult<string>[]
-    try {
-      const upstream = deferred<string>()
-      const first = cache.getOrFetch('k', () => upstream.promise, 1000)
-      const joined = cache.getOrFetch('k', () => 'unused', 1000)
-      reads = 0
-      failing = true
-      upstream.resolve('value')
-      settled = await Promise.allSettled([first, joined])
-      failing = false
-    } finally {
-      unsubscribe('tracing:herdcache:fetch:error', onError)
-      unsubscribe('tracing:herdcache:fetch:asyncEnd', onEnd)
-    }
-    if (outcome === 'succeeds, stored') {
-      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
-      expect(ends.map((e) => e.stored)).toEqual([true])
-      expect(errors).toEqual([])
-      expect(cache.peek('k')).toBe('value')
-    } else {
-      expect(settled).toEqual(Array(2).fill({ status: 'rejected', reason: new Error('clock broke') }))
-      expect(errors).toEqual([new Error('clock broke')])
-      expect(ends.map((e) => 'stored' in e)).toEqual([false]) // settled, with nothing stored
-      expect(cache.has('k')).toBe(false)
-      expect(cache.stats()).toMatchObject({ size: 0, fetchErrors: 1 })
-      await expect(cache.getOrFetch('k', () => 'again', 1000)).resolves.toBe('again')
-    }
-    expect(cache.stats()).toMatchObject({ inFlight: 0, fetches: outcome === 'succeeds, stored' ? 1 : 2 })
-    expect(unhandled).not.toHaveBeenCalled()
-  })
+  ])(
+    'ends a fetch whose clock fails from %s at completion: it %s',
+    async (_, outcome, failFrom) => {
+      // Before the fix, the completion read the clock twice (for the entry, then for the sweep
+      // timer): failing on the second read stored the value and still rejected the waiters.
+      let reads = 0
+      let failing = false
+      const cache = new CacheManager({
+        clock: () => {
+          reads += 1
+          if (failing && reads >= failFrom) throw new Error('clock broke')
+          return 0
+        },
+      })
+      const errors: unknown[] = []
+      const ends: { stored: boolean }[] = []
+      const onError = (message: unknown) => errors.push((message as { error: unknown }).error)
+      const onEnd = (message: unknown) => ends.push(message as { stored: boolean })
+      subscribe('tracing:herdcache:fetch:error', onError)
+      subscribe('tracing:herdcache:fetch:asyncEnd', onEnd)
+      let settled: PromiseSettledResult<string>[]
+      try {
+        const upstream = deferred<string>()
+        const first = cache.getOrFetch('k', () => upstream.promise, 1000)
+        const joined = cache.getOrFetch('k', () => 'unused', 1000)
+        reads = 0
+        failing = true
+        upstream.resolve('value')
+        settled = await Promise.allSettled([first, joined])
+        failing = false
+      } finally {
+        unsubscribe('tracing:herdcache:fetch:error', onError)
+        unsubscribe('tracing:herdcache:fetch:asyncEnd', onEnd)
+      }
+      if (outcome === 'succeeds, stored') {
+        expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+        expect(ends.map((e) => e.stored)).toEqual([true])
+        expect(errors).toEqual([])
+        expect(cache.peek('k')).toBe('value')
+      } else {
+        expect(settled).toEqual(
+          Array(2).fill({ status: 'rejected', reason: new Error('clock broke') }),
+        )
+        expect(errors).toEqual([new Error('clock broke')])
+        expect(ends.map((e) => 'stored' in e)).toEqual([false]) // settled, with nothing stored
+        expect(cache.has('k')).toBe(false)
+        expect(cache.stats()).toMatchObject({ size: 0, fetchErrors: 1 })
+        await expect(cache.getOrFetch('k', () => 'again', 1000)).resolves.toBe('again')
+      }
+      expect(cache.stats()).toMatchObject({
+        inFlight: 0,
+        fetches: outcome === 'succeeds, stored' ? 1 : 2,
+      })
+      expect(unhandled).not.toHaveBeenCalled()
+    },
+  )
 
   it('re-arms the sweep without reading the clock again', async () => {
     vi.useFakeTimers()
@@ -431,8 +471,13 @@ describe('signals are checked by brand', () => {
     const cache = new CacheManager()
     const before: CacheStats = cache.stats()
     const fetcher = vi.fn(() => Promise.reject(new Error('upstream')))
-    expect(thrownBy(() => cache.getOrFetch('k', fetcher, { signal: make() as AbortSignal })))
-      .toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^signal must be an AbortSignal, received /) as unknown })
+    expect(
+      thrownBy(() => cache.getOrFetch('k', fetcher, { signal: make() as AbortSignal })),
+    ).toMatchObject({
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+      message: expect.stringMatching(/^signal must be an AbortSignal, received /) as unknown,
+    })
     await turns()
     expect(fetcher).not.toHaveBeenCalled()
     expect(cache.stats()).toEqual(before)
@@ -453,17 +498,20 @@ describe('signals are checked by brand', () => {
 })
 
 describe('sizes are safe integers', () => {
-  it.each([1e20, 2 ** 53, Number.MAX_SAFE_INTEGER + 0.5])('rejects set(..., { size: %d })', async (size) => {
-    const cache = new CacheManager()
-    await cache.set('a', 1)
-    expect(thrownBy(() => cache.set('b', 2, { size }))).toMatchObject({
-      name: 'RangeError',
-      code: 'ERR_OUT_OF_RANGE',
-      message: `size must be a non-negative number of bytes up to Number.MAX_SAFE_INTEGER, received number ${size}`,
-    })
-    expect(cache.size).toBe(1)
-    expect(cache.stats().bytes).toBe(0)
-  })
+  it.each([1e20, 2 ** 53, Number.MAX_SAFE_INTEGER + 0.5])(
+    'rejects set(..., { size: %d })',
+    async (size) => {
+      const cache = new CacheManager()
+      await cache.set('a', 1)
+      expect(thrownBy(() => cache.set('b', 2, { size }))).toMatchObject({
+        name: 'RangeError',
+        code: 'ERR_OUT_OF_RANGE',
+        message: `size must be a non-negative number of bytes up to Number.MAX_SAFE_INTEGER, received number ${size}`,
+      })
+      expect(cache.size).toBe(1)
+      expect(cache.stats().bytes).toBe(0)
+    },
+  )
 
   it('never evicts for size without maxBytes', async () => {
     const cache = new CacheManager()
@@ -473,16 +521,21 @@ describe('sizes are safe integers', () => {
     expect(cache.stats()).toMatchObject({ evictions: 0, bytes: 2 * Number.MAX_SAFE_INTEGER })
   })
 
-  it.each([2 ** 64, 2 ** 53, -1, NaN, Infinity])('rejects a sizeOf that returns %d', async (size) => {
-    const cache = new CacheManager({ maxBytes: 1000, sizeOf: () => size })
-    await cache.set('a', 'x', { size: 1 })
-    const error = thrownBy(() => cache.set('b', 'y'))
-    expect(error).toMatchObject({ code: 'ERR_HERDCACHE_SIZE' })
-    expect((error as Error).message).toMatch(/^sizeOf\(value, key\) must return a non-negative number of bytes up to Number.MAX_SAFE_INTEGER, received number /)
-    const fetched = cache.getOrFetch('c', () => 'z')
-    expect(await rejectionOf(fetched)).toMatchObject({ code: 'ERR_HERDCACHE_SIZE' })
-    expect(cache.stats()).toMatchObject({ size: 1, bytes: 1, inFlight: 0, evictions: 0 })
-  })
+  it.each([2 ** 64, 2 ** 53, -1, NaN, Infinity])(
+    'rejects a sizeOf that returns %d',
+    async (size) => {
+      const cache = new CacheManager({ maxBytes: 1000, sizeOf: () => size })
+      await cache.set('a', 'x', { size: 1 })
+      const error = thrownBy(() => cache.set('b', 'y'))
+      expect(error).toMatchObject({ code: 'ERR_HERDCACHE_SIZE' })
+      expect((error as Error).message).toMatch(
+        /^sizeOf\(value, key\) must return a non-negative number of bytes up to Number.MAX_SAFE_INTEGER, received number /,
+      )
+      const fetched = cache.getOrFetch('c', () => 'z')
+      expect(await rejectionOf(fetched)).toMatchObject({ code: 'ERR_HERDCACHE_SIZE' })
+      expect(cache.stats()).toMatchObject({ size: 1, bytes: 1, inFlight: 0, evictions: 0 })
+    },
+  )
 })
 
 describe('many tags on one entry', () => {
@@ -513,12 +566,16 @@ describe('many tags on one entry', () => {
 describe('option checks', () => {
   it.each([null, 0, 'yes'])('rejects forceRefresh: %j as ttlMs: null is rejected', (value) => {
     const cache = new CacheManager()
-    expect(thrownBy(() => cache.getOrFetch('k', () => 1, { forceRefresh: value as unknown as boolean }))).toMatchObject({
+    expect(
+      thrownBy(() => cache.getOrFetch('k', () => 1, { forceRefresh: value as unknown as boolean })),
+    ).toMatchObject({
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_TYPE',
       message: expect.stringMatching(/^forceRefresh must be a boolean, received /) as unknown,
     })
-    expect(thrownBy(() => cache.getOrFetch('k', () => 1, { ttlMs: null as unknown as number }))).toMatchObject({
+    expect(
+      thrownBy(() => cache.getOrFetch('k', () => 1, { ttlMs: null as unknown as number })),
+    ).toMatchObject({
       name: 'TypeError',
     })
   })

@@ -202,9 +202,9 @@ describe('an entry larger than maxBytes', () => {
     const cache = new CacheManager<string>({ maxBytes: 20 })
     await cache.set('k', ofBytes(4))
 
-    await expect(
-      cache.getOrFetch('k', () => ofBytes(22), { forceRefresh: true }),
-    ).resolves.toBe(ofBytes(22))
+    await expect(cache.getOrFetch('k', () => ofBytes(22), { forceRefresh: true })).resolves.toBe(
+      ofBytes(22),
+    )
 
     expect(cache.has('k')).toBe(false)
     expect(cache.stats()).toMatchObject({ bytes: 0, size: 0 })
@@ -349,19 +349,22 @@ describe('values whose size cannot be told', () => {
     ['a number', 42],
     ['null', null],
     ['undefined', undefined],
-  ])('make set throw a TypeError with code ERR_HERDCACHE_SIZE naming the key, for %s', async (_name, value) => {
-    const cache = new CacheManager<unknown>({ maxBytes: 100 })
-    await cache.set('k', 'old')
-    await cache.set('other', 'xx')
-    const before = cache.stats()
+  ])(
+    'make set throw a TypeError with code ERR_HERDCACHE_SIZE naming the key, for %s',
+    async (_name, value) => {
+      const cache = new CacheManager<unknown>({ maxBytes: 100 })
+      await cache.set('k', 'old')
+      await cache.set('other', 'xx')
+      const before = cache.stats()
 
-    const error = thrownBy(() => cache.set('k', value))
+      const error = thrownBy(() => cache.set('k', value))
 
-    expectSizeError(error, 'k')
-    expect(cache.peek('k')).toBe('old')
-    expect(cache.peek('other')).toBe('xx')
-    expect(cache.stats()).toEqual(before)
-  })
+      expectSizeError(error, 'k')
+      expect(cache.peek('k')).toBe('old')
+      expect(cache.peek('other')).toBe('xx')
+      expect(cache.stats()).toEqual(before)
+    },
+  )
 
   it('leave a fetch in flight attached when set throws', async () => {
     const cache = new CacheManager<unknown>({ maxBytes: 100 })
@@ -467,14 +470,17 @@ describe('set size option', () => {
     ['NaN', NaN, RangeError],
     ['Infinity', Infinity, RangeError],
     ['a string', '10', TypeError],
-  ])('rejects a size that is %s synchronously, with the cache untouched', async (_name, size, type) => {
-    const cache = new CacheManager<object>({ maxBytes: 100 })
-    await cache.set('k', {}, { size: 1 })
-    const error = thrownBy(() => cache.set('k', {}, { size } as { size: number }))
-    expect(error).toBeInstanceOf(type)
-    expect((error as Error).message).toMatch(/\bsize\b/)
-    expect(cache.stats()).toMatchObject({ bytes: 1, size: 1 })
-  })
+  ])(
+    'rejects a size that is %s synchronously, with the cache untouched',
+    async (_name, size, type) => {
+      const cache = new CacheManager<object>({ maxBytes: 100 })
+      await cache.set('k', {}, { size: 1 })
+      const error = thrownBy(() => cache.set('k', {}, { size } as { size: number }))
+      expect(error).toBeInstanceOf(type)
+      expect((error as Error).message).toMatch(/\bsize\b/)
+      expect(cache.stats()).toMatchObject({ bytes: 1, size: 1 })
+    },
+  )
 })
 
 describe('sizeOf', () => {
@@ -526,21 +532,24 @@ describe('sizeOf', () => {
     ['undefined', undefined],
     ['null', null],
     ['a bigint', 10n],
-  ])('returning %s makes set throw ERR_HERDCACHE_SIZE, with the cache untouched', async (_name, size) => {
-    let answer: unknown = 1
-    const cache = new CacheManager<object>({ maxBytes: 100, sizeOf: () => answer as number })
-    await cache.set('k', { n: 1 })
-    const before = cache.stats()
-    answer = size
+  ])(
+    'returning %s makes set throw ERR_HERDCACHE_SIZE, with the cache untouched',
+    async (_name, size) => {
+      let answer: unknown = 1
+      const cache = new CacheManager<object>({ maxBytes: 100, sizeOf: () => answer as number })
+      await cache.set('k', { n: 1 })
+      const before = cache.stats()
+      answer = size
 
-    const error = thrownBy(() => cache.set('k', { n: 2 }))
+      const error = thrownBy(() => cache.set('k', { n: 2 }))
 
-    expect(error).toBeInstanceOf(TypeError)
-    expect((error as { code?: unknown }).code).toBe('ERR_HERDCACHE_SIZE')
-    expect((error as Error).message).toMatch(/sizeOf/)
-    expect(cache.peek('k')).toEqual({ n: 1 })
-    expect(cache.stats()).toEqual(before)
-  })
+      expect(error).toBeInstanceOf(TypeError)
+      expect((error as { code?: unknown }).code).toBe('ERR_HERDCACHE_SIZE')
+      expect((error as Error).message).toMatch(/sizeOf/)
+      expect(cache.peek('k')).toEqual({ n: 1 })
+      expect(cache.stats()).toEqual(before)
+    },
+  )
 
   it('returning a bad size makes getOrFetch reject every waiter and store nothing', async () => {
     const cache = new CacheManager<object>({ maxBytes: 100, sizeOf: () => -5 })

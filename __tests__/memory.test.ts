@@ -137,30 +137,34 @@ describe('releasing values the cache no longer holds', () => {
     peek: (result) => result === undefined,
   }
 
-  it.each(Object.keys(lookups) as Lookup[])('releases an expired value found by %s', async (lookup) => {
-    const clock = manualClock()
-    const cache = new CacheManager<Payload>({ clock: clock.read })
-    const expiring = await store(cache, 'a', 10)
-    const fetchedExpiring = await fetchInto(cache, 'b', 10)
-    const kept = await store(cache, 'kept', 60_000)
-    clock.now += 30
+  it.each(Object.keys(lookups) as Lookup[])(
+    'releases an expired value found by %s',
+    async (lookup) => {
+      const clock = manualClock()
+      const cache = new CacheManager<Payload>({ clock: clock.read })
+      const expiring = await store(cache, 'a', 10)
+      const fetchedExpiring = await fetchInto(cache, 'b', 10)
+      const kept = await store(cache, 'kept', 60_000)
+      clock.now += 30
 
-    expect(missResults[lookup](await lookups[lookup](cache, 'a'), 'a')).toBe(true)
-    expect(missResults[lookup](await lookups[lookup](cache, 'b'), 'b')).toBe(true)
+      expect(missResults[lookup](await lookups[lookup](cache, 'a'), 'a')).toBe(true)
+      expect(missResults[lookup](await lookups[lookup](cache, 'b'), 'b')).toBe(true)
 
-    expect(cache.stats().expirations).toBe(2)
-    expect(cache.size).toBe(1)
-    expect(await isCollected(expiring)).toBe(true)
-    expect(await isCollected(fetchedExpiring)).toBe(true)
-    expect(await isCollected(kept)).toBe(false)
-  })
+      expect(cache.stats().expirations).toBe(2)
+      expect(cache.size).toBe(1)
+      expect(await isCollected(expiring)).toBe(true)
+      expect(await isCollected(fetchedExpiring)).toBe(true)
+      expect(await isCollected(kept)).toBe(false)
+    },
+  )
 
   type Detach = 'delete' | 'set' | 'clear'
-  const detachers: Record<Detach, (cache: CacheManager<Payload>, key: string) => Promise<unknown>> = {
-    delete: (cache, key) => cache.delete(key),
-    set: (cache, key) => cache.set(key, payload(`${key}:set`)),
-    clear: (cache) => cache.clear(),
-  }
+  const detachers: Record<Detach, (cache: CacheManager<Payload>, key: string) => Promise<unknown>> =
+    {
+      delete: (cache, key) => cache.delete(key),
+      set: (cache, key) => cache.set(key, payload(`${key}:set`)),
+      clear: (cache) => cache.clear(),
+    }
 
   /**
    * Runs a fetch of `key` that `detach` interrupts before it resolves; returns a WeakRef to the

@@ -228,8 +228,9 @@ describe('the fetch-duration histogram', () => {
     const sum = sample(parsed, `${HISTOGRAM}_sum`, { cache: 'real', outcome: 'success' })
     expect(sum).toBeGreaterThanOrEqual(0.025)
     expect(sum).toBeLessThan(60) // a duration, not a timestamp
-    expect(sample(parsed, `${HISTOGRAM}_bucket`, { cache: 'real', outcome: 'success', le: '0.025' }))
-      .toBe(0)
+    expect(
+      sample(parsed, `${HISTOGRAM}_bucket`, { cache: 'real', outcome: 'success', le: '0.025' }),
+    ).toBe(0)
   })
 
   it('times a fetch that timed out as a timeout', async () => {
@@ -252,8 +253,8 @@ describe('the fetch-duration histogram', () => {
     gate.resolve(1)
     await answer
     const parsed = exposition(cache)
-    const buckets = [...parsed.samples.keys()].filter((id) =>
-      id.startsWith(`${HISTOGRAM}_bucket{cache="c",le=`) && id.includes('"success"'),
+    const buckets = [...parsed.samples.keys()].filter(
+      (id) => id.startsWith(`${HISTOGRAM}_bucket{cache="c",le=`) && id.includes('"success"'),
     )
     expect(buckets).toEqual([
       seriesId(`${HISTOGRAM}_bucket`, { cache: 'c', outcome: 'success', le: '1' }),
@@ -323,7 +324,9 @@ describe('collectCacheMetrics() with a prom-client registry', () => {
     await register.getMetricsAsJSON()
     expect([reads.a.mock.calls.length, reads.b.mock.calls.length]).toEqual([2, 2])
     await a.getOrFetch('k', () => 1) // a later scrape reads anew
-    expect(sample(parseExposition(await register.metrics()), 'herdcache_fetches_total', { cache: 'a' })).toBe(1)
+    expect(
+      sample(parseExposition(await register.metrics()), 'herdcache_fetches_total', { cache: 'a' }),
+    ).toBe(1)
   })
 
   it('reports several caches in one registry, told apart by name, and stops each', async () => {
@@ -349,9 +352,11 @@ describe('collectCacheMetrics() with a prom-client registry', () => {
     expect(await register.metrics()).toBe('\n')
     expect(register.getSingleMetric('herdcache_hits_total')).toBeUndefined()
     collectCacheMetrics(a, { register }) // and it can start again
-    expect(sample(parseExposition(await register.metrics()), 'herdcache_hits_total', {
-      cache: 'a',
-    })).toBe(0)
+    expect(
+      sample(parseExposition(await register.metrics()), 'herdcache_hits_total', {
+        cache: 'a',
+      }),
+    ).toBe(0)
   })
 
   it('refuses a second cache of the same name, and accepts the same cache twice', () => {

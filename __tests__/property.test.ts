@@ -24,8 +24,14 @@ type Op =
 const keyArb = fc.constantFrom(...KEYS)
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('getOrFetch' as const), key: keyArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('getOrFetchValue' as const), key: keyArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('getOrFetchThrow' as const), key: keyArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('getOrFetchValue' as const), key: keyArb }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('getOrFetchThrow' as const), key: keyArb }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('resolve' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reject' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), key: keyArb }) },
@@ -262,7 +268,9 @@ async function run(maxSize: number, ops: Op[]) {
     await cache.set(`filler ${i}`, undefined)
     model.store(`filler ${i}`, undefined)
     for (const key of order) {
-      expect(cache.has(key), `has(${JSON.stringify(key)}) after filler ${i}`).toBe(model.entries.has(key))
+      expect(cache.has(key), `has(${JSON.stringify(key)}) after filler ${i}`).toBe(
+        model.entries.has(key),
+      )
     }
   }
   expect(cache.stats().evictions).toBe(model.stats.evictions)
@@ -277,7 +285,11 @@ async function run(maxSize: number, ops: Op[]) {
 describe('CacheManager against a reference model', () => {
   it('matches the model for random sequences of operations', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(opArb, { maxLength: 60, size: 'max' }), run),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(opArb, { maxLength: 60, size: 'max' }),
+        run,
+      ),
       { numRuns: 300 },
     )
   })

@@ -76,7 +76,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('abort' as const), pick: pickArb }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('set' as const), key: keyArb, ...timesArb, tags: tagsArb }),
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      key: keyArb,
+      ...timesArb,
+      tags: tagsArb,
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: keyArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }) },
@@ -85,9 +90,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('invalidateTag' as const), tag: fc.constantFrom(...TAGS, 't3') }),
+    arbitrary: fc.record({
+      kind: fc.constant('invalidateTag' as const),
+      tag: fc.constantFrom(...TAGS, 't3'),
+    }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(5, 15, 1, 5, 15, 40) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.constantFrom(5, 15, 1, 5, 15, 40),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'sweep' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'flush' as const }) },
 )
@@ -274,7 +288,8 @@ class Model {
     if (!flight.current) return
     if (flight.background) this.stats.refreshErrors++
     const entry = this.entries.get(flight.key)
-    if (entry !== undefined && this.now < entry.fallbackUntil) flight.outcome = fulfilled(entry.value)
+    if (entry !== undefined && this.now < entry.fallbackUntil)
+      flight.outcome = fulfilled(entry.value)
     this.detach(flight)
   }
 
@@ -376,7 +391,10 @@ async function check(maxSize: number, ops: Op[]) {
           call.expected = rejected(reason)
         } else {
           const entry = model.retained(key)
-          if (entry !== undefined && (model.now < entry.freshUntil || model.now < entry.staleUntil)) {
+          if (
+            entry !== undefined &&
+            (model.now < entry.freshUntil || model.now < entry.staleUntil)
+          ) {
             model.stats.hits++
             model.touch(key)
             call.expected = fulfilled(entry.value)
@@ -426,7 +444,8 @@ async function check(maxSize: number, ops: Op[]) {
           expect(context, `${at}: the fetcher must be called`).toBeDefined()
           expect(context!.key).toBe(key)
           expect(context!.staleValue, `${at}: staleValue`).toBe(staleValue)
-          if (op.fetcher === 'value') model.completions.push({ flight: started, ok: true, payload: value })
+          if (op.fetcher === 'value')
+            model.completions.push({ flight: started, ok: true, payload: value })
           if (op.fetcher === 'throw') model.fail(started, error)
           if (op.fetcher === 'deferred') unsettled.push(started)
         }
@@ -473,7 +492,11 @@ async function check(maxSize: number, ops: Op[]) {
           staleWhileRevalidateMs: op.staleWhileRevalidateMs,
           staleIfErrorMs: op.staleIfErrorMs,
         }
-        track(`${at}: set`, cache.set(op.key, value, { ...times, tags: op.tags }), fulfilled(undefined))
+        track(
+          `${at}: set`,
+          cache.set(op.key, value, { ...times, tags: op.tags }),
+          fulfilled(undefined),
+        )
         const flight = model.flights.get(op.key)
         if (flight !== undefined) model.detach(flight)
         model.write(op.key, value, times, op.tags)

@@ -83,7 +83,13 @@ describe('stale-while-revalidate', () => {
   it('counts stale hits, hits, misses, fetches and refreshes exactly', async () => {
     const cache = cacheWith<string>()
     await stored(cache, 'k', 'old', { staleWhileRevalidateMs: SWR_MS })
-    expect(cache.stats()).toMatchObject({ hits: 0, misses: 1, fetches: 1, staleHits: 0, refreshes: 0 })
+    expect(cache.stats()).toMatchObject({
+      hits: 0,
+      misses: 1,
+      fetches: 1,
+      staleHits: 0,
+      refreshes: 0,
+    })
     now = T0 + TTL_MS + 10
     const refresh = deferred<string>()
 
@@ -124,7 +130,9 @@ describe('stale-while-revalidate', () => {
     await cache.getOrFetch('k', first, { ttlMs: TTL_MS, staleWhileRevalidateMs: SWR_MS })
     expect(first).toHaveBeenCalledTimes(1)
     now = T0 + TTL_MS + 10
-    let seen: { key: string; signal: AbortSignal; staleValue: { v: number } | undefined } | undefined
+    let seen:
+      | { key: string; signal: AbortSignal; staleValue: { v: number } | undefined }
+      | undefined
     const refresh = deferred<{ v: number }>()
 
     await cache.getOrFetch('k', ({ key, signal, staleValue }) => {

@@ -194,51 +194,57 @@ describe('bad arguments', () => {
     ['an array holding a number', ['ok', 1], /^tags\[1\] must be a string, received number 1/],
     ['an array holding undefined', [undefined], /^tags\[0\] must be a string, received undefined/],
     ['an array holding null', ['a', 'b', null], /^tags\[2\] must be a string, received null/],
-  ])('set throws a TypeError synchronously for tags that are %s, with the cache untouched', async (_name, tags, message) => {
-    const cache = new CacheManager<string>()
-    await cache.set('k', 'old')
-    const d = deferred<string>()
-    const pending = cache.getOrFetch('inflight', () => d.promise)
-    const before = cache.stats()
+  ])(
+    'set throws a TypeError synchronously for tags that are %s, with the cache untouched',
+    async (_name, tags, message) => {
+      const cache = new CacheManager<string>()
+      await cache.set('k', 'old')
+      const d = deferred<string>()
+      const pending = cache.getOrFetch('inflight', () => d.promise)
+      const before = cache.stats()
 
-    expectTypeError(
-      thrownBy(() => loose(cache).set('k', 'new', { tags })),
-      message,
-    )
-    expectTypeError(
-      thrownBy(() => loose(cache).set('inflight', 'new', { tags })),
-      message,
-    )
+      expectTypeError(
+        thrownBy(() => loose(cache).set('k', 'new', { tags })),
+        message,
+      )
+      expectTypeError(
+        thrownBy(() => loose(cache).set('inflight', 'new', { tags })),
+        message,
+      )
 
-    expect(cache.peek('k')).toBe('old')
-    expect(cache.stats()).toEqual(before)
-    d.resolve('fetched')
-    await expect(pending).resolves.toBe('fetched')
-    expect(cache.peek('inflight')).toBe('fetched')
-  })
+      expect(cache.peek('k')).toBe('old')
+      expect(cache.stats()).toEqual(before)
+      d.resolve('fetched')
+      await expect(pending).resolves.toBe('fetched')
+      expect(cache.peek('inflight')).toBe('fetched')
+    },
+  )
 
   it.each<[string, unknown, RegExp]>([
     ['a string', 't', /^tags must be an array of strings, received string 't'/],
     ['an array holding a number', ['ok', 1], /^tags\[1\] must be a string, received number 1/],
     ['an array holding an object', [{}], /^tags\[0\] must be a string, received an object/],
-  ])('getOrFetch throws a TypeError synchronously for tags that are %s, calling no fetcher', async (_name, tags, message) => {
-    const cache = new CacheManager<string>()
-    await cache.set('fresh', 'V')
-    const before = cache.stats()
-    const fetcher = vi.fn(() => 'x')
+  ])(
+    'getOrFetch throws a TypeError synchronously for tags that are %s, calling no fetcher',
+    async (_name, tags, message) => {
+      const cache = new CacheManager<string>()
+      await cache.set('fresh', 'V')
+      const before = cache.stats()
+      const fetcher = vi.fn(() => 'x')
 
-    expectTypeError(
-      thrownBy(() => loose(cache).getOrFetch('k', fetcher, { tags })),
-      message,
-    )
-    expectTypeError(
-      thrownBy(() => loose(cache).getOrFetch('fresh', fetcher, { tags })),
-      message,
-    )
+      expectTypeError(
+        thrownBy(() => loose(cache).getOrFetch('k', fetcher, { tags })),
+        message,
+      )
+      expectTypeError(
+        thrownBy(() => loose(cache).getOrFetch('fresh', fetcher, { tags })),
+        message,
+      )
 
-    expect(fetcher).not.toHaveBeenCalled()
-    expect(cache.stats()).toEqual(before)
-  })
+      expect(fetcher).not.toHaveBeenCalled()
+      expect(cache.stats()).toEqual(before)
+    },
+  )
 })
 
 describe('invalidateTag on entries stored by getOrFetch', () => {

@@ -270,24 +270,30 @@ describe('timeoutMs', () => {
     [NaN, RangeError, 'ERR_OUT_OF_RANGE'],
     [-Infinity, RangeError, 'ERR_OUT_OF_RANGE'],
     ['5', TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ])('throws synchronously for timeoutMs %o, leaving the cache untouched', (timeoutMs, type, code) => {
-    const cache = cacheWith<string>()
-    const fetcher = vi.fn(() => 'v')
-    const before = cache.stats()
+  ])(
+    'throws synchronously for timeoutMs %o, leaving the cache untouched',
+    (timeoutMs, type, code) => {
+      const cache = cacheWith<string>()
+      const fetcher = vi.fn(() => 'v')
+      const before = cache.stats()
 
-    let thrown: unknown
-    try {
-      void cache.getOrFetch('k', fetcher, { timeoutMs: timeoutMs as number })
-    } catch (error) {
-      thrown = error
-    }
-    expect(thrown).toBeInstanceOf(type)
-    expect(thrown).toMatchObject({ code, message: expect.stringContaining('timeoutMs') as unknown })
-    expect(fetcher).not.toHaveBeenCalled()
-    expect(cache.stats()).toEqual(before)
+      let thrown: unknown
+      try {
+        void cache.getOrFetch('k', fetcher, { timeoutMs: timeoutMs as number })
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown).toBeInstanceOf(type)
+      expect(thrown).toMatchObject({
+        code,
+        message: expect.stringContaining('timeoutMs') as unknown,
+      })
+      expect(fetcher).not.toHaveBeenCalled()
+      expect(cache.stats()).toEqual(before)
 
-    expect(() => cacheWith({ timeoutMs: timeoutMs as number })).toThrow(type)
-  })
+      expect(() => cacheWith({ timeoutMs: timeoutMs as number })).toThrow(type)
+    },
+  )
 })
 
 describe('with clock: () => Date.now() the cache follows fake timers', () => {

@@ -96,7 +96,10 @@ function ancestorWatchOf(ancestor: string): Promise<void> {
   const timer = setTimeout(() => {
     started.reject(new Error(`no fs.watch of ${ancestor} within ${SAFETY_MS} ms`))
   }, SAFETY_MS)
-  vi.spyOn(fsModule, 'watch').mockImplementation(((dir: string, listener: fs.WatchListener<string>) => {
+  vi.spyOn(fsModule, 'watch').mockImplementation(((
+    dir: string,
+    listener: fs.WatchListener<string>,
+  ) => {
     if (dir === ancestor) {
       clearTimeout(timer)
       started.resolve()
@@ -162,7 +165,10 @@ describe('watchFiles: changes invalidate tags', () => {
     const [a] = await tree(join(root, 'w'), 'a.txt')
     const cache = new CacheManager<string>()
     await cache.set('a', 'A', { tags: ['from-promise'] })
-    const watcher = await start(cache, { paths: a!, tagsFor: () => Promise.resolve('from-promise') })
+    const watcher = await start(cache, {
+      paths: a!,
+      tagsFor: () => Promise.resolve('from-promise'),
+    })
 
     const seen = invalidationOf(watcher, a!)
     fs.writeFileSync(a!, 'changed')
@@ -629,7 +635,8 @@ describe('watchFiles: failures are reported and watching goes on', () => {
       operation: 'watch',
       path: join(root, 'one'),
       cause,
-      message: `watching ${join(root, 'one')} failed, so changes in it may have been missed: ` +
+      message:
+        `watching ${join(root, 'one')} failed, so changes in it may have been missed: ` +
         'EIO: i/o error, watch',
     })
     // Changes may have been missed, so what the lost watch covered is invalidated.
@@ -727,8 +734,12 @@ describe('watchFiles: close and signal', () => {
       encoding: 'utf8',
       timeout: SAFETY_MS,
     })
-    expect({ status: child.status, signal: child.signal, out: child.stdout, err: child.stderr })
-      .toEqual({ status: 0, signal: null, out: 'closed\n', err: '' })
+    expect({
+      status: child.status,
+      signal: child.signal,
+      out: child.stdout,
+      err: child.stderr,
+    }).toEqual({ status: 0, signal: null, out: 'closed\n', err: '' })
   })
 
   it('stops watching when its signal aborts', async () => {
@@ -765,33 +776,84 @@ describe('watchFiles: bad arguments', () => {
   const thrownByWatch = (call: () => unknown) => thrownBy(() => running.push(call() as FileWatcher))
 
   it.each([
-    [() => loose(undefined, { paths: '.' }), TypeError, 'ERR_INVALID_ARG_TYPE',
-      'cache must be a CacheManager or an object with an invalidateTag method, received undefined'],
-    [() => loose({ invalidate: () => 0 }, { paths: '.' }), TypeError, 'ERR_INVALID_ARG_TYPE',
-      'cache must be a CacheManager or an object with an invalidateTag method, received an object'],
-    [() => loose(new CacheManager()), TypeError, 'ERR_INVALID_ARG_TYPE',
-      'options must be an object, received undefined'],
-    [() => loose(new CacheManager(), { paths: '.', tags: [] }), TypeError,
+    [
+      () => loose(undefined, { paths: '.' }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'cache must be a CacheManager or an object with an invalidateTag method, received undefined',
+    ],
+    [
+      () => loose({ invalidate: () => 0 }, { paths: '.' }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'cache must be a CacheManager or an object with an invalidateTag method, received an object',
+    ],
+    [
+      () => loose(new CacheManager()),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'options must be an object, received undefined',
+    ],
+    [
+      () => loose(new CacheManager(), { paths: '.', tags: [] }),
+      TypeError,
       'ERR_HERDCACHE_UNKNOWN_OPTION',
-      'options.tags is not an option; the options are paths, tagsFor, signal'],
-    [() => loose(new CacheManager(), {}), TypeError, 'ERR_INVALID_ARG_TYPE',
-      'paths must be a path or a non-empty array of paths, received undefined'],
-    [() => loose(new CacheManager(), { paths: 7 }), TypeError, 'ERR_INVALID_ARG_TYPE',
-      'paths must be a path or a non-empty array of paths, received number 7'],
-    [() => loose(new CacheManager(), { paths: [] }), RangeError, 'ERR_OUT_OF_RANGE',
-      'paths must be a path or a non-empty array of paths, received an empty array'],
-    [() => loose(new CacheManager(), { paths: ['.', null] }), TypeError, 'ERR_INVALID_ARG_TYPE',
-      'paths[1] must be a string, received null'],
-    [() => loose(new CacheManager(), { paths: '' }), RangeError, 'ERR_OUT_OF_RANGE',
-      "paths must be a non-empty path without null bytes, received string ''"],
-    [() => loose(new CacheManager(), { paths: ['.', 'a\0b'] }), RangeError, 'ERR_OUT_OF_RANGE',
-      "paths[1] must be a non-empty path without null bytes, received string 'a\0b'"],
-    [() => loose(new CacheManager(), { paths: '/' }), RangeError, 'ERR_OUT_OF_RANGE',
-      "paths must be a path below a file-system root, received string '/'"],
-    [() => loose(new CacheManager(), { paths: '.', tagsFor: 'path' }), TypeError,
-      'ERR_INVALID_ARG_TYPE', "tagsFor must be a function, received string 'path'"],
-    [() => loose(new CacheManager(), { paths: '.', signal: {} }), TypeError,
-      'ERR_INVALID_ARG_TYPE', 'signal must be an AbortSignal, received an object'],
+      'options.tags is not an option; the options are paths, tagsFor, signal',
+    ],
+    [
+      () => loose(new CacheManager(), {}),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'paths must be a path or a non-empty array of paths, received undefined',
+    ],
+    [
+      () => loose(new CacheManager(), { paths: 7 }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'paths must be a path or a non-empty array of paths, received number 7',
+    ],
+    [
+      () => loose(new CacheManager(), { paths: [] }),
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      'paths must be a path or a non-empty array of paths, received an empty array',
+    ],
+    [
+      () => loose(new CacheManager(), { paths: ['.', null] }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'paths[1] must be a string, received null',
+    ],
+    [
+      () => loose(new CacheManager(), { paths: '' }),
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      "paths must be a non-empty path without null bytes, received string ''",
+    ],
+    [
+      () => loose(new CacheManager(), { paths: ['.', 'a\0b'] }),
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      "paths[1] must be a non-empty path without null bytes, received string 'a\0b'",
+    ],
+    [
+      () => loose(new CacheManager(), { paths: '/' }),
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      "paths must be a path below a file-system root, received string '/'",
+    ],
+    [
+      () => loose(new CacheManager(), { paths: '.', tagsFor: 'path' }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      "tagsFor must be a function, received string 'path'",
+    ],
+    [
+      () => loose(new CacheManager(), { paths: '.', signal: {} }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'signal must be an AbortSignal, received an object',
+    ],
   ])('throws %#: a clear error for each bad argument', (call, type, code, message) => {
     const error = thrownByWatch(call)
     expect(error.constructor).toBe(type)
@@ -894,11 +956,15 @@ describe('watchFiles: the peer dependency and the herdcache/watch entry point', 
     })
   })
 
-  it('resolves the types of herdcache/watch for a TypeScript consumer', () => {
-    const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc')
-    const fixture = join(packageRoot, '__tests__', 'fixtures', 'watch-subpath.ts')
-    const args = ['--noEmit', '--ignoreConfig', '--strict', '--module', 'nodenext', fixture]
-    // tsc fails on any type error, an unused @ts-expect-error included.
-    expect(node([tsc, ...args], TSC_MS)).toEqual({ status: 0, out: '', err: '' })
-  }, TSC_MS)
+  it(
+    'resolves the types of herdcache/watch for a TypeScript consumer',
+    () => {
+      const tsc = join(packageRoot, 'node_modules', 'typescript', 'bin', 'tsc')
+      const fixture = join(packageRoot, '__tests__', 'fixtures', 'watch-subpath.ts')
+      const args = ['--noEmit', '--ignoreConfig', '--strict', '--module', 'nodenext', fixture]
+      // tsc fails on any type error, an unused @ts-expect-error included.
+      expect(node([tsc, ...args], TSC_MS)).toEqual({ status: 0, out: '', err: '' })
+    },
+    TSC_MS,
+  )
 })

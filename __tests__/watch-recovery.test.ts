@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { CacheManager, type FileWatcher, type WatchError, type WatchInvalidation, watchFiles } from '../dist/index.js'
+import {
+  CacheManager,
+  type FileWatcher,
+  type WatchError,
+  type WatchInvalidation,
+  watchFiles,
+} from '../dist/index.js'
 
 const SAFETY_MS = 10_000
 const fsModule = createRequire(__filename)('node:fs') as typeof fs
@@ -46,7 +52,11 @@ function wrapWatch(failing: Map<string, Error> = new Map()) {
 }
 
 /** The first `event` whose argument passes `accept`; rejects after SAFETY_MS. */
-function eventOf<T>(watcher: FileWatcher, event: 'invalidate' | 'error', accept: (value: T) => boolean) {
+function eventOf<T>(
+  watcher: FileWatcher,
+  event: 'invalidate' | 'error',
+  accept: (value: T) => boolean,
+) {
   const emitter = watcher as unknown as NodeJS.EventEmitter
   return new Promise<T>((resolve, reject) => {
     const listener = (value: T) => {
@@ -98,7 +108,11 @@ describe('watchFiles recovers from watch failures', () => {
     const failed = errorOf(start(cache, [dir]), sub)
     const watcher = running[0]!
 
-    expect(await failed).toMatchObject({ operation: 'watch', message: `cannot watch ${sub}: ${cause.message}`, cause })
+    expect(await failed).toMatchObject({
+      operation: 'watch',
+      message: `cannot watch ${sub}: ${cause.message}`,
+      cause,
+    })
     const seen = invalidationOf(watcher, join(dir, 'a.txt'))
     fs.writeFileSync(join(dir, 'a.txt'), 'changed')
     expect(await seen).toMatchObject({ removed: 1 })
@@ -164,10 +178,15 @@ describe('watchFiles recovers from watch failures', () => {
     const cache = new CacheManager<string>()
     const watcher = start(cache, [file])
 
-    const cause = Object.assign(new Error('ENOSPC: no space left on device, watch'), { code: 'ENOSPC' })
+    const cause = Object.assign(new Error('ENOSPC: no space left on device, watch'), {
+      code: 'ENOSPC',
+    })
     failing.set(dir, cause)
     const failed = errorOf(watcher, dir)
     replaceDirectory(dir, {})
-    expect(await failed).toMatchObject({ operation: 'watch', message: `cannot watch ${dir} again: ${cause.message}` })
+    expect(await failed).toMatchObject({
+      operation: 'watch',
+      message: `cannot watch ${dir} again: ${cause.message}`,
+    })
   })
 })

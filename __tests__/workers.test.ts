@@ -62,7 +62,9 @@ function startLoop(): Looping {
       if (message === 'looping') resolveLooping()
     })
     worker.once('error', rejectLooping)
-    worker.once('exit', (code) => rejectLooping(new Error(`worker exited with code ${code} before looping`)))
+    worker.once('exit', (code) =>
+      rejectLooping(new Error(`worker exited with code ${code} before looping`)),
+    )
   })
   looping.catch(() => {})
   return { worker, flags, messages, looping, exited }
@@ -75,12 +77,22 @@ interface CoalesceReport {
   samePromise: boolean
   values: string[]
   hit: string
-  stats: { fetches: number; coalesced: number; hits: number; misses: number; size: number; inFlight: number }
+  stats: {
+    fetches: number
+    coalesced: number
+    hits: number
+    misses: number
+    size: number
+    inFlight: number
+  }
   otherValue: string | null
   otherStats: { fetches: number; size: number }
 }
 
-async function runCoalesce(label: string, callers = 8): Promise<{ report: CoalesceReport; code: number }> {
+async function runCoalesce(
+  label: string,
+  callers = 8,
+): Promise<{ report: CoalesceReport; code: number }> {
   const { firstMessage, exited } = startWorker({ task: 'coalesce', label, callers })
   const report = (await firstMessage) as CoalesceReport
   return { report, code: await exited }
@@ -121,7 +133,7 @@ describe('herdcache in worker threads', () => {
     expect(mainCache.stats().fetches).toBe(0)
   })
 
-  it('keeps each worker\'s caches independent for the same key', async () => {
+  it("keeps each worker's caches independent for the same key", async () => {
     const runs = await Promise.all(['a', 'b', 'c', 'd'].map((label) => runCoalesce(label, 3)))
 
     const values = runs.map(({ report }) => report.hit)

@@ -130,7 +130,7 @@ describe('wrap: the key option', () => {
     await expect(post('1')).resolves.toBe('post 1')
   })
 
-  it('answers with another wrapped function\'s result when default keys coincide (documented)', async () => {
+  it("answers with another wrapped function's result when default keys coincide (documented)", async () => {
     // The default key is the arguments alone; this pins the caveat the docs give.
     const cache = new CacheManager<string>()
     const user = cache.wrap((id: string) => `user ${id}`)
@@ -332,9 +332,19 @@ describe('wrap: bad options throw synchronously at wrap time', () => {
       undefined,
       typeError("fn must be a function, received string 'getUser'"),
     ],
-    ['options that are not an object', fn, 5, typeError('options must be an object, received number 5')],
+    [
+      'options that are not an object',
+      fn,
+      5,
+      typeError('options must be an object, received number 5'),
+    ],
     ['a null options', fn, null, typeError('options must be an object, received null')],
-    ['a non-function key', fn, { key: 'id' }, typeError("key must be a function, received string 'id'")],
+    [
+      'a non-function key',
+      fn,
+      { key: 'id' },
+      typeError("key must be a function, received string 'id'"),
+    ],
     ['a negative ttlMs', fn, { ttlMs: -1 }, rangeError(`ttlMs ${TTL}, received number -1`)],
     ['a string ttlMs', fn, { ttlMs: '5' }, typeError(`ttlMs ${TTL}, received string '5'`)],
     [
@@ -343,7 +353,12 @@ describe('wrap: bad options throw synchronously at wrap time', () => {
       { timeoutMs: 0 },
       rangeError('timeoutMs must be a positive number or Infinity, received number 0'),
     ],
-    ['a non-string tag', fn, { tags: ['a', 3] }, typeError('tags[1] must be a string, received number 3')],
+    [
+      'a non-string tag',
+      fn,
+      { tags: ['a', 3] },
+      typeError('tags[1] must be a string, received number 3'),
+    ],
     [
       'a signal that is not an AbortSignal',
       fn,
@@ -377,7 +392,7 @@ describe('wrap: bad options throw synchronously at wrap time', () => {
 })
 
 describe('wrap: this', () => {
-  it('calls fn with the wrapper\'s this, so a wrapped method sees its object', async () => {
+  it("calls fn with the wrapper's this, so a wrapped method sees its object", async () => {
     const cache = new CacheManager<string>()
     const repo = {
       table: 'users',
@@ -388,7 +403,7 @@ describe('wrap: this', () => {
     await expect(repo.find(1)).resolves.toBe('users/1')
   })
 
-  it('calls key with the wrapper\'s this, so keys can tell objects apart', async () => {
+  it("calls key with the wrapper's this, so keys can tell objects apart", async () => {
     const cache = new CacheManager<string>()
     const { fn, calls } = upstream<[number], string>()
     const find = cache.wrap(fn, {
@@ -423,7 +438,7 @@ describe('wrap: this', () => {
 })
 
 describe('wrap: types', () => {
-  it('keeps fn\'s parameters and awaited return type for a TypeScript consumer', () => {
+  it("keeps fn's parameters and awaited return type for a TypeScript consumer", () => {
     const root = join(__dirname, '..')
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
     const fixture = join(root, '__tests__', 'fixtures', 'typed-wrap.ts')

@@ -107,9 +107,16 @@ function machine() {
 }
 
 const packages = Object.fromEntries(
-  ['lru-cache', 'p-memoize', 'quick-lru', 'async-cache-dedupe', 'cache-manager', 'keyv', '@cacheable/memory', 'promise-coalesce'].map(
-    (name) => [name, versionOf(name)],
-  ),
+  [
+    'lru-cache',
+    'p-memoize',
+    'quick-lru',
+    'async-cache-dedupe',
+    'cache-manager',
+    'keyv',
+    '@cacheable/memory',
+    'promise-coalesce',
+  ].map((name) => [name, versionOf(name)]),
 )
 packages.herdcache = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -120,10 +127,18 @@ const info = machine()
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
 console.log(`# herdcache benchmarks (${config.mode} run)\n`)
 console.log(`- command: ${command}`)
-console.log(`- machine: ${info.nproc} CPUs (${info.cpu}), ${info.memoryGiB} GiB, ${info.platform}; Node ${info.node} (V8 ${info.v8})`)
-console.log(`- packages: ${Object.entries(packages).map(([n, v]) => `${n} ${v}`).join(', ')}`)
+console.log(
+  `- machine: ${info.nproc} CPUs (${info.cpu}), ${info.memoryGiB} GiB, ${info.platform}; Node ${info.node} (V8 ${info.v8})`,
+)
+console.log(
+  `- packages: ${Object.entries(packages)
+    .map(([n, v]) => `${n} ${v}`)
+    .join(', ')}`,
+)
 console.log(`- load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`)
-console.log(`- every cache: ttl ${TTL_MS.toLocaleString('en-US')} ms; ratios are herdcache ÷ adapter, the median of per-repetition ratios (min–max); below 1.00 herdcache is faster or smaller`)
+console.log(
+  `- every cache: ttl ${TTL_MS.toLocaleString('en-US')} ms; ratios are herdcache ÷ adapter, the median of per-repetition ratios (min–max); below 1.00 herdcache is faster or smaller`,
+)
 
 const results = {}
 for (const workload of WORKLOADS) {
@@ -158,7 +173,9 @@ if (args.json) {
 }
 
 function ratioText(ratio) {
-  return Number.isFinite(ratio?.median) ? `${ratio.median.toFixed(2)} (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})` : '-'
+  return Number.isFinite(ratio?.median)
+    ? `${ratio.median.toFixed(2)} (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`
+    : '-'
 }
 
 function measuredTargets(all) {
@@ -187,7 +204,13 @@ function measuredTargets(all) {
     rows.push(['scale: heap bytes/entry', 'lru-cache', '≤ 0.6', ratioText(s.heapPerEntry['lru-cache'].ratio)])
     rows.push(['scale: full GC duration', 'lru-cache', '≤ 0.6', ratioText(s.gcMs['lru-cache'].ratio)])
     const best = bestPeer(adapters, s.delayP99Ms)
-    if (best) rows.push(['scale: event-loop delay p99 while churning', `best peer (${best})`, '≤ 1.0', ratioText(s.delayP99Ms[best].ratio)])
+    if (best)
+      rows.push([
+        'scale: event-loop delay p99 while churning',
+        `best peer (${best})`,
+        '≤ 1.0',
+        ratioText(s.delayP99Ms[best].ratio),
+      ])
   }
   const lookup = all.core?.rows.find((r) => r.name === 'BM_Lookup/1000000')
   if (lookup) rows.push(['core lookup at 1M entries', '-', '≤ 60 ns median', `${fmt(lookup.median, 1)} ns`])

@@ -11,7 +11,11 @@ import { SUBJECT, summarize } from './report.mjs'
  */
 
 /** One series from a summary (adapter name to `summarize()` entry); adapters without a median are left out. */
-function series(adapters, summary, { id, workload, label = workload, title, quantity, unit, repetitions, include = () => true }) {
+function series(
+  adapters,
+  summary,
+  { id, workload, label = workload, title, quantity, unit, repetitions, include = () => true },
+) {
   const bars = []
   for (const adapter of adapters) {
     const s = summary?.[adapter.name]
@@ -26,7 +30,9 @@ function series(adapters, summary, { id, workload, label = workload, title, quan
       ratio: ratio && { median: ratio.median, min: ratio.min, max: ratio.max },
     })
   }
-  return bars.some((bar) => bar.name === SUBJECT) ? [{ id, workload, label, title, quantity, unit, repetitions, bars }] : []
+  return bars.some((bar) => bar.name === SUBJECT)
+    ? [{ id, workload, label, title, quantity, unit, repetitions, bars }]
+    : []
 }
 
 /** Every chartable series of a run, in the order the run printed its tables. */
@@ -47,7 +53,13 @@ export function chartSeries(results, adapters, config) {
     )
   }
   timed('hit', 'nsPerOp', 'hit: sequential await getOrFetch on 1,000 warm keys', 'time per call', 'ns')
-  timed('hit-batch', 'nsPerOp', 'hit-batch: 1,000 un-awaited calls on warm keys, then Promise.all', 'time per call', 'ns')
+  timed(
+    'hit-batch',
+    'nsPerOp',
+    'hit-batch: 1,000 un-awaited calls on warm keys, then Promise.all',
+    'time per call',
+    'ns',
+  )
   for (const [k, r] of Object.entries(results.storm?.results ?? {})) {
     const waiters = Number(k).toLocaleString('en-US')
     const common = { workload: 'storm', label: `storm, K = ${waiters}`, repetitions: config.reps }
@@ -68,7 +80,13 @@ export function chartSeries(results, adapters, config) {
       }),
     )
   }
-  timed('miss-churn', 'nsPerMiss', 'miss-churn: distinct keys, maxSize 10,000 (every miss evicts)', 'time per miss', 'ns')
+  timed(
+    'miss-churn',
+    'nsPerMiss',
+    'miss-churn: distinct keys, maxSize 10,000 (every miss evicts)',
+    'time per miss',
+    'ns',
+  )
   const scale = results.scale?.summary
   if (scale) {
     const entries = config.scale.entries.toLocaleString('en-US')

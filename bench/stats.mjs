@@ -57,7 +57,9 @@ export function fmtRatio(ratio) {
 export function renderTable(columns, rows) {
   const cells = [columns, ...rows].map((row) => columns.map((_, i) => String(row[i] ?? '')))
   const widths = columns.map((_, i) => Math.max(3, ...cells.map((row) => row[i].length)))
-  const right = columns.map((_, i) => rows.some((row) => /^[\d.,\s–()-]+$/.test(String(row[i])) && /\d/.test(String(row[i]))))
+  const right = columns.map((_, i) =>
+    rows.some((row) => /^[\d.,\s–()-]+$/.test(String(row[i])) && /\d/.test(String(row[i]))),
+  )
   const line = (row) =>
     `| ${row.map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join(' | ')} |`
   const rule = `| ${widths.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`

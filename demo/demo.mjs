@@ -136,7 +136,9 @@ const rows = [
 ]
 const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)))
 const line = (row) =>
-  row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('   ')
+  row
+    .map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col])))
+    .join('   ')
 
 console.log('herdcache demo: a slow, paid upstream under a burst of concurrent requests')
 console.log(
@@ -153,12 +155,24 @@ console.log(line(widths.map((w) => '-'.repeat(w))))
 for (const row of rows.slice(1)) console.log(line(row))
 console.log('')
 
-const statNames = ['hits', 'misses', 'fetches', 'coalesced', 'fetchErrors', 'evictions', 'size', 'inFlight']
+const statNames = [
+  'hits',
+  'misses',
+  'fetches',
+  'coalesced',
+  'fetchErrors',
+  'evictions',
+  'size',
+  'inFlight',
+]
 const statWidth = Math.max(...statNames.map((name) => int(stats[name]).length))
 console.log('cache.stats():')
 for (let i = 0; i < statNames.length; i += 4) {
   const group = statNames.slice(i, i + 4)
-  console.log('  ' + group.map((name) => `${name.padEnd(11)} ${int(stats[name]).padStart(statWidth)}`).join('   '))
+  console.log(
+    '  ' +
+      group.map((name) => `${name.padEnd(11)} ${int(stats[name]).padStart(statWidth)}`).join('   '),
+  )
 }
 console.log('')
 console.log(
@@ -168,24 +182,46 @@ console.log(
 )
 
 // ---- Verification ------------------------------------------------------------------------------
-check(direct.served === totalRequests, `without cache: ${direct.served} of ${totalRequests} requests served`)
-check(cached.served === totalRequests, `with herdcache: ${cached.served} of ${totalRequests} requests served`)
-for (const [label, result] of [['without cache', direct], ['with herdcache', cached]]) {
+check(
+  direct.served === totalRequests,
+  `without cache: ${direct.served} of ${totalRequests} requests served`,
+)
+check(
+  cached.served === totalRequests,
+  `with herdcache: ${cached.served} of ${totalRequests} requests served`,
+)
+for (const [label, result] of [
+  ['without cache', direct],
+  ['with herdcache', cached],
+]) {
   for (const { key, value } of result.wrong.slice(0, 3)) {
     check(false, `${label}: request for ${key} got ${JSON.stringify(value)}`)
   }
-  if (result.wrong.length > 3) check(false, `${label}: ... ${result.wrong.length} wrong answers in all`)
+  if (result.wrong.length > 3)
+    check(false, `${label}: ... ${result.wrong.length} wrong answers in all`)
 }
-check(directUpstream.calls === totalRequests, `without cache: ${directUpstream.calls} upstream calls`)
+check(
+  directUpstream.calls === totalRequests,
+  `without cache: ${directUpstream.calls} upstream calls`,
+)
 check(
   stats.hits + stats.coalesced + stats.fetches === totalRequests,
   'stats: hits + coalesced + fetches is not the number of requests',
 )
-check(stats.hits + stats.misses === totalRequests, 'stats: hits + misses is not the number of requests')
-check(stats.fetches === cachedUpstream.calls, `stats: ${stats.fetches} fetches but ${cachedUpstream.calls} upstream calls`)
+check(
+  stats.hits + stats.misses === totalRequests,
+  'stats: hits + misses is not the number of requests',
+)
+check(
+  stats.fetches === cachedUpstream.calls,
+  `stats: ${stats.fetches} fetches but ${cachedUpstream.calls} upstream calls`,
+)
 check(stats.fetchErrors === 0, `stats: ${stats.fetchErrors} fetch errors`)
 check(stats.inFlight === 0, `stats: ${stats.inFlight} fetches still in flight`)
-check(stats.size === distinctKeys, `stats: size ${stats.size}, expected ${distinctKeys} (one entry per key asked for)`)
+check(
+  stats.size === distinctKeys,
+  `stats: size ${stats.size}, expected ${distinctKeys} (one entry per key asked for)`,
+)
 check(
   cachedUpstream.calls === distinctKeys,
   `with herdcache: ${cachedUpstream.calls} upstream calls for ${distinctKeys} keys; expected one per key`,
@@ -196,4 +232,6 @@ if (failures.length > 0) {
   for (const message of failures) console.error(`DEMO FAILED: ${message}`)
   process.exit(1)
 }
-console.log(`verified: all ${int(totalRequests)} answers correct in both runs; one upstream call per key.`)
+console.log(
+  `verified: all ${int(totalRequests)} answers correct in both runs; one upstream call per key.`,
+)

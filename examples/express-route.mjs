@@ -67,7 +67,9 @@ app.get('/forecast/:city', async (req, res) => {
     if (error instanceof TimeoutError) {
       res.status(504).json({ error: `upstream did not answer within ${UPSTREAM_TIMEOUT_MS} ms` })
     } else {
-      res.status(502).json({ error: `upstream failed: ${error instanceof Error ? error.message : error}` })
+      res
+        .status(502)
+        .json({ error: `upstream failed: ${error instanceof Error ? error.message : error}` })
     }
   }
 })

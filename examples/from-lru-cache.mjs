@@ -21,7 +21,9 @@ let now = 1_000
 const perf = { now: () => now } // lru-cache's injectable clock
 const clock = () => now // herdcache's
 const settle = (promises) =>
-  Promise.allSettled(promises).then((outcomes) => outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason)))
+  Promise.allSettled(promises).then((outcomes) =>
+    outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason)),
+  )
 function deferred() {
   /** @type {(value: unknown) => void} */
   let resolve = () => {}
@@ -148,7 +150,10 @@ for (const leaver of [0, 1]) {
   await lru.fetch('k')
   await herd.getOrFetch('k', upstream)
   up = false
-  for (const [later, label] of /** @type {const} */ ([[hour, '1 hour'], [24 * hour, '1 day']])) {
+  for (const [later, label] of /** @type {const} */ ([
+    [hour, '1 hour'],
+    [24 * hour, '1 day'],
+  ])) {
     now += later
     const lruOut = await lru.fetch('k').catch(String)
     const herdOut = await herd.getOrFetch('k', upstream).catch(String)

@@ -3,7 +3,12 @@ import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
 import { wrap } from './keys/wrap.js'
 import { hitChannel, missChannel } from './observe/channel_objects.js'
 import { FetchEvents } from './observe/fetch_events.js'
-import { familiesOf, familiesSymbol, formatPrometheus, type MetricFamily } from './observe/metrics.js'
+import {
+  familiesOf,
+  familiesSymbol,
+  formatPrometheus,
+  type MetricFamily,
+} from './observe/metrics.js'
 import { RemovalReports } from './observe/removals.js'
 import {
   type CallOptions,
@@ -50,7 +55,11 @@ export class CacheManager<V = unknown> {
   constructor(options: CacheOptions<V> = {}) {
     const settings = settingsFrom(options)
     this.#settings = settings
-    const store = new ObjectStore(settings.maxSize, settings.maxBytes, settings.onEvict !== undefined)
+    const store = new ObjectStore(
+      settings.maxSize,
+      settings.maxBytes,
+      settings.onEvict !== undefined,
+    )
     const removals = new RemovalReports(this, store, settings.onEvict)
     const clock = settings.clock
     this.#parts = {

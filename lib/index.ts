@@ -4,7 +4,12 @@
  * @packageDocumentation
  */
 export { CacheManager } from './cache_manager.js'
-export { type CacheKeyOptions, cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from './keys/cache_key.js'
+export {
+  type CacheKeyOptions,
+  cacheKey,
+  cacheKeyWith,
+  HASHED_KEY_PREFIX,
+} from './keys/cache_key.js'
 export {
   type CacheRef,
   channels,

@@ -8,12 +8,7 @@
  * - `'set'`: replaced by a new value for its key (`set`, or a fetch or refresh that stored).
  * - `'clear'`: removed by `clear`.
  */
-export type EvictionReason =
-  | 'evict'
-  | 'expire'
-  | 'delete'
-  | 'set'
-  | 'clear'
+export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear'
 
 /** What a fetcher receives. */
 export interface FetchContext<T = unknown> {
@@ -83,9 +78,10 @@ export type AnyFunction = (this: never, ...args: never) => unknown
  * What `cache.wrap(fn)` returns: a function with `fn`'s parameters (and `this` type, if `fn`
  * declares one) that answers with a Promise of `fn`'s awaited result.
  */
-export type Wrapped<F extends AnyFunction> = unknown extends ThisParameterType<F>
-  ? (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
-  : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
+export type Wrapped<F extends AnyFunction> =
+  unknown extends ThisParameterType<F>
+    ? (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
+    : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
 
 /**
  * Options of `cache.wrap(fn, options)`: a key function, and the getOrFetch options every call of

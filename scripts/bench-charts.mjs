@@ -23,7 +23,13 @@ const SUBJECT = 'herdcache'
 // waiter can be 0.0005, which would squeeze every other bar into a corner.
 const RATIO_DOMAIN = [0.01, 100]
 const FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
-const COLORS = { subject: '#d9480f', peer: '#4c6ef5', floor: '#adb5bd', better: '#2b8a3e', worse: '#c92a2a' }
+const COLORS = {
+  subject: '#d9480f',
+  peer: '#4c6ef5',
+  floor: '#adb5bd',
+  better: '#2b8a3e',
+  worse: '#c92a2a',
+}
 const WIDTH = 760
 const LABEL_X = 178 // right edge of the adapter names
 const PLOT = { left: 188, right: 600 }
@@ -101,7 +107,10 @@ function legend(y, entries) {
   let x = PLOT.left
   const out = []
   for (const [color, label] of entries) {
-    out.push(`<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${color}"/>`, text(x + 17, y, label))
+    out.push(
+      `<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${color}"/>`,
+      text(x + 17, y, label),
+    )
     x += 30 + label.length * 6.5
   }
   return out
@@ -128,15 +137,26 @@ export function barChart(series) {
   for (const t of ticks) {
     body.push(
       `<line x1="${x(t)}" y1="${top - 4}" x2="${x(t)}" y2="${bottom}" stroke="#e9ecef"/>`,
-      text(x(t), bottom + 16, formatNumber(t), 'text-anchor="middle" font-size="11" fill="#495057"'),
+      text(
+        x(t),
+        bottom + 16,
+        formatNumber(t),
+        'text-anchor="middle" font-size="11" fill="#495057"',
+      ),
     )
   }
   bars.forEach((bar, i) => {
     const y = top + i * ROW
     const mid = y + BAR / 2
-    const color = bar.name === SUBJECT ? COLORS.subject : bar.role === 'floor' ? COLORS.floor : COLORS.peer
+    const color =
+      bar.name === SUBJECT ? COLORS.subject : bar.role === 'floor' ? COLORS.floor : COLORS.peer
     body.push(
-      text(LABEL_X, mid + 4, bar.name, `text-anchor="end"${bar.name === SUBJECT ? ' font-weight="600"' : ''}`),
+      text(
+        LABEL_X,
+        mid + 4,
+        bar.name,
+        `text-anchor="end"${bar.name === SUBJECT ? ' font-weight="600"' : ''}`,
+      ),
       `<rect x="${PLOT.left}" y="${y}" width="${(x(bar.median) - PLOT.left).toFixed(1)}" height="${BAR}" fill="${color}"><title>${escapeXml(`${bar.name}: ${formatNumber(bar.median)} ${series.unit}`)}</title></rect>`,
     )
     let end = x(bar.median)
@@ -147,17 +167,26 @@ export function barChart(series) {
       )
       end = Math.max(end, b)
     }
-    body.push(text(end + 5, mid + 4, `${formatNumber(bar.median)} ${series.unit}`, 'font-size="11"'))
+    body.push(
+      text(end + 5, mid + 4, `${formatNumber(bar.median)} ${series.unit}`, 'font-size="11"'),
+    )
     const ratio = bar.name === SUBJECT ? '1.00' : bar.ratio ? formatRatio(bar.ratio.median) : '-'
     body.push(text(PLOT.right + 24, mid + 4, ratio, 'font-size="11"'))
   })
   body.push(
     `<line x1="${PLOT.left}" y1="${bottom}" x2="${PLOT.right}" y2="${bottom}" stroke="#495057"/>`,
-    text((PLOT.left + PLOT.right) / 2, bottom + 34, `${series.quantity} (${series.unit}), lower is better`, 'text-anchor="middle"'),
+    text(
+      (PLOT.left + PLOT.right) / 2,
+      bottom + 34,
+      `${series.quantity} (${series.unit}), lower is better`,
+      'text-anchor="middle"',
+    ),
     ...legend(bottom + 58, [
       [COLORS.subject, 'herdcache'],
       [COLORS.peer, 'peer'],
-      ...(bars.some((b) => b.role === 'floor') ? [[COLORS.floor, 'floor (context, not a cache)']] : []),
+      ...(bars.some((b) => b.role === 'floor')
+        ? [[COLORS.floor, 'floor (context, not a cache)']]
+        : []),
     ]),
   )
   return svgDocument(bottom + 72, `${series.title}: ${series.quantity} (${series.unit})`, body)
@@ -182,7 +211,11 @@ export function ratioChart(peer, allSeries) {
   const right = 660
   const x = (v) => {
     const clamped = Math.min(high, Math.max(low, v))
-    return left + ((Math.log10(clamped) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * (right - left)
+    return (
+      left +
+      ((Math.log10(clamped) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) *
+        (right - left)
+    )
   }
   const top = 84
   const bottom = top + rows.length * ROW
@@ -190,11 +223,18 @@ export function ratioChart(peer, allSeries) {
     `herdcache ÷ ${peer}, per workload`,
     'median of the per-repetition ratios; whiskers: min – max; log scale; left of 1.0: herdcache is faster or smaller',
   )
-  body.push(text(x(1), top - 12, '1.0 (same)', 'text-anchor="middle" font-size="11" fill="#495057"'))
+  body.push(
+    text(x(1), top - 12, '1.0 (same)', 'text-anchor="middle" font-size="11" fill="#495057"'),
+  )
   for (const t of ticks) {
     body.push(
       `<line x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${bottom}" stroke="#e9ecef"/>`,
-      text(x(t).toFixed(1), bottom + 16, String(t), 'text-anchor="middle" font-size="11" fill="#495057"'),
+      text(
+        x(t).toFixed(1),
+        bottom + 16,
+        String(t),
+        'text-anchor="middle" font-size="11" fill="#495057"',
+      ),
     )
   }
   rows.forEach(({ series, bar }, i) => {
@@ -221,7 +261,12 @@ export function ratioChart(peer, allSeries) {
   body.push(
     `<line x1="${x(1).toFixed(1)}" y1="${top - 4}" x2="${x(1).toFixed(1)}" y2="${bottom}" stroke="#212529" stroke-width="1.5"/>`,
     `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#495057"/>`,
-    text((left + right) / 2, bottom + 34, `herdcache ÷ ${peer} (ratio, log scale), lower is better`, 'text-anchor="middle"'),
+    text(
+      (left + right) / 2,
+      bottom + 34,
+      `herdcache ÷ ${peer} (ratio, log scale), lower is better`,
+      'text-anchor="middle"',
+    ),
     ...legend(bottom + 58, [
       [COLORS.better, 'herdcache faster or smaller'],
       [COLORS.worse, 'herdcache slower or larger'],
@@ -240,17 +285,31 @@ function slug(name) {
 /** Every chart of a run: `{ file, title, svg }`, the per-peer ratio charts first. */
 export function renderCharts(run) {
   const series = run.series ?? []
-  const peers = [...new Set(series.flatMap((s) => s.bars.filter((b) => b.role === 'peer').map((b) => b.name)))]
+  const peers = [
+    ...new Set(series.flatMap((s) => s.bars.filter((b) => b.role === 'peer').map((b) => b.name))),
+  ]
   return [
-    ...peers.map((peer) => ({ file: `ratio-${slug(peer)}.svg`, title: `herdcache ÷ ${peer}`, svg: ratioChart(peer, series) })),
-    ...series.map((s) => ({ file: `${slug(s.id)}.svg`, title: `${s.title}: ${s.quantity}`, svg: barChart(s) })),
+    ...peers.map((peer) => ({
+      file: `ratio-${slug(peer)}.svg`,
+      title: `herdcache ÷ ${peer}`,
+      svg: ratioChart(peer, series),
+    })),
+    ...series.map((s) => ({
+      file: `${slug(s.id)}.svg`,
+      title: `${s.title}: ${s.quantity}`,
+      svg: barChart(s),
+    })),
   ]
 }
 
 /** The Markdown between the markers: where the numbers come from, then every chart. */
 export function chartsMarkdown(run, charts, chartsDir, dataFile) {
-  const date = run.startedAt ? run.startedAt.slice(0, 16).replace('T', ' ') + ' UTC' : 'an unrecorded date'
-  const load = run.load ? ` Load average ${run.load.start[0].toFixed(1)} at the start, ${run.load.end[0].toFixed(1)} at the end (on ${run.machine?.nproc ?? '?'} CPUs).` : ''
+  const date = run.startedAt
+    ? run.startedAt.slice(0, 16).replace('T', ' ') + ' UTC'
+    : 'an unrecorded date'
+  const load = run.load
+    ? ` Load average ${run.load.start[0].toFixed(1)} at the start, ${run.load.end[0].toFixed(1)} at the end (on ${run.machine?.nproc ?? '?'} CPUs).`
+    : ''
   const lines = [
     `Drawn by \`npm run bench:charts\` from [\`${basename(dataFile)}\`](${dataFile}), written by`,
     `\`${run.command ?? 'npm run bench'}\` (a ${run.config?.mode ?? '?'} run) started ${date}, which took`,
@@ -262,7 +321,8 @@ export function chartsMarkdown(run, charts, chartsDir, dataFile) {
   const link = (chart) => `![${chart.title}](${chartsDir}/${chart.file})`
   for (const chart of charts.filter((c) => c.file.startsWith('ratio-'))) lines.push(link(chart), '')
   lines.push('### Each workload', '')
-  for (const chart of charts.filter((c) => !c.file.startsWith('ratio-'))) lines.push(link(chart), '')
+  for (const chart of charts.filter((c) => !c.file.startsWith('ratio-')))
+    lines.push(link(chart), '')
   return lines.join('\n')
 }
 
@@ -270,7 +330,8 @@ export function chartsMarkdown(run, charts, chartsDir, dataFile) {
 export function replaceSection(markdown, section) {
   const start = markdown.indexOf(MARK_START)
   const end = markdown.indexOf(MARK_END)
-  if (start < 0 || end < start) throw new Error(`no ${MARK_START} ... ${MARK_END} section to replace`)
+  if (start < 0 || end < start)
+    throw new Error(`no ${MARK_START} ... ${MARK_END} section to replace`)
   return `${markdown.slice(0, start + MARK_START.length)}\n\n${section}\n${markdown.slice(end)}`
 }
 
@@ -290,7 +351,9 @@ function main() {
   const charts = renderCharts(run)
   mkdirSync(out, { recursive: true })
   for (const chart of charts) writeFileSync(join(out, chart.file), chart.svg)
-  console.log(`bench-charts: wrote ${charts.length} charts to ${relative(process.cwd(), out) || '.'}`)
+  console.log(
+    `bench-charts: wrote ${charts.length} charts to ${relative(process.cwd(), out) || '.'}`,
+  )
   if (doc) {
     const docDir = dirname(resolve(doc))
     const section = chartsMarkdown(run, charts, relative(docDir, out), relative(docDir, input))

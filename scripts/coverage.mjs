@@ -63,8 +63,17 @@ async function gcovr(area, buildDir, filter) {
   // Branches that only exceptions take (every call that may throw has one) are left out: they
   // measure the compiler's unwinding paths, not the code's decisions.
   const { ok } = await run(root, `gcovr ${area}`, 'gcovr', [
-    '--root', '.', '--filter', filter, '--exclude-throw-branches', '--exclude-unreachable-branches',
-    '--txt', '--json-summary', summary, '--html-details', join(reports, name, 'index.html'),
+    '--root',
+    '.',
+    '--filter',
+    filter,
+    '--exclude-throw-branches',
+    '--exclude-unreachable-branches',
+    '--txt',
+    '--json-summary',
+    summary,
+    '--html-details',
+    join(reports, name, 'index.html'),
     buildDir,
   ])
   if (!ok || !existsSync(summary)) throw new Error('gcovr failed')
@@ -86,18 +95,35 @@ export async function measureCoverage() {
   mkdirSync(join(reports, 'native-core'), { recursive: true })
 
   // dist/ must match lib/: the suites that run on it count towards lib/ through its source maps.
-  if (!(await run(root, 'coverage: TypeScript build', 'npx', ['tsc', '-p', 'tsconfig.build.json'])).ok) {
+  if (
+    !(await run(root, 'coverage: TypeScript build', 'npx', ['tsc', '-p', 'tsconfig.build.json'])).ok
+  ) {
     results.push({ label: 'TypeScript build', passed: 0, failed: 1, note: 'did not build' })
   }
   const addon = await run(root, 'coverage: addon build', 'npx', [
-    'cmake-js', 'compile', '--debug', '--out', join(addonBuild, 'build'), '--CDHERDCACHE_COVERAGE=ON',
+    'cmake-js',
+    'compile',
+    '--debug',
+    '--out',
+    join(addonBuild, 'build'),
+    '--CDHERDCACHE_COVERAGE=ON',
   ])
   removeCounts(join(root, addonBuild))
   const vitestJson = join(reports, 'vitest-results.json')
-  await run(root, 'coverage: vitest', 'npx', [
-    'vitest', 'run', '--coverage', '--reporter=default', '--reporter=json',
-    `--outputFile.json=${vitestJson}`,
-  ], addon.ok ? { env: { HERDCACHE_PREBUILD: join(root, addonBuild), HERDCACHE_GCOV: '1' } } : {})
+  await run(
+    root,
+    'coverage: vitest',
+    'npx',
+    [
+      'vitest',
+      'run',
+      '--coverage',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${vitestJson}`,
+    ],
+    addon.ok ? { env: { HERDCACHE_PREBUILD: join(root, addonBuild), HERDCACHE_GCOV: '1' } } : {},
+  )
   results.push({ label: 'vitest (coverage)', ...vitestCounts(vitestJson) })
 
   const libSummary = join(reports, 'lib', 'coverage-summary.json')
@@ -106,7 +132,10 @@ export async function measureCoverage() {
   if (!addon.ok) areas.push({ area: 'native/binding', missing: 'the addon did not build' })
   else {
     try {
-      areas.push({ area: 'native/binding', ...(await gcovr('native/binding', addonBuild, 'native/binding/')) })
+      areas.push({
+        area: 'native/binding',
+        ...(await gcovr('native/binding', addonBuild, 'native/binding/')),
+      })
     } catch (error) {
       areas.push({ area: 'native/binding', missing: error.message })
     }

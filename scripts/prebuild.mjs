@@ -39,7 +39,8 @@ const file = join(dir, `herdcache.napi.${libc}.node`)
 sh(process.execPath, [
   require.resolve('cmake-js/bin/cmake-js'),
   'compile',
-  '--out', 'build-prebuild',
+  '--out',
+  'build-prebuild',
 ])
 rmSync(join(root, 'prebuilds'), { recursive: true, force: true })
 mkdirSync(dir, { recursive: true })

@@ -64,7 +64,14 @@ function lines(stream, quiet) {
  */
 export async function ctest(cwd, label, buildDir, cmakeArgs) {
   const configured = await run(cwd, `${label} configure`, 'cmake', [
-    '-S', '.', '-B', buildDir, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Debug', ...cmakeArgs,
+    '-S',
+    '.',
+    '-B',
+    buildDir,
+    '-G',
+    'Ninja',
+    '-DCMAKE_BUILD_TYPE=Debug',
+    ...cmakeArgs,
   ])
   if (!configured.ok || !(await run(cwd, `${label} build`, 'cmake', ['--build', buildDir])).ok) {
     return { label, passed: 0, failed: 1, note: 'did not build' }

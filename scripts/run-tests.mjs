@@ -50,30 +50,47 @@ async function sanitizedVitest() {
   const label = 'vitest (ASan+UBSan addon)'
   const out = 'build-asan-addon'
   const built = await run(`${label} build`, 'npx', [
-    'cmake-js', 'compile', '--out', out, '--config', 'RelWithDebInfo',
+    'cmake-js',
+    'compile',
+    '--out',
+    out,
+    '--config',
+    'RelWithDebInfo',
     '--CDHERDCACHE_SANITIZE=address,undefined',
   ])
-  const libasan = spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' })
-    .stdout.trim()
+  const libasan = spawnSync('gcc', ['-print-file-name=libasan.so'], {
+    encoding: 'utf8',
+  }).stdout.trim()
   if (!built.ok || !existsSync(libasan)) {
     results.push({ label, passed: 0, failed: 1, note: 'did not build' })
     return
   }
   const json = join(root, '.vitest-asan-results.json')
   rmSync(json, { force: true })
-  await run(label, 'npx', [
-    'vitest', 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`,
-    '--exclude', '__tests__/{docs,examples,packaging,demo}.test.ts',
-    // Instrumented code runs a few times slower; the worker tests start hundreds of threads.
-    '--testTimeout=180000', '--hookTimeout=180000',
-  ], {
-    env: {
-      HERDCACHE_ADDON: join(root, out, 'RelWithDebInfo', 'herdcache.node'),
-      LD_PRELOAD: libasan,
-      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
-      UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  await run(
+    label,
+    'npx',
+    [
+      'vitest',
+      'run',
+      '--reporter=dot',
+      '--reporter=json',
+      `--outputFile.json=${json}`,
+      '--exclude',
+      '__tests__/{docs,examples,packaging,demo}.test.ts',
+      // Instrumented code runs a few times slower; the worker tests start hundreds of threads.
+      '--testTimeout=180000',
+      '--hookTimeout=180000',
+    ],
+    {
+      env: {
+        HERDCACHE_ADDON: join(root, out, 'RelWithDebInfo', 'herdcache.node'),
+        LD_PRELOAD: libasan,
+        ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
+        UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+      },
     },
-  })
+  )
   results.push({ label, ...vitestCounts(json) })
   rmSync(json, { force: true })
 }
@@ -113,14 +130,20 @@ if (coverage) {
   const vitestJson = join(root, '.vitest-results.json')
   rmSync(vitestJson, { force: true })
   await run('vitest', 'npx', [
-    'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestJson}`,
   ])
   results.push({ label: 'vitest', ...vitestCounts(vitestJson) })
   results.push(await ctest(root, 'GoogleTest', 'build-tests', []))
 }
 if (sanitize) {
   results.push(
-    await ctest(root, 'GoogleTest (ASan+UBSan)', 'build-asan', ['-DHERDCACHE_SANITIZE=address,undefined']),
+    await ctest(root, 'GoogleTest (ASan+UBSan)', 'build-asan', [
+      '-DHERDCACHE_SANITIZE=address,undefined',
+    ]),
   )
   await sanitizedVitest()
 }

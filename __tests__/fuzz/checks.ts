@@ -20,22 +20,29 @@ export interface Handed {
   label: string
   promise: Promise<unknown>
   waiter: Waiter
-  actual: { state: 'pending' } | { state: 'fulfilled'; value: unknown } | { state: 'rejected'; error: unknown }
+  actual:
+    | { state: 'pending' }
+    | { state: 'fulfilled'; value: unknown }
+    | { state: 'rejected'; error: unknown }
 }
 
 /** Why `actual` does not meet `expect`, or undefined when it does. */
 export function sameExpectation(expect: Expectation, actual: Handed['actual']): string | undefined {
   if (expect.state === 'pending') {
-    return actual.state === 'pending' ? undefined : `settled (${actual.state}) but should be pending`
+    return actual.state === 'pending'
+      ? undefined
+      : `settled (${actual.state}) but should be pending`
   }
   if (actual.state === 'pending') return `still pending but should be ${expect.state}`
   if (expect.state === 'fulfilled') {
-    if (actual.state !== 'fulfilled') return `rejected with ${safeString(actual.error)}, expected a value`
+    if (actual.state !== 'fulfilled')
+      return `rejected with ${safeString(actual.error)}, expected a value`
     return Object.is(actual.value, expect.value)
       ? undefined
       : `fulfilled with ${safeString(actual.value)}, expected ${safeString(expect.value)}`
   }
-  if (actual.state !== 'rejected') return `fulfilled with ${safeString(actual.value)}, expected a rejection`
+  if (actual.state !== 'rejected')
+    return `fulfilled with ${safeString(actual.value)}, expected a rejection`
   if ('error' in expect) {
     return Object.is(actual.error, expect.error)
       ? undefined
@@ -60,12 +67,19 @@ export function checkCounters(
   const size = cache.size
   for (const counter of COUNTERS) {
     if (stats[counter] !== model.counters[counter]) {
-      throw new Fail(`counter ${counter}`, `after ${what}: stats().${counter} is ${stats[counter]}, the model says ${model.counters[counter]}`)
+      throw new Fail(
+        `counter ${counter}`,
+        `after ${what}: stats().${counter} is ${stats[counter]}, the model says ${model.counters[counter]}`,
+      )
     }
   }
-  if (stats.size !== size) throw new Fail('size', `stats().size ${stats.size} !== cache.size ${size}`)
+  if (stats.size !== size)
+    throw new Fail('size', `stats().size ${stats.size} !== cache.size ${size}`)
   if (size !== model.size) {
-    throw new Fail('size', `after ${what}: size is ${size}, the model holds ${model.size} (${[...model.entries.keys()].map(showKey).join(', ')})`)
+    throw new Fail(
+      'size',
+      `after ${what}: size is ${size}, the model holds ${model.size} (${[...model.entries.keys()].map(showKey).join(', ')})`,
+    )
   }
   const { maxSize, maxBytes } = model.variant
   if (size > maxSize) throw new Fail('maxSize', `size ${size} > maxSize ${maxSize}`)
@@ -74,16 +88,28 @@ export function checkCounters(
   }
   // Past 2^53 the byte counter (a uint64 in C++) cannot be compared exactly as a double.
   if (model.bytes <= Number.MAX_SAFE_INTEGER && stats.bytes !== model.bytes) {
-    throw new Fail('counter bytes', `after ${what}: stats().bytes is ${stats.bytes}, the model says ${model.bytes}`)
+    throw new Fail(
+      'counter bytes',
+      `after ${what}: stats().bytes is ${stats.bytes}, the model says ${model.bytes}`,
+    )
   }
   if (stats.inFlight !== model.current.size) {
-    throw new Fail('counter inFlight', `after ${what}: stats().inFlight is ${stats.inFlight}, the model says ${model.current.size}`)
+    throw new Fail(
+      'counter inFlight',
+      `after ${what}: stats().inFlight is ${stats.inFlight}, the model says ${model.current.size}`,
+    )
   }
   if (stats.hits! + stats.misses! !== counted.lookups) {
-    throw new Fail('counter lookups', `hits + misses is ${stats.hits! + stats.misses!}, but ${counted.lookups} lookups were made`)
+    throw new Fail(
+      'counter lookups',
+      `hits + misses is ${stats.hits! + stats.misses!}, but ${counted.lookups} lookups were made`,
+    )
   }
   if (stats.fetches !== counted.fetcherCalls) {
-    throw new Fail('counter fetches', `stats().fetches ${stats.fetches} but the fetcher ran ${counted.fetcherCalls} times`)
+    throw new Fail(
+      'counter fetches',
+      `stats().fetches ${stats.fetches} but the fetcher ran ${counted.fetcherCalls} times`,
+    )
   }
 }
 
@@ -103,19 +129,33 @@ export function checkRemovals(
   // Compared as multisets: the order within one call (invalidateTag, clear) is the core's.
   const actual = [...seen].sort(order)
   const wanted = [...expected].sort(order)
-  const show = (list: Observed[]) => list.map((r) => `${showKey(r.key)} ${r.reason}`).join(', ') || 'none'
+  const show = (list: Observed[]) =>
+    list.map((r) => `${showKey(r.key)} ${r.reason}`).join(', ') || 'none'
   const differs =
     actual.length !== wanted.length ||
     actual.some((r, i) => {
       const e = wanted[i]!
-      return r.key !== e.key || r.reason !== e.reason || (r.value !== NO_VALUE && !Object.is(r.value, e.value))
+      return (
+        r.key !== e.key ||
+        r.reason !== e.reason ||
+        (r.value !== NO_VALUE && !Object.is(r.value, e.value))
+      )
     })
   if (differs) {
-    throw new Fail('removals', `after ${what}: onEvict saw [${show(seen)}], the model expected [${show(expected)}]`)
+    throw new Fail(
+      'removals',
+      `after ${what}: onEvict saw [${show(seen)}], the model expected [${show(expected)}]`,
+    )
   }
   if (onEvict !== undefined) {
-    if (channel.length !== onEvict.length || channel.some((r, i) => r.key !== onEvict[i]!.key || r.reason !== onEvict[i]!.reason)) {
-      throw new Fail('removals', `the evict channel saw [${show(channel)}] but onEvict saw [${show(onEvict)}]`)
+    if (
+      channel.length !== onEvict.length ||
+      channel.some((r, i) => r.key !== onEvict[i]!.key || r.reason !== onEvict[i]!.reason)
+    ) {
+      throw new Fail(
+        'removals',
+        `the evict channel saw [${show(channel)}] but onEvict saw [${show(onEvict)}]`,
+      )
     }
   }
 }
@@ -136,7 +176,10 @@ export function checkMetrics(cache: CacheManager, maxSize: number): void {
   ]
   for (const [name, expected] of pairs) {
     if (samples.get(name) !== expected) {
-      throw new Fail('metrics', `metrics() has ${name} ${samples.get(name)}, stats() says ${expected}`)
+      throw new Fail(
+        'metrics',
+        `metrics() has ${name} ${samples.get(name)}, stats() says ${expected}`,
+      )
     }
   }
 }
@@ -145,8 +188,14 @@ export function checkMetrics(cache: CacheManager, maxSize: number): void {
 export function checkWarnings(observer: Observer): void {
   const threw = observer.warnings.filter((w) => w.code === 'HERDCACHE_ON_EVICT_THREW').length
   if (threw !== observer.onEvictThrows) {
-    throw new Fail('onEvict warnings', `onEvict threw ${observer.onEvictThrows} times but ${threw} HERDCACHE_ON_EVICT_THREW warnings were emitted`)
+    throw new Fail(
+      'onEvict warnings',
+      `onEvict threw ${observer.onEvictThrows} times but ${threw} HERDCACHE_ON_EVICT_THREW warnings were emitted`,
+    )
   }
-  const other = observer.warnings.find((w) => w.code?.startsWith('HERDCACHE_') && w.code !== 'HERDCACHE_ON_EVICT_THREW')
-  if (other !== undefined) throw new Fail('warning', `unexpected warning ${other.code}: ${other.message}`)
+  const other = observer.warnings.find(
+    (w) => w.code?.startsWith('HERDCACHE_') && w.code !== 'HERDCACHE_ON_EVICT_THREW',
+  )
+  if (other !== undefined)
+    throw new Fail('warning', `unexpected warning ${other.code}: ${other.message}`)
 }

@@ -30,7 +30,13 @@ export const ALL_HOSTILE: ReadonlySet<Hostile> = new Set(HOSTILE)
 export async function fuzzSeed(seed: number, options: FuzzOptions): Promise<SeedResult> {
   const { variant, ops } = generateRun(seed, options.steps, options.hostile)
   const failure = await runOps(variant, ops, options.hostile)
-  const result: SeedResult = { seed, steps: options.steps, variant, hostile: options.hostile, failure }
+  const result: SeedResult = {
+    seed,
+    steps: options.steps,
+    variant,
+    hostile: options.hostile,
+    failure,
+  }
   if (failure !== undefined && options.shrinkMs > 0) {
     result.shrunk = await shrink(variant, ops.slice(0, failure.step + 1), failure, options)
   }
@@ -44,10 +50,15 @@ export async function fuzzSeed(seed: number, options: FuzzOptions): Promise<Seed
 async function shrink(variant: Variant, ops: Op[], failure: Failure, options: FuzzOptions) {
   const deadline = Date.now() + options.shrinkMs
   let best = { ops, failure }
-  for (let chunk = Math.max(1, Math.floor(ops.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
+  for (
+    let chunk = Math.max(1, Math.floor(ops.length / 2));
+    chunk >= 1;
+    chunk = Math.floor(chunk / 2)
+  ) {
     for (let start = 0; start < best.ops.length && Date.now() < deadline; ) {
       const candidate = [...best.ops.slice(0, start), ...best.ops.slice(start + chunk)]
-      const found = candidate.length === 0 ? undefined : await runOps(variant, candidate, options.hostile)
+      const found =
+        candidate.length === 0 ? undefined : await runOps(variant, candidate, options.hostile)
       if (found !== undefined && found.kind === failure.kind) {
         best = { ops: candidate.slice(0, found.step + 1), failure: found }
       } else {
@@ -68,7 +79,9 @@ export function formatResult(result: SeedResult): string {
     `  variant: ${JSON.stringify(result.variant, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v))}`,
   ]
   if (result.shrunk !== undefined) {
-    lines.push(`  shrunk to ${result.shrunk.ops.length} operations [${result.shrunk.failure.kind}]: ${result.shrunk.failure.message}`)
+    lines.push(
+      `  shrunk to ${result.shrunk.ops.length} operations [${result.shrunk.failure.kind}]: ${result.shrunk.failure.message}`,
+    )
     for (const op of result.shrunk.ops) lines.push(`    ${formatOp(op)}`)
   }
   return lines.join('\n')

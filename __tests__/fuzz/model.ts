@@ -393,7 +393,8 @@ export class Model {
   swept(key: string, value: unknown): string | undefined {
     const entry = this.entries.get(key)
     if (entry === undefined) return `the sweep removed ${JSON.stringify(key)}, which is not stored`
-    if (!Object.is(entry.value, value)) return `the sweep reported another value for ${JSON.stringify(key)}`
+    if (!Object.is(entry.value, value))
+      return `the sweep reported another value for ${JSON.stringify(key)}`
     if (this.now < retainUntil(entry)) {
       return `the sweep removed ${JSON.stringify(key)} before its time (${retainUntil(entry)} > ${this.now})`
     }

@@ -51,13 +51,13 @@ export class Observer {
     // Captured instead of printed: onEvict throws by design in some variants, and each throw
     // must become exactly one HERDCACHE_ON_EVICT_THREW warning.
     const emitWarning = process.emitWarning.bind(process)
-    process.emitWarning = ((warning: string | Error, options?: unknown) => {
+    process.emitWarning = (warning: string | Error, options?: unknown) => {
       const code =
         typeof options === 'object' && options !== null
           ? (options as { code?: string }).code
           : undefined
       this.warnings.push({ code, message: String(warning) })
-    })
+    }
     this.#restore = () => {
       process.off('unhandledRejection', onRejection)
       process.off('uncaughtException', onException)

@@ -87,7 +87,10 @@ export type Op =
   | { op: 'brokenClock'; failOnRead: number; inner: Op }
 
 /** A value to create: an object of a given size, a string of a given length, or null. */
-export type ValueSpec = { kind: 'object'; size: number } | { kind: 'string'; length: number } | { kind: 'null' }
+export type ValueSpec =
+  | { kind: 'object'; size: number }
+  | { kind: 'string'; length: number }
+  | { kind: 'null' }
 
 const TAGS = ['t1', 't2', 't3'] as const
 const PLAIN_KEYS = ['a', 'b', 'c', 'd', '', 'é', '😀']
@@ -204,9 +207,15 @@ function generateOp(rand: Rand, variant: Variant, hostile: ReadonlySet<Hostile>)
     return { op: 'getOrFetch', key, fetcher, call, value: valueSpec(rand) }
   }
   if (roll < 30) {
-    return { op: 'wrap', key, fetcher: rand.pick(['value', 'deferred', 'throw'] as const), value: valueSpec(rand) }
+    return {
+      op: 'wrap',
+      key,
+      fetcher: rand.pick(['value', 'deferred', 'throw'] as const),
+      value: valueSpec(rand),
+    }
   }
-  if (roll < 42) return { op: 'settle', pick: rand.int(1000), reject: rand.chance(30), value: valueSpec(rand) }
+  if (roll < 42)
+    return { op: 'settle', pick: rand.int(1000), reject: rand.chance(30), value: valueSpec(rand) }
   if (roll < 45) return { op: 'abort', pick: rand.int(1000) }
   if (roll < 56) {
     const op: Op = { op: 'set', key, value: valueSpec(rand), call: callSpec(rand, hostile, false) }

@@ -108,7 +108,8 @@ class Run {
     let cache: CacheManager | undefined
     this.observer = new Observer((c) => c === cache && cache !== undefined)
     this.cache = cache = new CacheManager(this.#options())
-    if (variant.onEvict === 'reentrant') this.model.reentrant = (r) => this.#modelReentrant(r.key, r.reason)
+    if (variant.onEvict === 'reentrant')
+      this.model.reentrant = (r) => this.#modelReentrant(r.key, r.reason)
     const wrapped: (key: string) => unknown = (key) => {
       void key
       return this.#fetch(this.#nextWrap!)
@@ -131,9 +132,11 @@ class Run {
     const options: Record<string, unknown> = { maxSize: v.maxSize, clock: () => this.#clock() }
     if (v.maxBytes !== undefined) options.maxBytes = v.maxBytes
     if (v.sizeOf) options.sizeOf = sizeOfValue
-    if (v.onEvict !== 'none') options.onEvict = (k: string, val: unknown, r: string) => this.#onEvict(k, val, r)
+    if (v.onEvict !== 'none')
+      options.onEvict = (k: string, val: unknown, r: string) => this.#onEvict(k, val, r)
     if (v.defaultTtlMs !== undefined) options.defaultTtlMs = v.defaultTtlMs
-    if (v.staleWhileRevalidateMs !== undefined) options.staleWhileRevalidateMs = v.staleWhileRevalidateMs
+    if (v.staleWhileRevalidateMs !== undefined)
+      options.staleWhileRevalidateMs = v.staleWhileRevalidateMs
     if (v.staleIfErrorMs !== undefined) options.staleIfErrorMs = v.staleIfErrorMs
     if (v.timeoutMs !== undefined) options.timeoutMs = v.timeoutMs
     return options
@@ -147,7 +150,8 @@ class Run {
       // many times an operation reads the clock, which the contract leaves open.
       this.#clockDepth += 1
       try {
-        if (this.cache.size !== this.cache.stats().size) this.#problem('size and stats().size differ inside clock()')
+        if (this.cache.size !== this.cache.stats().size)
+          this.#problem('size and stats().size differ inside clock()')
       } finally {
         this.#clockDepth -= 1
       }
@@ -171,11 +175,14 @@ class Run {
     if (mode === 'reentrant' && this.#evictDepth === 0 && !this.#clockArmed) {
       this.#evictDepth += 1
       try {
-        if (this.cache.size !== this.cache.stats().size) this.#problem('size and stats().size differ inside onEvict')
+        if (this.cache.size !== this.cache.stats().size)
+          this.#problem('size and stats().size differ inside onEvict')
         const action = reentrantAction(key, reason)
         if (action === 'get') {
           this.#lookups += 1
-          this.cache.get(key).catch((e: unknown) => this.#problem(`re-entrant get rejected: ${safeString(e)}`))
+          this.cache
+            .get(key)
+            .catch((e: unknown) => this.#problem(`re-entrant get rejected: ${safeString(e)}`))
         } else if (action === 'peek') {
           this.cache.peek(key)
         } else if (action === 'delete') {
@@ -253,8 +260,13 @@ class Run {
   }
 
   #trackValue(label: string, promise: unknown, value: unknown): void {
-    if (!(promise instanceof Promise)) throw new Fail('return', `${label} returned ${safeString(promise)}, not a Promise`)
-    this.#track(label, promise, { expect: { state: 'fulfilled', value }, controller: undefined, left: false })
+    if (!(promise instanceof Promise))
+      throw new Fail('return', `${label} returned ${safeString(promise)}, not a Promise`)
+    this.#track(label, promise, {
+      expect: { state: 'fulfilled', value },
+      controller: undefined,
+      left: false,
+    })
   }
 
   #spec(call: CallSpec | undefined): Spec {
@@ -278,7 +290,13 @@ class Run {
     if (call.form === 'none' && size === undefined) return undefined
     if (call.form === 'number' && size === undefined) return call.ttlMs
     const options: Record<string, unknown> = {}
-    for (const name of ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'timeoutMs', 'forceRefresh'] as const) {
+    for (const name of [
+      'ttlMs',
+      'staleWhileRevalidateMs',
+      'staleIfErrorMs',
+      'timeoutMs',
+      'forceRefresh',
+    ] as const) {
       if (call[name] !== undefined) options[name] = call[name]
     }
     if (call.tags !== undefined) options.tags = [...call.tags]
@@ -311,14 +329,22 @@ class Run {
       const expected = this.model.peek(key)?.value
       this.model.deliver()
       if (!Object.is(held, expected)) {
-        throw new Fail('rejected call changed the cache', `${what} threw, but ${showKey(key)} now holds ${safeString(held)} instead of ${safeString(expected)}`)
+        throw new Fail(
+          'rejected call changed the cache',
+          `${what} threw, but ${showKey(key)} now holds ${safeString(held)} instead of ${safeString(expected)}`,
+        )
       }
     }
     if (after.stats !== before.stats || after.size !== before.size) {
-      throw new Fail('rejected call changed the cache', `${what} threw, but stats went from ${before.stats} to ${after.stats} (size ${before.size} -> ${after.size})`)
+      throw new Fail(
+        'rejected call changed the cache',
+        `${what} threw, but stats went from ${before.stats} to ${after.stats} (size ${before.size} -> ${after.size})`,
+      )
     }
-    if (after.fetcherCalls !== before.fetcherCalls) throw new Fail('rejected call changed the cache', `${what} threw, but called the fetcher`)
-    if (after.removals !== before.removals) throw new Fail('rejected call changed the cache', `${what} threw, but removed entries`)
+    if (after.fetcherCalls !== before.fetcherCalls)
+      throw new Fail('rejected call changed the cache', `${what} threw, but called the fetcher`)
+    if (after.removals !== before.removals)
+      throw new Fail('rejected call changed the cache', `${what} threw, but removed entries`)
   }
 
   // A throw the contract allows for this op: the broken clock's error, or a named argument
@@ -326,7 +352,8 @@ class Run {
   #allowedThrow(error: unknown, op: Op): boolean {
     if (this.#clockError !== undefined && error === this.#clockError) return true
     const named = (prefix: string) =>
-      (error instanceof TypeError || error instanceof RangeError) && error.message.startsWith(prefix)
+      (error instanceof TypeError || error instanceof RangeError) &&
+      error.message.startsWith(prefix)
     if ('call' in op && op.call.tagsProxy && named('tags')) return true
     if (op.op === 'set' && op.size === 1e20 && named('size ')) return true
     return false
@@ -367,7 +394,8 @@ class Run {
         const controller = this.#controllers[index]!
         const reason = new Error(`caller ${index} left`)
         for (const { flight, waiter } of this.#signalWaiters) {
-          if (waiter.controller === controller && !waiter.left && !flight.done) model.leave(flight, waiter, reason)
+          if (waiter.controller === controller && !waiter.left && !flight.done)
+            model.leave(flight, waiter, reason)
         }
         this.#signalWaiters = this.#signalWaiters.filter((w) => !w.waiter.left && !w.flight.done)
         controller.abort(reason)
@@ -388,24 +416,41 @@ class Run {
       }
       case 'peek':
       case 'has': {
-        const answer = this.#call(op, () => (op.op === 'peek' ? cache.peek(op.key) : cache.has(op.key)))
+        const answer = this.#call(op, () =>
+          op.op === 'peek' ? cache.peek(op.key) : cache.has(op.key),
+        )
         if (answer === undefined && this.#threw) return undefined
         const entry = model.peek(op.key)
         model.deliver()
         const expected = op.op === 'peek' ? entry?.value : entry !== undefined
         if (!Object.is(answer, expected)) {
-          throw new Fail(`${op.op} answer`, `${op.op}(${showKey(op.key)}) answered ${safeString(answer)}, expected ${safeString(expected)}`)
+          throw new Fail(
+            `${op.op} answer`,
+            `${op.op}(${showKey(op.key)}) answered ${safeString(answer)}, expected ${safeString(expected)}`,
+          )
         }
         return undefined
       }
       case 'delete':
-        this.#trackValue('delete', this.#call(op, () => cache.delete(op.key)), model.delete(op.key))
+        this.#trackValue(
+          'delete',
+          this.#call(op, () => cache.delete(op.key)),
+          model.delete(op.key),
+        )
         return undefined
       case 'invalidateTag':
-        this.#trackValue('invalidateTag', this.#call(op, () => cache.invalidateTag(op.tag)), model.invalidateTag(op.tag))
+        this.#trackValue(
+          'invalidateTag',
+          this.#call(op, () => cache.invalidateTag(op.tag)),
+          model.invalidateTag(op.tag),
+        )
         return undefined
       case 'clear':
-        this.#trackValue('clear', this.#call(op, () => cache.clear()), undefined)
+        this.#trackValue(
+          'clear',
+          this.#call(op, () => cache.clear()),
+          undefined,
+        )
         model.clear()
         return undefined
       case 'advance':
@@ -443,7 +488,11 @@ class Run {
         throw new Fail('unexpected throw', `${op.op} threw ${safeString(error)}`)
       }
       this.#threw = true
-      this.#expectUnchanged(before, `${op.op} (${safeString(error)})`, 'key' in op ? op.key : undefined)
+      this.#expectUnchanged(
+        before,
+        `${op.op} (${safeString(error)})`,
+        'key' in op ? op.key : undefined,
+      )
       return undefined
     }
   }
@@ -460,7 +509,8 @@ class Run {
     }
     const key = op.key
     const fetcher = (context: { key: string }) => {
-      if (context.key !== key) this.#problem(`the fetcher got key ${showKey(context.key)} for ${showKey(key)}`)
+      if (context.key !== key)
+        this.#problem(`the fetcher got key ${showKey(context.key)} for ${showKey(key)}`)
       return this.#fetch(fetchCall)
     }
     const callsBefore = this.#fetcherCalls
@@ -475,19 +525,31 @@ class Run {
     if (promise === undefined) return undefined
     if (controller?.signal.aborted) {
       // Rejected at once with the signal's reason; no lookup is made.
-      if (this.#fetcherCalls !== callsBefore) throw new Fail('fetcher calls', 'a caller with an aborted signal started a fetch')
-      const waiter: Waiter = { expect: { state: 'rejected', error: controller.signal.reason }, controller, left: true }
+      if (this.#fetcherCalls !== callsBefore)
+        throw new Fail('fetcher calls', 'a caller with an aborted signal started a fetch')
+      const waiter: Waiter = {
+        expect: { state: 'rejected', error: controller.signal.reason },
+        controller,
+        left: true,
+      }
       this.#track('getOrFetch(aborted signal)', promise, waiter)
       return undefined
     }
     this.#lookups += 1
-    const spec = op.op === 'wrap' ? this.#spec({ form: 'object', ttlMs: this.variant.wrapTtlMs }) : this.#spec(call)
+    const spec =
+      op.op === 'wrap'
+        ? this.#spec({ form: 'object', ttlMs: this.variant.wrapTtlMs })
+        : this.#spec(call)
     const tags = op.op === 'wrap' ? (this.variant.wrapTags ?? []) : this.#tagsOf(call)
     const answer = model.acquire(key, spec, tags, call?.forceRefresh ?? false)
-    const started = answer.kind === 'start' ? answer.flight : answer.kind === 'stale' ? answer.refresh : undefined
+    const started =
+      answer.kind === 'start' ? answer.flight : answer.kind === 'stale' ? answer.refresh : undefined
     const calls = this.#fetcherCalls - callsBefore
     if (calls !== (started === undefined ? 0 : 1)) {
-      throw new Fail('fetcher calls', `${op.op}(${showKey(key)}) called the fetcher ${calls} times; the model expected ${started === undefined ? 0 : 1} (${answer.kind})`)
+      throw new Fail(
+        'fetcher calls',
+        `${op.op}(${showKey(key)}) called the fetcher ${calls} times; the model expected ${started === undefined ? 0 : 1} (${answer.kind})`,
+      )
     }
     const waiter: Waiter = { expect: { state: 'pending' }, controller, left: false }
     if (answer.kind === 'hit' || answer.kind === 'stale') {
@@ -502,7 +564,10 @@ class Run {
         flight.shared = true
         if (flight.sharedPromise === undefined) flight.sharedPromise = promise
         else if (flight.sharedPromise !== promise) {
-          throw new Fail('identical Promise', `a caller of ${showKey(key)} without a signal got a different Promise than the others`)
+          throw new Fail(
+            'identical Promise',
+            `a caller of ${showKey(key)} without a signal got a different Promise than the others`,
+          )
         }
       }
     }
@@ -520,8 +585,10 @@ class Run {
     }
     model.deliver()
     if (kind === 'value' || kind === 'resolved') model.complete(started, fetchCall.value)
-    else if (kind === 'rejected') model.fail(started, 'error', { state: 'rejected', error: fetchCall.error })
-    else if (kind === 'deferred') this.#open.push({ flight: started, deferred: fetchCall.deferred! })
+    else if (kind === 'rejected')
+      model.fail(started, 'error', { state: 'rejected', error: fetchCall.error })
+    else if (kind === 'deferred')
+      this.#open.push({ flight: started, deferred: fetchCall.deferred! })
     return undefined
   }
 
@@ -542,7 +609,10 @@ class Run {
       try {
         void this.cache.set(op.key, value, options as never)
       } catch (error) {
-        if (!(error instanceof TypeError) || (error as { code?: unknown }).code !== 'ERR_HERDCACHE_SIZE') {
+        if (
+          !(error instanceof TypeError) ||
+          (error as { code?: unknown }).code !== 'ERR_HERDCACHE_SIZE'
+        ) {
           throw new Fail('unexpected throw', `set of an unsizable value threw ${safeString(error)}`)
         }
         this.#expectUnchanged(before, 'set of an unsizable value')
@@ -595,7 +665,10 @@ class Run {
     for (; this.#sweepCursor < seen.length; this.#sweepCursor += 1) {
       const removal = seen[this.#sweepCursor]!
       if (removal.reason !== 'expire' || !this.model.entries.has(removal.key)) continue
-      const problem = this.model.swept(removal.key, removal.value === NO_VALUE ? this.model.entries.get(removal.key)?.value : removal.value)
+      const problem = this.model.swept(
+        removal.key,
+        removal.value === NO_VALUE ? this.model.entries.get(removal.key)?.value : removal.value,
+      )
       if (problem !== undefined) throw new Fail('sweep', problem)
     }
   }
@@ -615,27 +688,47 @@ class Run {
       })
     } catch (error) {
       const name = error instanceof Error ? error.constructor.name : typeof error
-      if (!(error instanceof bad.type) || error.constructor !== bad.type || !error.message.startsWith(`${bad.argument} `)) {
-        throw new Fail(`bad input: ${bad.name}`, `'${bad.name}' threw ${name}: ${safeString(error instanceof Error ? error.message : error)}; expected a ${bad.type.name} naming ${bad.argument}`)
+      if (
+        !(error instanceof bad.type) ||
+        error.constructor !== bad.type ||
+        !error.message.startsWith(`${bad.argument} `)
+      ) {
+        throw new Fail(
+          `bad input: ${bad.name}`,
+          `'${bad.name}' threw ${name}: ${safeString(error instanceof Error ? error.message : error)}; expected a ${bad.type.name} naming ${bad.argument}`,
+        )
       }
       this.#expectUnchanged(before, `bad input '${bad.name}'`)
       return
     }
     if (returned instanceof Promise) returned.catch(() => undefined)
-    throw new Fail(`bad input: ${bad.name}`, `'${bad.name}' was accepted; expected a ${bad.type.name} naming ${bad.argument}`)
+    throw new Fail(
+      `bad input: ${bad.name}`,
+      `'${bad.name}' was accepted; expected a ${bad.type.name} naming ${bad.argument}`,
+    )
   }
 
   /** Every invariant, after a step. */
   check(what: string): void {
     const model = this.model
     const observer = this.observer
-    if (observer.problems.length > 0) throw new Fail(observer.problems[0]!.split(':')[0]!, observer.problems.join('; '))
+    if (observer.problems.length > 0)
+      throw new Fail(observer.problems[0]!.split(':')[0]!, observer.problems.join('; '))
     // Removals first: a wrong key in onEvict also skews counters later, and this says why.
     this.#checkRemovals(what)
-    checkCounters(this.cache, model, { lookups: this.#lookups, fetcherCalls: this.#fetcherCalls }, what)
+    checkCounters(
+      this.cache,
+      model,
+      { lookups: this.#lookups, fetcherCalls: this.#fetcherCalls },
+      what,
+    )
     for (const handed of this.#handed) {
       const problem = sameExpectation(handed.waiter.expect, handed.actual)
-      if (problem !== undefined) throw new Fail(`promise of ${handed.label.split('(')[0]}`, `after ${what}: the Promise of ${handed.label} ${problem}`)
+      if (problem !== undefined)
+        throw new Fail(
+          `promise of ${handed.label.split('(')[0]}`,
+          `after ${what}: the Promise of ${handed.label} ${problem}`,
+        )
     }
     this.#handed = this.#handed.filter((h) => h.actual.state === 'pending')
     checkWarnings(observer)
@@ -653,15 +746,32 @@ class Run {
   /** Ends the run: settles every fetch, lets every timer run, and checks nothing is left. */
   async drain(): Promise<void> {
     this.#step = Infinity
-    while (this.#open.length > 0) await this.execute({ op: 'settle', pick: 0, reject: false, value: { kind: 'object', size: 1 } }, Infinity)
+    while (this.#open.length > 0)
+      await this.execute(
+        { op: 'settle', pick: 0, reject: false, value: { kind: 'object', size: 1 } },
+        Infinity,
+      )
     await this.execute({ op: 'advance', ms: DRAIN_MS }, Infinity)
     const stats = this.cache.stats()
-    if (stats.inFlight !== 0) throw new Fail('in-flight record outlives its fetch', `after every fetch settled, stats().inFlight is ${stats.inFlight}`)
-    if (this.model.running.size > 0) throw new Fail('fetch never ended', `${this.model.running.size} fetches never ended`)
+    if (stats.inFlight !== 0)
+      throw new Fail(
+        'in-flight record outlives its fetch',
+        `after every fetch settled, stats().inFlight is ${stats.inFlight}`,
+      )
+    if (this.model.running.size > 0)
+      throw new Fail('fetch never ended', `${this.model.running.size} fetches never ended`)
     const pending = this.#handed.filter((h) => h.actual.state === 'pending')
-    if (pending.length > 0) throw new Fail('promise never settled', `${pending.length} Promises never settled: ${pending.map((h) => h.label).join(', ')}`)
+    if (pending.length > 0)
+      throw new Fail(
+        'promise never settled',
+        `${pending.length} Promises never settled: ${pending.map((h) => h.label).join(', ')}`,
+      )
     const overdue = this.model.overdue(SWEEP_GRACE_MS)
-    if (overdue.length > 0) throw new Fail('sweep', `expired entries were never swept: ${overdue.map(showKey).join(', ')}`)
+    if (overdue.length > 0)
+      throw new Fail(
+        'sweep',
+        `expired entries were never swept: ${overdue.map(showKey).join(', ')}`,
+      )
   }
 
   get step(): number {
@@ -684,7 +794,11 @@ function tagsProxy(): string[] {
 }
 
 /** Runs `ops` on a fresh cache of `variant`; the first failure, or undefined. */
-export async function runOps(variant: Variant, ops: readonly Op[], hostile: ReadonlySet<Hostile>): Promise<Failure | undefined> {
+export async function runOps(
+  variant: Variant,
+  ops: readonly Op[],
+  hostile: ReadonlySet<Hostile>,
+): Promise<Failure | undefined> {
   let run: Run | undefined
   let step = -1
   try {
@@ -695,7 +809,11 @@ export async function runOps(variant: Variant, ops: readonly Op[], hostile: Read
     return undefined
   } catch (error) {
     if (error instanceof Fail) return { step, kind: error.kind, message: error.message }
-    return { step, kind: 'fuzzer error', message: error instanceof Error ? (error.stack ?? error.message) : safeString(error) }
+    return {
+      step,
+      kind: 'fuzzer error',
+      message: error instanceof Error ? (error.stack ?? error.message) : safeString(error),
+    }
   } finally {
     run?.close()
   }

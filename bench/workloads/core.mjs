@@ -37,7 +37,10 @@ function build() {
 }
 
 function unavailable(reason) {
-  return { tables: [{ title: 'core: n/a', columns: ['benchmark', 'result'], rows: [['all', `n/a: ${reason}`]] }], rows: [] }
+  return {
+    tables: [{ title: 'core: n/a', columns: ['benchmark', 'result'], rows: [['all', `n/a: ${reason}`]] }],
+    rows: [],
+  }
 }
 
 export const core = {
@@ -75,7 +78,13 @@ export const core = {
         {
           title: `core: Google Benchmark of native/core alone at a full store, ${plural(config.coreReps, 'repetition')} (interleaved), CPU time per operation (${report.context.num_cpus} CPUs, ${report.context.library_build_type} libbenchmark)`,
           columns: ['operation', 'entries', 'ns/op CPU (median)', 'spread', 'ns/op wall (median)'],
-          rows: rows.map((r) => [r.label, fmt(r.entries), fmt(r.median, 1), fmtRange(spread(r.cpu), 1), fmt(median(r.real), 1)]),
+          rows: rows.map((r) => [
+            r.label,
+            fmt(r.entries),
+            fmt(r.median, 1),
+            fmtRange(spread(r.cpu), 1),
+            fmt(median(r.real), 1),
+          ]),
         },
       ],
       rows,

@@ -42,9 +42,17 @@ export const scale = {
       process.stderr.write(`  scale: repetition ${rep + 1}/${config.scaleReps}\n`)
     }
     const s = Object.fromEntries(
-      ['heapPerEntry', 'rssPerEntry', 'gcMs', 'fillNsPerEntry', 'churnNsPerMiss', 'delayP50Ms', 'delayP99Ms', 'delayMaxMs', 'churned'].map(
-        (metric) => [metric, summarize(samples, metric)],
-      ),
+      [
+        'heapPerEntry',
+        'rssPerEntry',
+        'gcMs',
+        'fillNsPerEntry',
+        'churnNsPerMiss',
+        'delayP50Ms',
+        'delayP99Ms',
+        'delayMaxMs',
+        'churned',
+      ].map((metric) => [metric, summarize(samples, metric)]),
     )
     const memoryRows = adapters.map((a) => [
       a.name,

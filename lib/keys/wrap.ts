@@ -27,8 +27,7 @@ export function wrap(
   const fetch = (name: string, self: unknown, args: unknown[]) =>
     cache.getOrFetch(name, () => call.apply(self, args), fetchOptions)
   return function wrapped(this: unknown, ...args: unknown[]): Promise<unknown> {
-    const name =
-      key === undefined ? encodeParts(args, context, 'arguments') : key.apply(this, args)
+    const name = key === undefined ? encodeParts(args, context, 'arguments') : key.apply(this, args)
     if (typeof name !== 'string') throw argumentTypeError('options.key()', 'a string', name)
     return fetch(name, this, args)
   }

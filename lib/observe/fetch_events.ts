@@ -39,7 +39,11 @@ export class FetchEvents {
   /** The fetcher is about to be called. */
   starting(flight: Flight): void {
     if (!observed()) return
-    const message: FetchMessage = { cache: this.cache, key: flight.key, background: flight.background }
+    const message: FetchMessage = {
+      cache: this.cache,
+      key: flight.key,
+      background: flight.background,
+    }
     flight.event = message
     start.publish(message)
   }

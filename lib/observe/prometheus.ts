@@ -5,12 +5,7 @@
  */
 import type { CacheManager } from '../cache_manager.js'
 import { argumentTypeError, describeThrown, unknownOptionError } from '../errors.js'
-import {
-  FAMILIES,
-  familiesSymbol,
-  type MetricsProvider,
-  type Sample,
-} from './metrics.js'
+import { FAMILIES, familiesSymbol, type MetricsProvider, type Sample } from './metrics.js'
 
 /**
  * The part of a prom-client `Registry` herdcache uses (`registerMetric`, `removeSingleMetric`,
@@ -30,7 +25,6 @@ export interface CollectCacheMetricsOptions {
   /** The registry to report in. Defaults to prom-client's global `register`. */
   register?: PrometheusRegistry
 }
-
 
 // The caches reporting in one registry, and the collectors registered there for them.
 interface Group {

@@ -88,7 +88,13 @@ export interface Backend {
   /** An uncounted lookup that keeps recency: the fresh value, or MISSED. */
   peek(key: string, now: number | undefined): unknown
   /** Stores `value` per `call` (its times, tags and `bytes`); whether it was stored. */
-  set(key: string, value: unknown, call: CallOptions, bytes: number, now: number | undefined): boolean
+  set(
+    key: string,
+    value: unknown,
+    call: CallOptions,
+    bytes: number,
+    now: number | undefined,
+  ): boolean
   /** Removes `key`'s entry and detaches its fetch; whether an entry was removed. */
   delete(key: string): boolean
   /** Removes the tag's entries and detaches its fetches; how many entries it removed. */

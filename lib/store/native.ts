@@ -90,7 +90,6 @@ export const SPEC_BYTES = 3
 /** Written by the binding: the clock's time at a fetch's start (acquire) and end (complete, fail). */
 export const SPEC_NOW = 4
 
-
 /** Why an entry was removed, by the core's RemovalCause number. */
 export const REMOVAL_REASONS = ['evict', 'expire', 'delete', 'set', 'clear'] as const
 

@@ -21,11 +21,7 @@ export class DirectoryReturn {
    * Calls `back()` once, as soon as `dir` is a directory (at once if it already is). A watch
    * that cannot be made or that fails is reported through `failed` and ends the waiting.
    */
-  constructor(
-    dir: string,
-    back: () => void,
-    failed: (ancestor: string, error: unknown) => void,
-  ) {
+  constructor(dir: string, back: () => void, failed: (ancestor: string, error: unknown) => void) {
     this.#dir = dir
     this.#back = back
     this.#failed = failed

@@ -20,11 +20,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, sep } from 'node:path'
 import { DirectoryReturn, isDirectory } from './directory_return.js'
 import { WatchError } from '../errors.js'
-import {
-  type ParcelEvent,
-  type ParcelSubscription,
-  type ParcelWatcher,
-} from './watch_peer.js'
+import { type ParcelEvent, type ParcelSubscription, type ParcelWatcher } from './watch_peer.js'
 
 /** Where the watches report to. Both may be called synchronously from a watch callback. */
 export interface DirectoryWatchHooks {
@@ -182,7 +178,9 @@ class DirectoryWatches implements PathWatches {
     const generation = root.generation
     const token: { subscription?: Promise<ParcelSubscription | undefined> } = {}
     const current = () =>
-      !this.#closed && root.generation === generation && root.arrivals.get(dir) === token.subscription
+      !this.#closed &&
+      root.generation === generation &&
+      root.arrivals.get(dir) === token.subscription
     token.subscription = (async () =>
       this.#parcel.subscribe(dir, (error, events) => {
         if (current()) this.#onEvents(root, error, events)
