@@ -14,7 +14,6 @@ const BUILT = [
   '__tests__/examples.test.ts',
   '__tests__/demo.test.ts',
   '__tests__/watch-files.test.ts',
-  '__tests__/watch-recovery.test.ts',
   '__tests__/built-package.test.ts',
 ]
 
