@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "key_index.h"
+#include "slot.h"
 
 namespace herdcache {
 
