@@ -105,8 +105,6 @@ class Store {
   static constexpr uint32_t kMaxEntriesLimit = 0x7fffffff;
 
   explicit Store(const StoreOptions& options);
-  explicit Store(uint32_t max_entries, HashSeed seed = HashSeed::ForProcess())
-      : Store(OptionsFor(max_entries, seed)) {}
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -129,24 +127,17 @@ class Store {
   // kNotStored when it is no longer current, or when spec stores nothing (ttl 0, or more bytes
   // than max_bytes: any existing entry for the key is then removed as replaced).
   Result Complete(FlightToken token, const EntrySpec& spec, Now now);
-  Result Complete(FlightToken token, double ttl_ms, Now now) {
-    return Complete(token, SpecFor(ttl_ms), now);
-  }
 
   // Ends a fetch that failed, timed out or was abandoned by all its waiters; counts it under
   // its cause (and refresh_errors for a refresh) and removes its record if still current.
   // For a current fetch that failed or timed out, `fallback` names the key's entry if it is
   // still within its stale-if-error phase.
   FailResult Fail(FlightToken token, FailCause cause, Now now);
-  bool Fail(FlightToken token) { return Fail(token, FailCause::kError, 0).current; }
 
   // Stores under `key` per `spec`, replacing any entry, tagged with `tags`, and detaches any
   // fetch in flight for it so that fetch's result is not stored.
   Result Set(std::u16string_view key, const EntrySpec& spec,
              std::span<const std::u16string_view> tags, Now now);
-  Result Set(std::u16string_view key, double ttl_ms, Now now) {
-    return Set(key, SpecFor(ttl_ms), {}, now);
-  }
 
   // Removes the key's entry (kRemoved, or kMiss) and detaches its in-flight fetch, if any.
   Result Delete(std::u16string_view key);
@@ -168,13 +159,8 @@ class Store {
   // When the next entry's last phase ends (+infinity when none will).
   double NextExpiry() const noexcept { return expiry_.TopTime(); }
 
-  // The removals logged since the last take, oldest first.
-  std::vector<Removal> TakeRemovals() noexcept {
-    std::vector<Removal> taken;
-    taken.swap(removals_);
-    return taken;
-  }
-  // The same into `into` (cleared first), so both vectors keep their capacity across calls.
+  // Moves the removals logged since the last take into `into` (cleared first), oldest first.
+  // Swaps buffers, so both vectors keep their capacity across calls.
   void TakeRemovals(std::vector<Removal>& into) noexcept {
     into.clear();
     into.swap(removals_);
@@ -198,18 +184,6 @@ class Store {
   bool CheckInvariants() const;
 
  private:
-  static StoreOptions OptionsFor(uint32_t max_entries, HashSeed seed) {
-    StoreOptions options;
-    options.max_entries = max_entries;
-    options.seed = seed;
-    return options;
-  }
-  static EntrySpec SpecFor(double ttl_ms) {
-    EntrySpec spec;
-    spec.ttl_ms = ttl_ms;
-    return spec;
-  }
-
   struct Entry {
     std::u16string key;
     uint64_t hash = 0;
