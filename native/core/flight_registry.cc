@@ -43,12 +43,15 @@ std::u16string FlightRegistry::Release(uint32_t slot) {
 std::optional<EndedFlight> FlightRegistry::End(FlightToken token) {
   if (!IsCurrent(token)) return std::nullopt;
   const Flight& flight = flights_[token.slot];
-  EndedFlight ended;
-  ended.hash = flight.hash;
-  ended.refresh = flight.refresh;
-  ended.tags = tags_.TagsOf(token.slot);
-  tags_.DetachAll(token.slot);
-  ended.key = Release(token.slot);
+  // Built in place and returned by NRVO: End runs once per fetch.
+  std::optional<EndedFlight> ended(std::in_place);
+  ended->hash = flight.hash;
+  ended->refresh = flight.refresh;
+  if (tags_.TagCount(token.slot) != 0) {
+    ended->tags = tags_.TagsOf(token.slot);
+    tags_.DetachAll(token.slot);
+  }
+  ended->key = Release(token.slot);
   return ended;
 }
 
