@@ -3,12 +3,14 @@
 // a worker made is finalized with it.
 #include <napi.h>
 
+#include "protocol.h"
 #include "store_handle.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   herdcache::DefineStoreFunctions(env, exports);
+  exports.Set("protocol", herdcache::ProtocolObject(env));
   return exports;
 }
 

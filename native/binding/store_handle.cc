@@ -323,7 +323,6 @@ void StoreHandle::PublishRemovals() {
   store.TakeRemovals(removals);
   io[kIoRemovals] = static_cast<int32_t>(removals.size());
   io[kIoFirstSlot] = static_cast<int32_t>(removals.front().slot);
-  io[kIoFirstCause] = static_cast<int32_t>(removals.front().cause);
 }
 
 EntrySpec StoreHandle::SpecFromShared() const {

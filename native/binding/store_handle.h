@@ -8,9 +8,9 @@
 // handle cannot be finalized during a call.
 //
 // Every function returns one number (or boolean). Where a call has more to say, it writes into
-// `io`, an Int32Array shared with JavaScript (IoField); entry specs come in through `spec`, a
-// shared Float64Array (SpecField). Removals are published after every call: their count and the
-// first one in `io`, all of them through takeRemovals().
+// `io`, an Int32Array shared with JavaScript (IoField in protocol.h); entry specs come in through
+// `spec`, a shared Float64Array (SpecField). Removals are published after every call: their count
+// and the first one in `io`, all of them through takeRemovals().
 #pragma once
 
 #include <napi.h>
@@ -19,39 +19,10 @@
 #include <vector>
 
 #include "key_buffer.h"
+#include "protocol.h"
 #include "store.h"
 
 namespace herdcache {
-
-// Positions in the shared `io` Int32Array.
-enum IoField : int32_t {
-  kIoFlightSlot = 0,  // acquire: the flight joined or started (with kIoGeneration, its token)
-  kIoGeneration = 1,
-  kIoValueSlot = 2,   // acquire: the stale entry served, or a retained entry for the fetcher
-  kIoRemovals = 3,    // after any call: how many entries it removed
-  kIoFirstSlot = 4,   // ... the first removal's slot
-  kIoFirstCause = 5,  // ... and its RemovalCause
-  kIoStarted = 6,     // acquire, stale hit: 1 when a background refresh started
-  kIoFieldCount = 7,
-};
-
-// Positions in the shared `spec` Float64Array: the entry spec set() and complete() read, and the
-// time the store's clock gave a fetch's start and end, which JavaScript reads back to time it.
-enum SpecField : int32_t {
-  kSpecTtl = 0,
-  kSpecStaleWhileRevalidate = 1,
-  kSpecStaleIfError = 2,
-  kSpecBytes = 3,
-  kSpecNow = 4,  // written by acquire (a fetch started), complete() and fail()
-  kSpecFieldCount = 5,
-};
-
-// Return codes below zero; zero and above is a value slot.
-inline constexpr int32_t kCodeMiss = -1;
-inline constexpr int32_t kCodeJoin = -2;
-inline constexpr int32_t kCodeStart = -3;
-inline constexpr int32_t kCodeStale = -4;
-inline constexpr int32_t kCodeNotCurrent = -2;  // fail(): the fetch was no longer current
 
 struct StoreHandle {
   explicit StoreHandle(const StoreOptions& options) : store(options) {}
