@@ -1,7 +1,77 @@
 import { describe, expect, it } from 'vitest'
 
-import { addonPath, binding, checkProtocol, PROTOCOL, type Protocol } from '../dist/native.js'
-import { thrownBy } from './support/throws.js'
+import {
+  addonPath,
+  binding,
+  checkProtocol,
+  FailCause,
+  PROTOCOL,
+  type Protocol,
+  type StoreHandle,
+} from '../dist/native.js'
+import { expectThrown, thrownBy } from './support/throws.js'
+
+// Every binding function that takes a store, called with `store` and otherwise valid arguments.
+const storeCalls: Record<string, (store: StoreHandle) => unknown> = {
+  acquire: (store) => binding.acquire(store, 'k'),
+  get: (store) => binding.get(store, 'k'),
+  peek: (store) => binding.peek(store, 'k'),
+  set: (store) => binding.set(store, 'k', undefined),
+  complete: (store) => binding.complete(store, 0, 0),
+  tagFlight: (store) => binding.tagFlight(store, 0, 0, ['t']),
+  isCurrent: (store) => binding.isCurrent(store, 0, 0),
+  fail: (store) => binding.fail(store, 0, 0, FailCause.Error),
+  delete: (store) => binding.delete(store, 'k'),
+  invalidateTag: (store) => binding.invalidateTag(store, 't'),
+  clear: (store) => binding.clear(store),
+  sweep: (store) => binding.sweep(store, 10),
+  takeRemovals: (store) => binding.takeRemovals(store),
+  recordKeys: (store) => binding.recordKeys(store, true),
+  size: (store) => binding.size(store),
+  stats: (store) => binding.stats(store),
+}
+
+describe('the binding refuses anything but a store handle', () => {
+  const real = binding.createStore(4)
+  // Plain Node exposes no External of its own (util.types.isExternal finds none in the built-in
+  // modules), so the foreign values are every other kind, including objects that carry a real
+  // handle without being one.
+  const wrongs: [string, unknown, string][] = [
+    ['a plain object', {}, 'an object'],
+    ['a number', 1, 'number 1'],
+    ['null', null, 'null'],
+    ['undefined', undefined, 'undefined'],
+    ['a string', 'store', "string 'store'"],
+    ['a function', () => real.handle, 'a function'],
+    ['the store object createStore returned', real, 'an object'],
+    ['an object inheriting from a handle', Object.create(real.handle), 'an object'],
+    ['the io registers', real.io, 'an object'],
+  ]
+
+  for (const [name, call] of Object.entries(storeCalls)) {
+    it(`${name}() throws a TypeError naming the store argument for each wrong value`, () => {
+      for (const [, wrong, described] of wrongs) {
+        expectThrown(
+          () => call(wrong as StoreHandle),
+          TypeError,
+          'ERR_INVALID_ARG_TYPE',
+          `store must be a herdcache store handle, received ${described}`,
+        )
+      }
+    })
+  }
+
+  it('leaves a real store working after the refused calls', () => {
+    for (const call of Object.values(storeCalls)) {
+      for (const [, wrong] of wrongs) thrownBy(() => call(wrong as StoreHandle))
+    }
+    real.spec[PROTOCOL.spec.ttl!] = Infinity
+    const slot = binding.set(real.handle, 'k', undefined)
+    expect(slot).toBeGreaterThanOrEqual(0)
+    expect(binding.acquire(real.handle, 'k')).toBe(slot)
+    expect(binding.size(real.handle)).toBe(1)
+  })
+})
 
 describe('the protocol the addon exports', () => {
   it('is the layout lib/native.ts expects', () => {
