@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import {
@@ -70,6 +72,54 @@ describe('the binding refuses anything but a store handle', () => {
     expect(slot).toBeGreaterThanOrEqual(0)
     expect(binding.acquire(real.handle, 'k')).toBe(slot)
     expect(binding.size(real.handle)).toBe(1)
+  })
+})
+
+describe('the registers', () => {
+  it('are one buffer the binding owns, spec then io, as the protocol places them', () => {
+    const store = binding.createStore(2)
+    expect(store.io.buffer).toBe(store.spec.buffer)
+    expect(store.spec.byteOffset).toBe(0)
+    expect(store.io.byteOffset).toBe(store.spec.byteLength)
+    expect(binding.acquire(store.handle, 'k')).toBe(PROTOCOL.codes.start)
+    expect(store.io[PROTOCOL.io.valueSlot!]).toBe(-1)
+  })
+
+  it('cannot be transferred to another thread', () => {
+    const store = binding.createStore(2)
+    const buffer = store.io.buffer as ArrayBuffer
+    // Node refuses or copies an externally backed buffer; either way this view stays attached.
+    try {
+      structuredClone(buffer, { transfer: [buffer] })
+    } catch (error) {
+      expect((error as Error).name).toBe('DataCloneError')
+    }
+    expect(store.io.length).toBe(binding.protocol.io.started! + 1)
+    expect(binding.acquire(store.handle, 'k')).toBe(PROTOCOL.codes.start)
+  })
+
+  // Detached by V8 itself (%ArrayBufferDetach, in a child run with --allow-natives-syntax, so it
+  // works on every Node): the buffer lets go of the memory at once, the collector runs, and the
+  // binding goes on writing its registers, which must still be its own.
+  it('outlive a view JavaScript detached', () => {
+    const script = `
+      const { binding } = require(${JSON.stringify(resolve(__dirname, '..', 'dist', 'native.js'))});
+      const store = binding.createStore(2);
+      %ArrayBufferDetach(store.io.buffer);
+      globalThis.gc();
+      const codes = [];
+      for (let i = 0; i < 1000; i += 1) codes.push(binding.acquire(store.handle, 'k' + i));
+      globalThis.gc();
+      console.log(JSON.stringify({ length: store.io.length, codes: new Set(codes).size,
+        inFlight: binding.stats(store.handle).inFlight }));`
+    const child = spawnSync(
+      process.execPath,
+      ['--allow-natives-syntax', '--expose-gc', '-e', script],
+      { encoding: 'utf8' },
+    )
+    expect(child.stderr).toBe('')
+    expect(child.status).toBe(0)
+    expect(JSON.parse(child.stdout)).toEqual({ length: 0, codes: 1, inFlight: 1000 })
   })
 })
 

@@ -93,6 +93,17 @@ StoreOptions OptionsArg(const Napi::CallbackInfo& info) {
   return options;
 }
 
+// The registers as one external ArrayBuffer, which holds one of their two owner shares.
+Napi::ArrayBuffer RegisterBuffer(Napi::Env env, Registers* registers) {
+  napi_value buffer = nullptr;
+  const napi_status status = napi_create_external_arraybuffer(
+      env, registers, Registers::kSharedBytes,
+      [](napi_env, void*, void* hint) { Registers::Release(static_cast<Registers*>(hint)); },
+      registers, &buffer);
+  NAPI_THROW_IF_FAILED(env, status, Napi::ArrayBuffer());
+  return Napi::ArrayBuffer(env, buffer);
+}
+
 // The External's finalizer: the Addon frees the handle unless its cleanup hook already did.
 void FinalizeHandle(napi_env, void* handle, void* addon) {
   static_cast<Addon*>(addon)->Close(static_cast<StoreHandle*>(handle));
@@ -102,7 +113,23 @@ void FinalizeHandle(napi_env, void* handle, void* addon) {
 Napi::Value CreateStore(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* addon = static_cast<Addon*>(info.Data());
-  auto* handle = new StoreHandle(OptionsArg(info));
+  const StoreOptions options = OptionsArg(info);
+  auto* registers = new Registers();
+  Napi::ArrayBuffer buffer;
+  try {
+    buffer = RegisterBuffer(env, registers);
+  } catch (...) {
+    delete registers;  // no owner took it
+    throw;
+  }
+  // From here the buffer holds one share of the registers and the handle takes the other.
+  StoreHandle* handle = nullptr;
+  try {
+    handle = new StoreHandle(options, registers);
+  } catch (...) {
+    Registers::Release(registers);
+    throw;
+  }
   try {
     addon->Adopt(handle);
   } catch (...) {
@@ -119,15 +146,8 @@ Napi::Value CreateStore(const Napi::CallbackInfo& info) {
   NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, external, &kStoreHandleTag), Napi::Value());
   Napi::Object out = Napi::Object::New(env);
   out.Set("handle", external);
-  // ArrayBuffers made here always have off-heap backing stores, so the pointers stay put.
-  auto io_buffer = Napi::ArrayBuffer::New(env, kIoFieldCount * sizeof(int32_t));
-  auto spec_buffer = Napi::ArrayBuffer::New(env, kSpecFieldCount * sizeof(double));
-  handle->io = static_cast<int32_t*>(io_buffer.Data());
-  handle->spec = static_cast<double*>(spec_buffer.Data());
-  handle->io_buffer = Napi::Persistent(io_buffer);
-  handle->spec_buffer = Napi::Persistent(spec_buffer);
-  out.Set("io", Napi::Int32Array::New(env, kIoFieldCount, io_buffer, 0));
-  out.Set("spec", Napi::Float64Array::New(env, kSpecFieldCount, spec_buffer, 0));
+  out.Set("spec", Napi::Float64Array::New(env, kSpecFieldCount, buffer, offsetof(Registers, spec)));
+  out.Set("io", Napi::Int32Array::New(env, kIoFieldCount, buffer, offsetof(Registers, io)));
   return out;
 }
 

@@ -12,8 +12,8 @@
 // TypeError, never a pointer misread.
 //
 // Every function returns one number (or boolean). Where a call has more to say, it writes into
-// `io`, an Int32Array shared with JavaScript (IoField in protocol.h); entry specs come in through
-// `spec`, a shared Float64Array (SpecField).
+// the `io` register (IoField in protocol.h); entry specs come in through the `spec` register
+// (SpecField). See Registers for who owns them.
 // Removals are published after every call: their count and the first one's slot in `io`, all of
 // them through takeRemovals().
 #pragma once
@@ -32,8 +32,38 @@ namespace herdcache {
 
 class Addon;
 
+// The registers, allocated by the binding and shown to JavaScript as one external ArrayBuffer
+// (a Float64Array over `spec`, an Int32Array over `io`).
+//
+// Why binding-owned memory rather than a JavaScript ArrayBuffer's: the binding writes through
+// raw pointers, and a JavaScript ArrayBuffer can be detached (ArrayBuffer.prototype.transfer,
+// postMessage), after which its memory may be freed under those pointers. Here the block has two
+// owners, the StoreHandle and the ArrayBuffer's backing store, and is freed only when both are
+// done: a detached view reads undefined in JavaScript but cannot make the binding write into
+// freed memory. Node also marks externally backed ArrayBuffers untransferable, so the block
+// never reaches another thread. The cost is none per call (the hit path touches no register)
+// and one external ArrayBuffer per store.
+struct Registers {
+  double spec[kSpecFieldCount] = {};
+  int32_t io[kIoFieldCount] = {};
+  int owners = 2;  // the StoreHandle and the ArrayBuffer; both on the store's thread
+
+  // The bytes shown to JavaScript: spec, then io (not `owners`).
+  static constexpr size_t kSharedBytes =
+      sizeof(double) * kSpecFieldCount + sizeof(int32_t) * kIoFieldCount;
+  // Drops one owner's share; the last one frees the block.
+  static void Release(Registers* registers) noexcept {
+    if (--registers->owners == 0) delete registers;
+  }
+};
+
 struct StoreHandle {
-  explicit StoreHandle(const StoreOptions& options) : store(options) {}
+  // Takes one owner's share of `registers`.
+  StoreHandle(const StoreOptions& options, Registers* registers)
+      : store(options), io(registers->io), spec(registers->spec), registers_(registers) {}
+  ~StoreHandle() { Registers::Release(registers_); }
+  StoreHandle(const StoreHandle&) = delete;
+  StoreHandle& operator=(const StoreHandle&) = delete;
 
   // Moves the call's removals out of the store and describes them in io.
   void PublishRemovals();
@@ -42,12 +72,11 @@ struct StoreHandle {
   Store store;
   KeyBuffer key_buffer;
   std::vector<Removal> removals;
-  int32_t* io = nullptr;
-  double* spec = nullptr;
-  // Strong references are safe here: an ArrayBuffer refers to no other JavaScript value, so
-  // they pin nothing but the bytes this handle writes through `io` and `spec`.
-  Napi::Reference<Napi::ArrayBuffer> io_buffer;
-  Napi::Reference<Napi::ArrayBuffer> spec_buffer;
+  int32_t* const io;   // into *registers_
+  double* const spec;  // into *registers_
+
+ private:
+  Registers* const registers_;
 };
 
 // The type tag of store handle Externals (napi_type_tag_object).
