@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 
 import type { CacheStats } from '../types.js'
-import type { FailCause } from './backend.js'
+import { FailCause } from './backend.js'
 
 /** A store as JavaScript holds it: an opaque handle and the memory shared with the core. */
 export interface NativeStore {
@@ -21,8 +21,27 @@ declare const storeHandle: unique symbol
 /** An External wrapping the native store; only the functions below can use it. */
 export type StoreHandle = { readonly [storeHandle]: true }
 
+/**
+ * The layout lib/ and the addon exchange results through, as the addon exports it (defined in
+ * native/binding/protocol.h): register positions, return codes, and enum orders.
+ */
+export interface Protocol {
+  /** Positions in NativeStore.io. */
+  readonly io: Readonly<Record<string, number>>
+  /** Positions in NativeStore.spec. */
+  readonly spec: Readonly<Record<string, number>>
+  /** Return codes below zero. */
+  readonly codes: Readonly<Record<string, number>>
+  /** Removal reasons, by the core's RemovalCause number. */
+  readonly removalReasons: readonly string[]
+  /** Fetch failure causes, by the core's FailCause number. */
+  readonly failCauses: readonly string[]
+}
+
 /** The binding's functions; see native/binding/store_handle.cc. `now` omitted: monotonic clock. */
 export interface Binding {
+  /** The addon's layout; checked against {@link PROTOCOL} when the addon loads. */
+  readonly protocol: Protocol
   createStore(maxEntries: number, maxBytes?: number, recordKeys?: boolean): NativeStore
   /** A value slot on a fresh hit, else CODE_STALE, CODE_JOIN or CODE_START. With forceRefresh,
    * pass `now` (undefined for the monotonic clock). */
@@ -72,7 +91,7 @@ export const CODE_MISS = -1
 export const CODE_JOIN = -2
 export const CODE_START = -3
 export const CODE_STALE = -4
-export const CODE_NOT_CURRENT = -2
+export const CODE_NOT_CURRENT = -5
 
 /** Positions in NativeStore.io. */
 export const IO_FLIGHT_SLOT = 0
@@ -80,7 +99,7 @@ export const IO_GENERATION = 1
 export const IO_VALUE_SLOT = 2
 export const IO_REMOVALS = 3
 export const IO_FIRST_SLOT = 4
-export const IO_STARTED = 6
+export const IO_STARTED = 5
 
 /** Positions in NativeStore.spec. */
 export const SPEC_TTL = 0
@@ -92,6 +111,91 @@ export const SPEC_NOW = 4
 
 /** Why an entry was removed, by the core's RemovalCause number. */
 export const REMOVAL_REASONS = ['evict', 'expire', 'delete', 'set', 'clear'] as const
+
+/** The layout the constants above describe: what this lib/ expects the addon to export. */
+export const PROTOCOL: Protocol = {
+  io: {
+    flightSlot: IO_FLIGHT_SLOT,
+    generation: IO_GENERATION,
+    valueSlot: IO_VALUE_SLOT,
+    removals: IO_REMOVALS,
+    firstSlot: IO_FIRST_SLOT,
+    started: IO_STARTED,
+  },
+  spec: {
+    ttl: SPEC_TTL,
+    staleWhileRevalidate: SPEC_STALE_WHILE_REVALIDATE,
+    staleIfError: SPEC_STALE_IF_ERROR,
+    bytes: SPEC_BYTES,
+    now: SPEC_NOW,
+  },
+  codes: {
+    miss: CODE_MISS,
+    join: CODE_JOIN,
+    start: CODE_START,
+    stale: CODE_STALE,
+    notCurrent: CODE_NOT_CURRENT,
+  },
+  removalReasons: REMOVAL_REASONS,
+  // By number, from FailCause above: ['error', 'timeout', 'abort'].
+  failCauses: Object.entries(FailCause)
+    .sort(([, a], [, b]) => a - b)
+    .map(([name]) => name.toLowerCase()),
+}
+
+/** A value in a mismatch message: strings quoted, lists and objects as JSON. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value)
+  return String(value)
+}
+
+// The first field where `actual` differs from `expected`, by its path; lists compare whole.
+function firstMismatch(
+  expected: unknown,
+  actual: unknown,
+  path: string,
+): { path: string; expected: unknown; actual: unknown } | undefined {
+  if (Array.isArray(expected)) {
+    const same =
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((item, i) => Object.is(item, actual[i]))
+    return same ? undefined : { path, expected, actual }
+  }
+  if (typeof expected !== 'object' || expected === null) {
+    return Object.is(expected, actual) ? undefined : { path, expected, actual }
+  }
+  if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) {
+    return { path, expected, actual }
+  }
+  const want = expected as Record<string, unknown>
+  const got = actual as Record<string, unknown>
+  for (const key of new Set([...Object.keys(want), ...Object.keys(got)])) {
+    const found = firstMismatch(want[key], got[key], `${path}.${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/**
+ * Throws unless the addon's `protocol` (`actual`) is exactly the layout lib/ was written against
+ * (`expected`): same fields, same numbers, same lists in the same order. A mismatch means the
+ * addon file comes from another version of herdcache (a stale build or prebuild), which would
+ * misread every result.
+ * @throws Error with code `ERR_HERDCACHE_ADDON_MISMATCH`, naming the first field that differs,
+ *   both values, and the addon file.
+ */
+export function checkProtocol(expected: Protocol, actual: unknown, addonPath: string): void {
+  const mismatch = firstMismatch(expected, actual, 'protocol')
+  if (mismatch === undefined) return
+  const error = new Error(
+    `the herdcache addon at ${addonPath} does not match this version of herdcache: ` +
+      `${mismatch.path} is ${show(mismatch.actual)} in the addon, expected ` +
+      `${show(mismatch.expected)}; rebuild it (npm rebuild herdcache)`,
+  )
+  throw Object.assign(error, { code: 'ERR_HERDCACHE_ADDON_MISMATCH' })
+}
 
 /** node-gyp-build's resolver (the package ships no types). */
 interface NodeGypBuild {
@@ -114,3 +218,4 @@ export const addonPath: string =
   process.env.HERDCACHE_ADDON ?? nodeGypBuild.path(join(__dirname, '..', '..'))
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const binding = require(addonPath) as Binding
+checkProtocol(PROTOCOL, binding.protocol, addonPath)

@@ -48,10 +48,22 @@ class KeyWriter {
   char16_t buffer_[32] = {u'u', u's', u'e', u'r', u':'};
 };
 
+StoreOptions OptionsFor(uint32_t entries) {
+  StoreOptions options;
+  options.max_entries = entries;
+  return options;
+}
+
+EntrySpec SpecFor(double ttl_ms) {
+  EntrySpec spec;
+  spec.ttl_ms = ttl_ms;
+  return spec;
+}
+
 // A full store holding the keys of ids 0..entries-1.
 struct FullStore {
-  explicit FullStore(uint32_t entries) : store(entries) {
-    for (uint32_t id = 0; id < entries; ++id) store.Set(key(id), kTtlMs, kNow);
+  explicit FullStore(uint32_t entries) : store(OptionsFor(entries)) {
+    for (uint32_t id = 0; id < entries; ++id) store.Set(key(id), SpecFor(kTtlMs), {}, kNow);
     store.TakeRemovals(removals);
   }
 
@@ -99,7 +111,7 @@ void BM_InsertWithEviction(benchmark::State& state) {
   Fixture& fixture = FixtureFor<1>(static_cast<uint32_t>(state.range(0)));
   FullStore& full = fixture.full;
   for (auto _ : state) {
-    const Result result = full.store.Set(full.key(fixture.next_id++), kTtlMs, kNow);
+    const Result result = full.store.Set(full.key(fixture.next_id++), SpecFor(kTtlMs), {}, kNow);
     benchmark::DoNotOptimize(result);
     full.store.TakeRemovals(full.removals);
   }
@@ -112,7 +124,7 @@ void FlightBeginComplete(benchmark::State& state, Fixture& fixture, double ttl_m
   FullStore& full = fixture.full;
   for (auto _ : state) {
     const Result started = full.store.Acquire(full.key(fixture.next_id++), kNow);
-    const Result completed = full.store.Complete(started.flight, ttl_ms, kNow);
+    const Result completed = full.store.Complete(started.flight, SpecFor(ttl_ms), kNow);
     benchmark::DoNotOptimize(completed);
     full.store.TakeRemovals(full.removals);
   }

@@ -22,6 +22,8 @@ std::string DescribeValue(Napi::Env env, napi_value value) {
       return "a function";
     case napi_symbol:
       return "a symbol";
+    case napi_external:
+      return "an External";
     case napi_bigint:
       return "bigint " + v.ToString().Utf8Value() + "n";
     default:

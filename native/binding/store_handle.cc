@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <string>
 
+#include "addon.h"
 #include "errors.h"
 
 namespace herdcache {
@@ -15,12 +17,24 @@ double MonotonicNowMs() {
   return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
 }
 
-StoreHandle& HandleArg(const Napi::CallbackInfo& info) {
-  Napi::Value value = info[0];
-  if (!value.IsExternal()) {
-    ThrowArgumentTypeError(info.Env(), "store", "a herdcache store handle", value);
-  }
-  return *value.As<Napi::External<StoreHandle>>().Data();
+// The store argument (argument 0) of every store function.
+StoreHandle& HandleArg(Napi::Env env, napi_value value) {
+  StoreHandle* handle = StoreHandleOf(env, value);
+  if (handle == nullptr) ThrowArgumentTypeError(env, "store", "a herdcache store handle", value);
+  return *handle;
+}
+
+StoreHandle& HandleArg(const Napi::CallbackInfo& info) { return HandleArg(info.Env(), info[0]); }
+
+// The store argument of the lookups (acquire, get, peek), which run once per cache read: checked
+// against the Addon's live handles rather than by type tag. The answer is the same (only our
+// live handles are listed, and a pointer is compared before it is read), where
+// napi_check_object_type_tag costs ~220 instructions, a fifth of a hit. `addon` is the
+// function's data.
+StoreHandle& LiveHandleArg(Napi::Env env, void* addon, napi_value value) {
+  StoreHandle* handle = static_cast<Addon*>(addon)->Find(env, value);
+  if (handle == nullptr) ThrowArgumentTypeError(env, "store", "a herdcache store handle", value);
+  return *handle;
 }
 
 std::u16string_view KeyArg(const Napi::CallbackInfo& info, StoreHandle& handle) {
@@ -79,23 +93,61 @@ StoreOptions OptionsArg(const Napi::CallbackInfo& info) {
   return options;
 }
 
+// The registers as one external ArrayBuffer, which holds one of their two owner shares.
+Napi::ArrayBuffer RegisterBuffer(Napi::Env env, Registers* registers) {
+  napi_value buffer = nullptr;
+  const napi_status status = napi_create_external_arraybuffer(
+      env, registers, Registers::kSharedBytes,
+      [](napi_env, void*, void* hint) { Registers::Release(static_cast<Registers*>(hint)); },
+      registers, &buffer);
+  NAPI_THROW_IF_FAILED(env, status, Napi::ArrayBuffer());
+  return Napi::ArrayBuffer(env, buffer);
+}
+
+// The External's finalizer: the Addon frees the handle unless its cleanup hook already did.
+void FinalizeHandle(napi_env, void* handle, void* addon) {
+  static_cast<Addon*>(addon)->Close(static_cast<StoreHandle*>(handle));
+}
+
 // createStore(maxEntries, maxBytes?, recordRemovedKeys?): { handle, io, spec }
 Napi::Value CreateStore(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto* handle = new StoreHandle(OptionsArg(info));
-  auto external = Napi::External<StoreHandle>::New(
-      env, handle, [](Napi::Env, StoreHandle* finalized) { delete finalized; });
-  // ArrayBuffers made here always have off-heap backing stores, so the pointers stay put.
-  auto io_buffer = Napi::ArrayBuffer::New(env, kIoFieldCount * sizeof(int32_t));
-  auto spec_buffer = Napi::ArrayBuffer::New(env, kSpecFieldCount * sizeof(double));
-  handle->io = static_cast<int32_t*>(io_buffer.Data());
-  handle->spec = static_cast<double*>(spec_buffer.Data());
-  handle->io_buffer = Napi::Persistent(io_buffer);
-  handle->spec_buffer = Napi::Persistent(spec_buffer);
+  auto* addon = static_cast<Addon*>(info.Data());
+  const StoreOptions options = OptionsArg(info);
+  auto* registers = new Registers();
+  Napi::ArrayBuffer buffer;
+  try {
+    buffer = RegisterBuffer(env, registers);
+  } catch (...) {
+    delete registers;  // no owner took it
+    throw;
+  }
+  // From here the buffer holds one share of the registers and the handle takes the other.
+  StoreHandle* handle = nullptr;
+  try {
+    handle = new StoreHandle(options, registers);
+  } catch (...) {
+    Registers::Release(registers);
+    throw;
+  }
+  try {
+    addon->Adopt(handle);
+  } catch (...) {
+    delete handle;
+    throw;
+  }
+  napi_value external = nullptr;
+  napi_status status = napi_create_external(env, handle, FinalizeHandle, addon, &external);
+  if (status != napi_ok) {
+    addon->Close(handle);
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
+  // A failure here leaves the handle to its finalizer (or the cleanup hook).
+  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, external, &kStoreHandleTag), Napi::Value());
   Napi::Object out = Napi::Object::New(env);
   out.Set("handle", external);
-  out.Set("io", Napi::Int32Array::New(env, kIoFieldCount, io_buffer, 0));
-  out.Set("spec", Napi::Float64Array::New(env, kSpecFieldCount, spec_buffer, 0));
+  out.Set("spec", Napi::Float64Array::New(env, kSpecFieldCount, buffer, offsetof(Registers, spec)));
+  out.Set("io", Napi::Int32Array::New(env, kIoFieldCount, buffer, offsetof(Registers, io)));
   return out;
 }
 
@@ -104,15 +156,11 @@ Napi::Value CreateStore(const Napi::CallbackInfo& info) {
 // of a hit. Without a clock option JavaScript passes no `now` at all, so a hit needs no typeof.
 napi_value Acquire(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4];
-  void* data = nullptr;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2 ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "store must be a herdcache store handle");
-    return nullptr;
-  }
-  auto& handle = *static_cast<StoreHandle*>(data);
+  napi_value argv[4];  // napi_get_cb_info fills missing arguments with undefined
+  void* addon = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &addon) != napi_ok) return nullptr;
   try {
+    StoreHandle& handle = LiveHandleArg(Napi::Env(env), addon, argv[0]);
     const std::u16string_view key = handle.key_buffer.Read(Napi::Env(env), argv[1], "key");
     Now now(&MonotonicNowMs);
     napi_valuetype now_type = napi_undefined;
@@ -150,14 +198,14 @@ napi_value Acquire(napi_env env, napi_callback_info info) {
 
 // get(handle, key, now?)
 Napi::Value Get(const Napi::CallbackInfo& info) {
-  StoreHandle& handle = HandleArg(info);
+  StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const std::u16string_view key = KeyArg(info, handle);
   return SlotOrMiss(info.Env(), handle, handle.store.Get(key, NowArg(info, 2)));
 }
 
 // peek(handle, key, now?)
 Napi::Value Peek(const Napi::CallbackInfo& info) {
-  StoreHandle& handle = HandleArg(info);
+  StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const std::u16string_view key = KeyArg(info, handle);
   return SlotOrMiss(info.Env(), handle, handle.store.Peek(key, NowArg(info, 2)));
 }
@@ -323,6 +371,20 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+StoreHandle* StoreHandleOf(napi_env env, napi_value value) noexcept {
+  // Only our Externals carry the tag; anything else (another addon's External, a plain object
+  // that inherits from a handle) is refused before its pointer is read.
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return nullptr;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &kStoreHandleTag, &tagged) != napi_ok || !tagged) {
+    return nullptr;
+  }
+  void* data = nullptr;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return nullptr;
+  return static_cast<StoreHandle*>(data);
+}
+
 void StoreHandle::PublishRemovals() {
   if (store.pending_removals() == 0) {
     io[kIoRemovals] = 0;
@@ -331,7 +393,6 @@ void StoreHandle::PublishRemovals() {
   store.TakeRemovals(removals);
   io[kIoRemovals] = static_cast<int32_t>(removals.size());
   io[kIoFirstSlot] = static_cast<int32_t>(removals.front().slot);
-  io[kIoFirstCause] = static_cast<int32_t>(removals.front().cause);
 }
 
 EntrySpec StoreHandle::SpecFromShared() const {
@@ -346,14 +407,14 @@ EntrySpec StoreHandle::SpecFromShared() const {
   return entry;
 }
 
-void DefineStoreFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("createStore", Napi::Function::New<CreateStore>(env, "createStore"));
+void DefineStoreFunctions(Napi::Env env, Napi::Object exports, Addon* addon) {
+  exports.Set("createStore", Napi::Function::New<CreateStore>(env, "createStore", addon));
   napi_value acquire = nullptr;
   NAPI_THROW_IF_FAILED_VOID(
-      env, napi_create_function(env, "acquire", NAPI_AUTO_LENGTH, Acquire, nullptr, &acquire));
+      env, napi_create_function(env, "acquire", NAPI_AUTO_LENGTH, Acquire, addon, &acquire));
   exports.Set("acquire", acquire);
-  exports.Set("get", Napi::Function::New<Get>(env, "get"));
-  exports.Set("peek", Napi::Function::New<Peek>(env, "peek"));
+  exports.Set("get", Napi::Function::New<Get>(env, "get", addon));
+  exports.Set("peek", Napi::Function::New<Peek>(env, "peek", addon));
   exports.Set("set", Napi::Function::New<Set>(env, "set"));
   exports.Set("complete", Napi::Function::New<Complete>(env, "complete"));
   exports.Set("tagFlight", Napi::Function::New<TagFlight>(env, "tagFlight"));

@@ -1,60 +1,69 @@
 // The binding's side of one store: the core Store, a key buffer, the call's removals, and the
-// memory shared with JavaScript.
+// registers shared with JavaScript.
 //
 // JavaScript holds a StoreHandle as an External and passes it as the first argument of every
 // binding function. An External argument costs a type check and a field read, where an
 // ObjectWrap method pays for napi_unwrap (a private-property lookup, measured at ~65 ns on
 // Node 20, two thirds of the whole call). Whoever calls a function holds the External, so the
-// handle cannot be finalized during a call.
+// handle cannot be finalized during a call. The External is type-tagged (kStoreHandleTag), and
+// every function checks its store argument before reading the pointer: by the tag, or, in the
+// lookups that run once per cache read, by the Addon's list of live handles (the same answer,
+// at a fraction of the cost). Any other value, another addon's External included, is a
+// TypeError, never a pointer misread.
 //
 // Every function returns one number (or boolean). Where a call has more to say, it writes into
-// `io`, an Int32Array shared with JavaScript (IoField); entry specs come in through `spec`, a
-// shared Float64Array (SpecField). Removals are published after every call: their count and the
-// first one in `io`, all of them through takeRemovals().
+// the `io` register (IoField in protocol.h); entry specs come in through the `spec` register
+// (SpecField). See Registers for who owns them.
+// Removals are published after every call: their count and the first one's slot in `io`, all of
+// them through takeRemovals().
 #pragma once
 
 #include <napi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "key_buffer.h"
+#include "protocol.h"
 #include "store.h"
 
 namespace herdcache {
 
-// Positions in the shared `io` Int32Array.
-enum IoField : int32_t {
-  kIoFlightSlot = 0,  // acquire: the flight joined or started (with kIoGeneration, its token)
-  kIoGeneration = 1,
-  kIoValueSlot = 2,   // acquire: the stale entry served, or a retained entry for the fetcher
-  kIoRemovals = 3,    // after any call: how many entries it removed
-  kIoFirstSlot = 4,   // ... the first removal's slot
-  kIoFirstCause = 5,  // ... and its RemovalCause
-  kIoStarted = 6,     // acquire, stale hit: 1 when a background refresh started
-  kIoFieldCount = 7,
-};
+class Addon;
 
-// Positions in the shared `spec` Float64Array: the entry spec set() and complete() read, and the
-// time the store's clock gave a fetch's start and end, which JavaScript reads back to time it.
-enum SpecField : int32_t {
-  kSpecTtl = 0,
-  kSpecStaleWhileRevalidate = 1,
-  kSpecStaleIfError = 2,
-  kSpecBytes = 3,
-  kSpecNow = 4,  // written by acquire (a fetch started), complete() and fail()
-  kSpecFieldCount = 5,
-};
+// The registers, allocated by the binding and shown to JavaScript as one external ArrayBuffer
+// (a Float64Array over `spec`, an Int32Array over `io`).
+//
+// Why binding-owned memory rather than a JavaScript ArrayBuffer's: the binding writes through
+// raw pointers, and a JavaScript ArrayBuffer can be detached (ArrayBuffer.prototype.transfer,
+// postMessage), after which its memory may be freed under those pointers. Here the block has two
+// owners, the StoreHandle and the ArrayBuffer's backing store, and is freed only when both are
+// done: a detached view reads undefined in JavaScript but cannot make the binding write into
+// freed memory. Node also marks externally backed ArrayBuffers untransferable, so the block
+// never reaches another thread. The cost is none per call (the hit path touches no register)
+// and one external ArrayBuffer per store.
+struct Registers {
+  double spec[kSpecFieldCount] = {};
+  int32_t io[kIoFieldCount] = {};
+  int owners = 2;  // the StoreHandle and the ArrayBuffer; both on the store's thread
 
-// Return codes below zero; zero and above is a value slot.
-inline constexpr int32_t kCodeMiss = -1;
-inline constexpr int32_t kCodeJoin = -2;
-inline constexpr int32_t kCodeStart = -3;
-inline constexpr int32_t kCodeStale = -4;
-inline constexpr int32_t kCodeNotCurrent = -2;  // fail(): the fetch was no longer current
+  // The bytes shown to JavaScript: spec, then io (not `owners`).
+  static constexpr size_t kSharedBytes =
+      sizeof(double) * kSpecFieldCount + sizeof(int32_t) * kIoFieldCount;
+  // Drops one owner's share; the last one frees the block.
+  static void Release(Registers* registers) noexcept {
+    if (--registers->owners == 0) delete registers;
+  }
+};
 
 struct StoreHandle {
-  explicit StoreHandle(const StoreOptions& options) : store(options) {}
+  // Takes one owner's share of `registers`.
+  StoreHandle(const StoreOptions& options, Registers* registers)
+      : store(options), io(registers->io), spec(registers->spec), registers_(registers) {}
+  ~StoreHandle() { Registers::Release(registers_); }
+  StoreHandle(const StoreHandle&) = delete;
+  StoreHandle& operator=(const StoreHandle&) = delete;
 
   // Moves the call's removals out of the store and describes them in io.
   void PublishRemovals();
@@ -63,15 +72,20 @@ struct StoreHandle {
   Store store;
   KeyBuffer key_buffer;
   std::vector<Removal> removals;
-  int32_t* io = nullptr;
-  double* spec = nullptr;
-  // Strong references are safe here: an ArrayBuffer refers to no other JavaScript value, so
-  // they pin nothing but the bytes this handle writes through `io` and `spec`.
-  Napi::Reference<Napi::ArrayBuffer> io_buffer;
-  Napi::Reference<Napi::ArrayBuffer> spec_buffer;
+  int32_t* const io;   // into *registers_
+  double* const spec;  // into *registers_
+
+ private:
+  Registers* const registers_;
 };
 
-// Adds createStore and the store functions to `exports`.
-void DefineStoreFunctions(Napi::Env env, Napi::Object exports);
+// The type tag of store handle Externals (napi_type_tag_object).
+inline constexpr napi_type_tag kStoreHandleTag = {0x6865726463616368ULL, 0x9b1f4c2e07d35a61ULL};
+
+// The StoreHandle `value` wraps, or nullptr when `value` is not a store handle.
+StoreHandle* StoreHandleOf(napi_env env, napi_value value) noexcept;
+
+// Adds createStore and the store functions to `exports`; stores are owned by `addon`.
+void DefineStoreFunctions(Napi::Env env, Napi::Object exports, Addon* addon);
 
 }  // namespace herdcache

@@ -9,9 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
-
-#include "key_index.h"
 
 namespace herdcache {
 

@@ -10,11 +10,12 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
-namespace herdcache {
+#include "slot.h"
 
-inline constexpr uint32_t kNoSlot = UINT32_MAX;
+namespace herdcache {
 
 class KeyIndex {
  public:

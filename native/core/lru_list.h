@@ -3,14 +3,15 @@
 // The list owns only links; the slots' contents live with the owner. A slot's two links sit
 // side by side, so unlinking touches one cache line per neighbour, which is most of the cost of
 // a hit in a store too large for the CPU cache. Every operation is O(1) and noexcept except
-// Reserve, which may allocate.
+// Reserve, which may allocate. Preconditions are written on each declaration and asserted in
+// debug builds; a release build trusts them, as the store's invariant checks cover its use.
 #pragma once
 
 #include <cassert>
 #include <cstdint>
 #include <vector>
 
-#include "key_index.h"
+#include "slot.h"
 
 namespace herdcache {
 
@@ -20,14 +21,22 @@ class LruList {
   LruList(const LruList&) = delete;
   LruList& operator=(const LruList&) = delete;
 
-  // Makes slots [0, slot_count) linkable.
+  // Makes slots [0, slot_count) linkable. Slots already reserved keep their links. Amortized
+  // O(1) per slot; may throw std::bad_alloc.
   void Reserve(uint32_t slot_count) {
     if (slot_count > links_.size()) links_.resize(slot_count);
   }
 
+  // Whether `slot` is in the list. Precondition: `slot` is reserved.
+  bool Contains(uint32_t slot) const noexcept {
+    assert(slot < links_.size());
+    // A linked slot has a predecessor unless it is the head; an unlinked one has neither.
+    return links_[slot].prev != kNoSlot || head_ == slot;
+  }
+
   // Links `slot` as most recently used. Precondition: `slot` is reserved and not linked.
   void PushFront(uint32_t slot) noexcept {
-    assert(slot < links_.size());
+    assert(!Contains(slot));
     links_[slot] = Link{kNoSlot, head_};
     if (head_ != kNoSlot) links_[head_].prev = slot;
     head_ = slot;
@@ -36,15 +45,16 @@ class LruList {
 
   // Unlinks `slot`. Precondition: `slot` is linked.
   void Remove(uint32_t slot) noexcept {
-    assert(slot < links_.size());
+    assert(Contains(slot));
     const Link link = links_[slot];
     (link.prev == kNoSlot ? head_ : links_[link.prev].next) = link.next;
     (link.next == kNoSlot ? tail_ : links_[link.next].prev) = link.prev;
     links_[slot] = Link{};
   }
 
-  // Makes a linked `slot` the most recently used.
+  // Makes `slot` the most recently used. Precondition: `slot` is linked.
   void MoveToFront(uint32_t slot) noexcept {
+    assert(Contains(slot));
     if (slot == head_) return;
     Remove(slot);
     PushFront(slot);
@@ -55,11 +65,19 @@ class LruList {
   // The most recently used slot, or kNoSlot when empty.
   uint32_t Front() const noexcept { return head_; }
   // The slot after `slot` towards the least recently used end, or kNoSlot.
-  uint32_t Next(uint32_t slot) const noexcept { return links_[slot].next; }
+  // Precondition: `slot` is linked.
+  uint32_t Next(uint32_t slot) const noexcept {
+    assert(Contains(slot));
+    return links_[slot].next;
+  }
   // The slot before `slot` towards the most recently used end, or kNoSlot.
-  uint32_t Prev(uint32_t slot) const noexcept { return links_[slot].prev; }
+  // Precondition: `slot` is linked.
+  uint32_t Prev(uint32_t slot) const noexcept {
+    assert(Contains(slot));
+    return links_[slot].prev;
+  }
 
-  // Unlinks everything and releases the link arrays.
+  // Unlinks everything and releases the link array: every slot must be reserved again.
   void Clear() noexcept {
     std::vector<Link>().swap(links_);
     head_ = tail_ = kNoSlot;

@@ -74,16 +74,12 @@ void TagIndex::DetachAll(uint32_t member) {
   std::vector<MemberLink>().swap(links_[member]);
 }
 
-void TagIndex::Transfer(uint32_t from, uint32_t to) {
-  if (from >= links_.size() || links_[from].empty()) return;
-  if (to >= links_.size()) links_.resize(to + 1);
-  assert(links_[to].empty());
-  links_[to] = std::move(links_[from]);
-  links_[from].clear();
-  for (size_t i = 0; i < links_[to].size(); ++i) {
-    const MemberLink& link = links_[to][i];
-    tags_[link.tag].members[link.index] = to;
-  }
+std::vector<std::u16string> TagIndex::TagsOf(uint32_t member) const {
+  std::vector<std::u16string> names;
+  if (member >= links_.size()) return names;
+  names.reserve(links_[member].size());
+  for (const MemberLink& link : links_[member]) names.push_back(tags_[link.tag].name);
+  return names;
 }
 
 const std::vector<uint32_t>& TagIndex::Members(std::u16string_view name) const {

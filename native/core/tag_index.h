@@ -32,8 +32,9 @@ class TagIndex {
   }
   // Removes `member` from every tag it has. O(its tags).
   void DetachAll(uint32_t member);
-  // Moves every tag of `from` to `to`, which must have none. O(its tags).
-  void Transfer(uint32_t from, uint32_t to);
+  // The names of `member`'s tags, in no promised order (empty when it has none, without
+  // allocating). O(its tags and their names' lengths).
+  std::vector<std::u16string> TagsOf(uint32_t member) const;
   // The members of `tag` (empty when unknown). O(1); the reference is valid until the next
   // change to the index.
   const std::vector<uint32_t>& Members(std::u16string_view tag) const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 namespace herdcache {
@@ -214,6 +215,70 @@ TEST(LruList, MatchesAReferenceOrderUnderRandomOperations) {
     ASSERT_EQ(Order(list), model) << "step " << step;
   }
 }
+
+TEST(LruList, ContainsExactlyTheLinkedSlots) {
+  LruList list;
+  list.Reserve(4);
+  EXPECT_FALSE(list.Contains(0));
+  list.PushFront(0);
+  EXPECT_TRUE(list.Contains(0)) << "a lone slot is linked though it has no neighbours";
+  list.PushFront(3);
+  EXPECT_TRUE(list.Contains(3));
+  EXPECT_FALSE(list.Contains(1));
+  list.Remove(0);
+  EXPECT_FALSE(list.Contains(0));
+  list.Remove(3);
+  EXPECT_FALSE(list.Contains(3));
+}
+
+TEST(LruList, ListOperationsAreNoexceptAndTheListIsNotCopyable) {
+  LruList list;
+  static_assert(noexcept(list.PushFront(0)));
+  static_assert(noexcept(list.Remove(0)));
+  static_assert(noexcept(list.MoveToFront(0)));
+  static_assert(noexcept(list.Next(0)));
+  static_assert(noexcept(list.Prev(0)));
+  static_assert(noexcept(list.Front()));
+  static_assert(noexcept(list.Back()));
+  static_assert(noexcept(list.Clear()));
+  static_assert(!std::is_copy_constructible_v<LruList> && !std::is_copy_assignable_v<LruList>);
+  SUCCEED();
+}
+
+// The preconditions written on the declarations are asserted in debug builds (the test build is
+// one); in a release build these calls are undefined, so the death tests only run under assert.
+#ifndef NDEBUG
+TEST(LruListDeathTest, PushFrontOfALinkedSlotAssertsInDebugBuilds) {
+  LruList list;
+  Fill(list, {1, 2});
+  EXPECT_DEATH(list.PushFront(2), "Contains");
+}
+
+TEST(LruListDeathTest, PushFrontOfAnUnreservedSlotAssertsInDebugBuilds) {
+  LruList list;
+  list.Reserve(2);
+  EXPECT_DEATH(list.PushFront(2), "links_.size");
+}
+
+TEST(LruListDeathTest, RemoveOfAnUnlinkedSlotAssertsInDebugBuilds) {
+  LruList list;
+  Fill(list, {1});
+  EXPECT_DEATH(list.Remove(0), "Contains");
+}
+
+TEST(LruListDeathTest, MoveToFrontOfAnUnlinkedSlotAssertsInDebugBuilds) {
+  LruList list;
+  Fill(list, {1, 2});
+  EXPECT_DEATH(list.MoveToFront(3), "Contains");
+}
+
+TEST(LruListDeathTest, NextAndPrevOfAnUnlinkedSlotAssertInDebugBuilds) {
+  LruList list;
+  Fill(list, {1, 2});
+  EXPECT_DEATH(list.Next(4), "Contains");
+  EXPECT_DEATH(list.Prev(4), "Contains");
+}
+#endif
 
 }  // namespace
 }  // namespace herdcache

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store.h"
+#include "store_test_util.h"
 
 namespace herdcache {
 namespace {
@@ -36,8 +37,8 @@ TEST_F(NowTest, AnswersInfiniteBoundsWithoutTheClock) {
 }
 
 TEST_F(NowTest, HitsOnEntriesThatNeverExpireReadNoClock) {
-  Store store(4);
-  store.Set(u"forever", kNever, 0);
+  Store store(testing_util::OptionsWith(4));
+  store.Set(u"forever", testing_util::TtlSpec(kNever), {}, 0);
   EXPECT_EQ(store.Acquire(u"forever", Now(&CountingClock)).outcome, Outcome::kHit);
   EXPECT_EQ(store.Get(u"forever", Now(&CountingClock)).outcome, Outcome::kHit);
   EXPECT_EQ(store.Peek(u"forever", Now(&CountingClock)).outcome, Outcome::kHit);
@@ -45,8 +46,8 @@ TEST_F(NowTest, HitsOnEntriesThatNeverExpireReadNoClock) {
 }
 
 TEST_F(NowTest, HitsOnEntriesThatExpireReadTheClockOnce) {
-  Store store(4);
-  store.Set(u"timed", 5000, 0);
+  Store store(testing_util::OptionsWith(4));
+  store.Set(u"timed", testing_util::TtlSpec(5000), {}, 0);
   EXPECT_EQ(store.Acquire(u"timed", Now(&CountingClock)).outcome, Outcome::kHit);
   EXPECT_EQ(clock_reads, 1);
 }

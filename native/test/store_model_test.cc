@@ -21,6 +21,7 @@ namespace herdcache {
 namespace {
 
 using testing_util::ReferenceStore;
+using testing_util::TakeRemovals;
 
 constexpr int kStepsPerSeed = 20'000;
 
@@ -291,9 +292,9 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         model.Peek(*s.key, now, store.Peek(*s.key, now));
         break;
       case Op::kSweep: {
-        model.ExpectLog(store.TakeRemovals());  // so the Sweep's own removals stand apart
+        model.ExpectLog(TakeRemovals(store));  // so the Sweep's own removals stand apart
         const size_t removed = store.Sweep(now, s.limit);
-        model.Sweep(now, s.limit, removed, store.TakeRemovals());
+        model.Sweep(now, s.limit, removed, TakeRemovals(store));
         swept += removed;
         break;
       }

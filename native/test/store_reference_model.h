@@ -233,7 +233,7 @@ class ReferenceStore {
           << "IsCurrent({" << token.slot << ", " << token.generation << "})";
     }
     EXPECT_EQ(store.pending_removals(), log_.size());
-    if (take) ExpectLog(store.TakeRemovals());
+    if (take) ExpectLog(TakeRemovals(store));
   }
 
   // Compares the store's removals since the last take with the model's, and starts afresh.

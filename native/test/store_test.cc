@@ -158,7 +158,7 @@ TEST(Store, SlotNumbersStayBelowMaxEntries) {
 }
 
 TEST(Store, ReportsItsMaxEntries) {
-  Store store(7, testing_util::kTestSeed);
+  Store store(testing_util::OptionsWith(7));
   EXPECT_EQ(store.max_entries(), 7u);
   EXPECT_EQ(store.size(), 0u);
   EXPECT_TRUE(store.CheckInvariants());
@@ -626,8 +626,10 @@ TEST(Store, ClearOfAnEmptyStoreIsHarmless) {
 }
 
 TEST(Store, WorksWithTheProcessSeed) {
-  Store store(2);
-  const Result stored = store.Set(u"a", kTtl, 0);
+  StoreOptions options;  // the default seed: HashSeed::ForProcess()
+  options.max_entries = 2;
+  Store store(options);
+  const Result stored = store.Set(u"a", testing_util::TtlSpec(kTtl), {}, 0);
   const Result hit = store.Get(u"a", 1);
   EXPECT_EQ(hit.outcome, Outcome::kHit);
   EXPECT_EQ(hit.slot, stored.slot);

@@ -151,6 +151,20 @@ inline ::testing::AssertionResult StatsAre(const StoreStats& actual, const Store
   return result;
 }
 
+// An entry spec with only a TTL, as most tests write entries.
+inline EntrySpec TtlSpec(double ttl_ms) {
+  EntrySpec spec;
+  spec.ttl_ms = ttl_ms;
+  return spec;
+}
+
+// The removals logged since the last take, oldest first, as a fresh vector.
+inline Removals TakeRemovals(Store& store) {
+  Removals taken;
+  store.TakeRemovals(taken);
+  return taken;
+}
+
 inline StoreOptions OptionsWith(uint32_t max_entries, uint64_t max_bytes = UINT64_MAX,
                                 bool record_removed_keys = false) {
   StoreOptions options;
@@ -177,17 +191,20 @@ class CheckedStore {
     EXPECT_TRUE(store_.CheckInvariants()) << "after TagFlight";
   }
   Result Complete(FlightToken token, double ttl_ms) {
-    return Checked(store_.Complete(token, ttl_ms, now_));
+    return Checked(store_.Complete(token, TtlSpec(ttl_ms), now_));
   }
   Result Complete(FlightToken token, const EntrySpec& spec) {
     return Checked(store_.Complete(token, spec, now_));
   }
-  bool Fail(FlightToken token) { return Checked(store_.Fail(token)); }
+  // A failed fetch (FailCause::kError): whether it was still current.
+  bool Fail(FlightToken token) {
+    return Checked(store_.Fail(token, FailCause::kError, now_)).current;
+  }
   FailResult Fail(FlightToken token, FailCause cause) {
     return Checked(store_.Fail(token, cause, now_));
   }
   Result Set(std::u16string_view key, double ttl_ms) {
-    return Checked(store_.Set(key, ttl_ms, now_));
+    return Checked(store_.Set(key, TtlSpec(ttl_ms), {}, now_));
   }
   Result Set(std::u16string_view key, const EntrySpec& spec,
              std::initializer_list<std::u16string_view> tags = {}) {
@@ -203,7 +220,7 @@ class CheckedStore {
   size_t Sweep(size_t limit) { return Checked(store_.Sweep(now_, limit)); }
   double NextExpiry() const { return store_.NextExpiry(); }
 
-  Removals TakeRemovals() { return store_.TakeRemovals(); }
+  Removals TakeRemovals() { return testing_util::TakeRemovals(store_); }
   void RecordRemovedKeys(bool record) { store_.set_record_removed_keys(record); }
   size_t pending_removals() const { return store_.pending_removals(); }
   bool IsCurrent(FlightToken token) const { return store_.IsCurrent(token); }

@@ -146,44 +146,19 @@ TEST(TagIndex, DetachAllOfAMemberWithoutTagsIsANoOp) {
   EXPECT_TRUE(index.CheckInvariants());
 }
 
-TEST(TagIndex, TransferMovesEveryTagToAnotherMember) {
+TEST(TagIndex, TagsOfNamesEveryTagOfAMember) {
   TagIndex index(kTestSeed);
   index.Attach(7, u"a");
   index.Attach(7, u"b");
   index.Attach(3, u"b");
-  index.Transfer(7, 20);
-  EXPECT_EQ(index.TagCount(7), 0u);
-  EXPECT_EQ(index.TagCount(20), 2u);
-  EXPECT_EQ(MembersOf(index, u"a"), Members{20});
-  EXPECT_EQ(MembersOf(index, u"b"), (Members{3, 20}));
-  EXPECT_TRUE(index.CheckInvariants());
-
-  // Both sides stay linked: detaching the new member empties the tags it held.
-  index.DetachAll(20);
-  EXPECT_EQ(index.tag_count(), 1u);
-  EXPECT_EQ(MembersOf(index, u"b"), Members{3});
-  EXPECT_TRUE(index.CheckInvariants());
-}
-
-TEST(TagIndex, TransferToALowerMemberAndBack) {
-  TagIndex index(kTestSeed);
-  index.Attach(9, u"x");
-  index.Transfer(9, 0);
-  EXPECT_EQ(MembersOf(index, u"x"), Members{0});
-  index.Transfer(0, 9);
-  EXPECT_EQ(MembersOf(index, u"x"), Members{9});
-  EXPECT_TRUE(index.CheckInvariants());
-}
-
-TEST(TagIndex, TransferFromAMemberWithoutTagsIsANoOp) {
-  TagIndex index(kTestSeed);
-  index.Transfer(4, 5);
-  index.Transfer(100'000, 5);
-  index.Attach(1, u"t");
-  index.Transfer(4, 5);
-  EXPECT_EQ(index.TagCount(5), 0u);
-  EXPECT_EQ(MembersOf(index, u"t"), Members{1});
-  EXPECT_TRUE(index.CheckInvariants());
+  const std::vector<std::u16string> tags = index.TagsOf(7);
+  EXPECT_EQ(std::set<std::u16string>(tags.begin(), tags.end()),
+            (std::set<std::u16string>{u"a", u"b"}));
+  EXPECT_EQ(index.TagsOf(3), std::vector<std::u16string>{u"b"});
+  EXPECT_TRUE(index.TagsOf(4).empty());
+  EXPECT_TRUE(index.TagsOf(100'000).empty()) << "a member never seen has no tags";
+  index.DetachAll(7);
+  EXPECT_TRUE(index.TagsOf(7).empty());
 }
 
 TEST(TagIndex, TagNamesDifferingInNulsSurrogatesOrLengthAreDistinct) {
@@ -243,14 +218,14 @@ TEST(TagIndex, MatchesAMapModelUnderRandomOperations) {
         index.DetachAll(member);
         detach_all(member);
       } else {
-        // Transfer needs a target with no tags: pick the first such member after `member`.
-        uint32_t to = (member + 1) % kMembers;
-        while (to != member && tag_count(to) != 0) to = (to + 1) % kMembers;
-        if (to == member) continue;
-        index.Transfer(member, to);
-        for (auto& [tag, members] : model) {
-          if (members.erase(member) != 0) members.insert(to);
+        const std::vector<std::u16string> tags = index.TagsOf(member);
+        std::set<std::u16string> expected;
+        for (const auto& [tag, members] : model) {
+          if (members.count(member) != 0) expected.insert(tag);
         }
+        ASSERT_EQ(std::set<std::u16string>(tags.begin(), tags.end()), expected)
+            << "step " << step << ", member " << member;
+        ASSERT_EQ(tags.size(), expected.size()) << "a tag is named twice";
       }
       ASSERT_TRUE(index.CheckInvariants()) << "step " << step;
       ASSERT_EQ(index.tag_count(), model.size()) << "step " << step;

@@ -1,0 +1,49 @@
+// Per-load state of the addon: one Addon for each environment (the main thread and every worker)
+// that loads it, set as the environment's instance data. No JavaScript state lives in statics.
+//
+// The Addon owns the stores its environment created that JavaScript has not yet let go of. A
+// store is freed exactly once: by its External's finalizer when JavaScript drops it, or by the
+// Addon's cleanup hook when the environment is torn down (a worker's terminate() or exit) with
+// the store still alive. The finalizer frees only a handle the Addon still lists, so whichever
+// runs second finds nothing to free.
+#pragma once
+
+#include <napi.h>
+
+#include <unordered_set>
+
+namespace herdcache {
+
+struct StoreHandle;
+
+class Addon {
+ public:
+  Addon() = default;
+  Addon(const Addon&) = delete;
+  Addon& operator=(const Addon&) = delete;
+  // Frees any handle left (none after the cleanup hook ran).
+  ~Addon() { CloseAll(); }
+
+  // Takes ownership of `handle` until Close or CloseAll.
+  void Adopt(StoreHandle* handle) { live_.insert(handle); }
+  // Frees `handle` if this Addon still owns it; a no-op for one CloseAll already freed.
+  void Close(StoreHandle* handle);
+  // Frees every handle still owned.
+  void CloseAll();
+
+  // The live handle `value` wraps, or nullptr when `value` is not an External or wraps anything
+  // else (the pointer is compared, never read). Average O(1).
+  StoreHandle* Find(napi_env env, napi_value value) const noexcept {
+    void* data = nullptr;
+    if (napi_get_value_external(env, value, &data) != napi_ok) return nullptr;
+    auto* handle = static_cast<StoreHandle*>(data);
+    return live_.count(handle) != 0 ? handle : nullptr;
+  }
+
+  size_t live_count() const noexcept { return live_.size(); }
+
+ private:
+  std::unordered_set<StoreHandle*> live_;
+};
+
+}  // namespace herdcache

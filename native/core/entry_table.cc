@@ -1,0 +1,132 @@
+#include "entry_table.h"
+
+#include <cassert>
+#include <utility>
+
+namespace herdcache {
+
+EntryTable::EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed)
+    : max_entries_(max_entries), max_bytes_(max_bytes), seed_(seed), tags_(seed) {
+  assert(max_entries > 0 && max_entries <= kMaxEntriesLimit);
+}
+
+uint32_t EntryTable::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, Now& now) {
+  if (const uint32_t old = Find(key, hash); old != kNoSlot) {
+    const bool expired = !now.Before(entries_[old].retain_until());
+    Remove(old, expired ? RemovalCause::kExpired : RemovalCause::kReplaced);
+  }
+  if (spec.ttl_ms == 0 || spec.bytes > max_bytes_) return kNoSlot;
+  MakeRoom(spec.bytes, now);
+  const uint32_t slot = TakeSlot();
+  Entry& entry = entries_[slot];
+  entry.key = std::move(key);
+  entry.hash = hash;
+  entry.fresh_until = now.Plus(spec.ttl_ms);
+  entry.stale_until = entry.fresh_until + spec.stale_while_revalidate_ms;
+  // Without a stale-if-error window there is no fallback phase at all, not even while fresh
+  // (a failed forceRefresh then rejects rather than answering with the fresh value).
+  entry.fallback_until =
+      spec.stale_if_error_ms > 0 ? entry.fresh_until + spec.stale_if_error_ms : -kNever;
+  entry.bytes = spec.bytes;
+  bytes_ += spec.bytes;
+  index_.Insert(hash, slot);
+  recency_.PushFront(slot);
+  if (const double until = entry.retain_until(); until != kNever) expiry_.Set(slot, until);
+  return slot;
+}
+
+void EntryTable::MakeRoom(uint64_t bytes, Now& now) {
+  // The byte test subtracts because bytes_ <= max_bytes_ always holds, where a sum could wrap.
+  while (index_.size() >= max_entries_ || (index_.size() > 0 && bytes > max_bytes_ - bytes_)) {
+    // The least recently used entry goes; one whose time has already run out is an expiration.
+    const uint32_t victim = recency_.Back();
+    Remove(victim, now.Before(entries_[victim].retain_until()) ? RemovalCause::kEvicted
+                                                               : RemovalCause::kExpired);
+  }
+}
+
+uint32_t EntryTable::TakeSlot() {
+  if (!free_slots_.empty()) {
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  const auto slot = static_cast<uint32_t>(entries_.size());
+  entries_.emplace_back();
+  recency_.Reserve(slot + 1);
+  return slot;
+}
+
+void EntryTable::Remove(uint32_t slot, RemovalCause cause) {
+  Entry& entry = entries_[slot];
+  index_.Erase(entry.hash, slot);
+  recency_.Remove(slot);
+  expiry_.Remove(slot);
+  tags_.DetachAll(slot);
+  bytes_ -= entry.bytes;
+  entry.bytes = 0;
+  if (cause == RemovalCause::kEvicted) ++evictions_;
+  if (cause == RemovalCause::kExpired) ++expirations_;
+  Removal& removal = removals_.emplace_back(Removal{slot, cause, {}});
+  if (record_removed_keys_) removal.key = std::move(entry.key);
+  std::u16string().swap(entry.key);
+  free_slots_.push_back(slot);
+}
+
+size_t EntryTable::RemoveTagged(std::u16string_view tag) {
+  // Copied: removing members changes the list.
+  const std::vector<uint32_t> members = tags_.Members(tag);
+  for (const uint32_t slot : members) Remove(slot, RemovalCause::kDeleted);
+  return members.size();
+}
+
+void EntryTable::Clear() {
+  if (record_removed_keys_) {
+    for (uint32_t slot = recency_.Back(); slot != kNoSlot;) {
+      const uint32_t before = recency_.Prev(slot);
+      Remove(slot, RemovalCause::kCleared);
+      slot = before;
+    }
+  }
+  index_.Reset();
+  recency_.Clear();
+  expiry_.Clear();
+  tags_.Clear();
+  bytes_ = 0;
+  std::vector<Entry>().swap(entries_);
+  std::vector<uint32_t>().swap(free_slots_);
+}
+
+size_t EntryTable::Sweep(Now now, size_t limit) {
+  size_t removed = 0;
+  while (removed < limit && !expiry_.empty() && !now.Before(expiry_.TopTime())) {
+    Remove(expiry_.TopSlot(), RemovalCause::kExpired);
+    ++removed;
+  }
+  return removed;
+}
+
+bool EntryTable::CheckInvariants() const {
+  // Every linked slot is indexed under its own key, and the list holds exactly size() slots.
+  size_t linked = 0;
+  size_t finite = 0;
+  uint64_t bytes = 0;
+  for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
+    if (++linked > entries_.size()) return false;
+    const Entry& entry = entries_[slot];
+    if (Find(entry.key, entry.hash) != slot) return false;
+    if (HashKey(seed_, entry.key) != entry.hash) return false;
+    if (entry.retain_until() != kNever) ++finite;
+    bytes += entry.bytes;
+  }
+  if (linked != index_.size() || linked > max_entries_) return false;
+  if (linked + free_slots_.size() != entries_.size()) return false;
+  for (const uint32_t slot : free_slots_) {
+    if (recency_.Contains(slot) || tags_.TagCount(slot) != 0) return false;
+  }
+  if (bytes != bytes_ || bytes_ > max_bytes_) return false;
+  if (finite != expiry_.size() || !expiry_.CheckInvariants()) return false;
+  return tags_.CheckInvariants();
+}
+
+}  // namespace herdcache
