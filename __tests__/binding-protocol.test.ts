@@ -103,7 +103,7 @@ describe('the registers', () => {
   // binding goes on writing its registers, which must still be its own.
   it('outlive a view JavaScript detached', () => {
     const script = `
-      const { binding } = require(${JSON.stringify(resolve(__dirname, '..', 'dist', 'native.js'))});
+      const { binding } = require(${JSON.stringify(resolve(__dirname, '..', 'dist', 'store', 'native.js'))});
       const store = binding.createStore(2);
       %ArrayBufferDetach(store.io.buffer);
       globalThis.gc();
