@@ -10,10 +10,10 @@ const lib = fileURLToPath(new URL('./lib/', import.meta.url))
 // (CommonJS) package reads at each call.
 const BUILT = [
   '__tests__/packaging.test.ts',
-  '__tests__/workers.test.ts',
+  '__tests__/store/workers.test.ts',
   '__tests__/examples.test.ts',
   '__tests__/demo.test.ts',
-  '__tests__/watch-files.test.ts',
+  '__tests__/watch/watch-files.test.ts',
   '__tests__/built-package.test.ts',
 ]
 

@@ -7,7 +7,7 @@
 //
 // Each run has PREBUILDS_ONLY=1, so node-gyp-build loads the prebuild, never build/, and names
 // the file and Node version in HERDCACHE_EXPECT_ADDON / HERDCACHE_EXPECT_NODE, which
-// __tests__/addon.test.ts checks against what the test process really mapped and runs on. The
+// __tests__/store/addon.test.ts checks against what the test process really mapped and runs on. The
 // file's sha256 is printed before the first run and checked after the last.
 //
 // Builds the prebuild (scripts/prebuild.mjs) and the TypeScript first, unless --no-build (when

@@ -2,8 +2,8 @@
 // upstream fetch is aborted only when every waiter has left. In-flight fetches are not entries.
 import { getEventListeners } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CacheManager, type FetchContext } from '../dist/index.js'
-import { deferred, rejectionOf, track, turns } from './support/async.js'
+import { CacheManager, type FetchContext } from '../../dist/index.js'
+import { deferred, rejectionOf, track, turns } from '../support/async.js'
 
 /**
  * A fetcher settled by hand. It records the signal it was given, read during the call as

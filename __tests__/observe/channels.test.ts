@@ -6,10 +6,10 @@ import diagnostics from 'node:diagnostics_channel'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { CacheManager, channels, TimeoutError } from '../dist/index.js'
-import { deferred, rejectionOf } from './support/async.js'
-import { manualClock } from './support/clock.js'
-import { afterFakeTime } from './support/timers.js'
+import { CacheManager, channels, TimeoutError } from '../../dist/index.js'
+import { deferred, rejectionOf } from '../support/async.js'
+import { manualClock } from '../support/clock.js'
+import { afterFakeTime } from '../support/timers.js'
 
 type Event = [name: string, message: Record<string, unknown>]
 
@@ -320,7 +320,7 @@ describe('diagnostics_channel events', () => {
     // In a child process: the uncaught exception is the point, and vitest would fail on it.
     const script = `
       const diagnostics = require('node:diagnostics_channel')
-      const { CacheManager, channels } = require(${JSON.stringify(join(__dirname, '..'))})
+      const { CacheManager, channels } = require(${JSON.stringify(join(__dirname, '..', '..'))})
       const seen = []
       process.on('uncaughtException', (error) => seen.push(error.message))
       diagnostics.subscribe(channels.miss, () => { throw new Error('subscriber bug') })

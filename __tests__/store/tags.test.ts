@@ -2,9 +2,9 @@
 // it, and detaches every fetch in flight carrying it, so a result computed before the
 // invalidation is handed to its waiters but never stored.
 import { describe, expect, it, vi } from 'vitest'
-import { CacheManager } from '../dist/index.js'
-import { deferred } from './support/async.js'
-import { thrownBy } from './support/throws.js'
+import { CacheManager } from '../../dist/index.js'
+import { deferred } from '../support/async.js'
+import { thrownBy } from '../support/throws.js'
 
 function expectTypeError(error: unknown, message: RegExp) {
   expect(error).toBeInstanceOf(TypeError)

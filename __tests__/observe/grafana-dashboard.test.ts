@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parser } from '@prometheus-io/lezer-promql'
 import { describe, expect, it } from 'vitest'
-import { CacheManager } from '../dist/index.js'
-import { parseExposition } from './support/prometheus.js'
+import { CacheManager } from '../../dist/index.js'
+import { parseExposition } from '../support/prometheus.js'
 
 interface Target {
   refId: string
@@ -35,7 +35,7 @@ interface Dashboard {
   templating: { list: Variable[] }
 }
 
-const file = join(__dirname, '..', 'docs', 'grafana', 'herdcache-dashboard.json')
+const file = join(__dirname, '..', '..', 'docs', 'grafana', 'herdcache-dashboard.json')
 const dashboard = JSON.parse(readFileSync(file, 'utf8')) as Dashboard
 const queries = dashboard.panels.flatMap((panel) =>
   (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),

@@ -14,13 +14,13 @@ import {
   collectCacheMetrics,
   DEFAULT_FETCH_DURATION_BUCKETS,
   TimeoutError,
-} from '../dist/index.js'
-import { deferred, rejectionOf } from './support/async.js'
-import { manualClock } from './support/clock.js'
-import { isCollected } from './support/gc.js'
-import { type Exposition, parseExposition, seriesId } from './support/prometheus.js'
-import { thrownBy } from './support/throws.js'
-import { afterFakeTime } from './support/timers.js'
+} from '../../dist/index.js'
+import { deferred, rejectionOf } from '../support/async.js'
+import { manualClock } from '../support/clock.js'
+import { isCollected } from '../support/gc.js'
+import { type Exposition, parseExposition, seriesId } from '../support/prometheus.js'
+import { thrownBy } from '../support/throws.js'
+import { afterFakeTime } from '../support/timers.js'
 
 // Every stats() counter and gauge, by its metric name.
 const STAT_METRICS: Record<keyof CacheStats, string> = {

@@ -1,8 +1,8 @@
 // Issue 3, points 1, 2 and 10: stale-while-revalidate, stale-if-error and forceRefresh. Time is
 // the `clock` option (`let now`), so nothing sleeps; fetches are settled by hand with deferreds.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CacheManager, type CacheOptions, type FetchContext } from '../dist/index.js'
-import { deferred, rejectionOf, turns } from './support/async.js'
+import { CacheManager, type CacheOptions, type FetchContext } from '../../dist/index.js'
+import { deferred, rejectionOf, turns } from '../support/async.js'
 
 /** Whether `promise` has settled after the microtasks and a few macrotasks have run. */
 async function isSettled(promise: Promise<unknown>): Promise<boolean> {

@@ -1,8 +1,13 @@
 // Issue 3, points 3 and 9: timeoutMs, and the whole cache following vitest's fake timers through
 // `clock: () => Date.now()`. Nothing sleeps: time moves only by vi.advanceTimersByTime.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CacheManager, type CacheOptions, type FetchContext, TimeoutError } from '../dist/index.js'
-import { deferred, rejectionOf, track } from './support/async.js'
+import {
+  CacheManager,
+  type CacheOptions,
+  type FetchContext,
+  TimeoutError,
+} from '../../dist/index.js'
+import { deferred, rejectionOf, track } from '../support/async.js'
 
 // Fake timers replace setImmediate too; the real one lets Promise reactions and Node's
 // unhandled-rejection check run without moving fake time.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { CacheManager } from '../dist/index.js'
-import { nextMacrotask } from './support/async.js'
-import { manualClock } from './support/clock.js'
-import { collectGarbage, isCollected } from './support/gc.js'
+import { CacheManager } from '../../dist/index.js'
+import { nextMacrotask } from '../support/async.js'
+import { manualClock } from '../support/clock.js'
+import { collectGarbage, isCollected } from '../support/gc.js'
 
 // Values, in-flight Promises and whole caches must become collectable as soon as the cache lets
 // go of them (DESIGN.md: slot arrays owned by the cache, no napi_ref). Each test tracks objects

@@ -3,9 +3,9 @@
 // binding directly, as a caller that bypassed CacheManager would.
 import { describe, expect, it } from 'vitest'
 
-import { CacheManager } from '../dist/index.js'
-import { binding } from '../dist/store/native.js'
-import { expectThrown } from './support/throws.js'
+import { CacheManager } from '../../dist/index.js'
+import { binding } from '../../dist/store/native.js'
+import { expectThrown } from '../support/throws.js'
 
 // Any argument may arrive from JavaScript.
 const loose = binding as unknown as Record<string, (...args: unknown[]) => unknown>

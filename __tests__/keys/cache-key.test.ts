@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from '../dist/index.js'
-import { thrownBy } from './support/throws.js'
+import { cacheKey, cacheKeyWith, HASHED_KEY_PREFIX } from '../../dist/index.js'
+import { thrownBy } from '../support/throws.js'
 
 // The public functions as JavaScript callers see them: any argument may arrive.
 const looseCacheKeyWith = cacheKeyWith as (options: unknown, ...parts: unknown[]) => string

@@ -7,10 +7,10 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { CacheManager, type EvictionReason } from '../dist/index.js'
-import { nextMacrotask } from './support/async.js'
-import { isCollected } from './support/gc.js'
-import { randomInts } from './support/random.js'
+import { CacheManager, type EvictionReason } from '../../dist/index.js'
+import { nextMacrotask } from '../support/async.js'
+import { isCollected } from '../support/gc.js'
+import { randomInts } from '../support/random.js'
 
 // How long after its last phase ends an entry may still be held.
 const RECLAIM_WITHIN_MS = 1000
@@ -358,7 +358,7 @@ describe('releasing memory', () => {
   })
 
   it('does not keep the process alive through its sweep timer', () => {
-    const entry = JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))
+    const entry = JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))
     const script = `
       const { CacheManager } = require(${entry})
       const cache = new CacheManager()

@@ -1,8 +1,8 @@
 import { readFileSync, realpathSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-import { CacheManager } from '../dist/index.js'
-import { addonPath } from '../dist/store/native.js'
+import { CacheManager } from '../../dist/index.js'
+import { addonPath } from '../../dist/store/native.js'
 
 // The shared objects mapped into this process whose file is a Node addon (Linux /proc).
 function mappedAddons(): string[] {

@@ -2,11 +2,11 @@
 // stored bytes under the bound, evicts least recently used entries first, skips entries that can
 // never fit, and keeps `stats().bytes` exact through every way an entry comes and goes.
 import { describe, expect, it, vi } from 'vitest'
-import { CacheManager } from '../dist/index.js'
-import { manualClock } from './support/clock.js'
-import { randomInts } from './support/random.js'
-import { deferred, rejectionOf } from './support/async.js'
-import { thrownBy } from './support/throws.js'
+import { CacheManager } from '../../dist/index.js'
+import { manualClock } from '../support/clock.js'
+import { randomInts } from '../support/random.js'
+import { deferred, rejectionOf } from '../support/async.js'
+import { thrownBy } from '../support/throws.js'
 
 /** A string of `bytes` default-sized bytes (2 per UTF-16 code unit). */
 const ofBytes = (bytes: number, fill = 'x') => fill.repeat(bytes / 2)

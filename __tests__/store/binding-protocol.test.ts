@@ -9,9 +9,9 @@ import {
   PROTOCOL,
   type Protocol,
   type StoreHandle,
-} from '../dist/store/native.js'
-import { FailCause } from '../dist/store/backend.js'
-import { expectThrown, thrownBy } from './support/throws.js'
+} from '../../dist/store/native.js'
+import { FailCause } from '../../dist/store/backend.js'
+import { expectThrown, thrownBy } from '../support/throws.js'
 
 // Every binding function that takes a store, called with `store` and otherwise valid arguments.
 const storeCalls: Record<string, (store: StoreHandle) => unknown> = {
@@ -103,7 +103,7 @@ describe('the registers', () => {
   // binding goes on writing its registers, which must still be its own.
   it('outlive a view JavaScript detached', () => {
     const script = `
-      const { binding } = require(${JSON.stringify(resolve(__dirname, '..', 'dist', 'store', 'native.js'))});
+      const { binding } = require(${JSON.stringify(resolve(__dirname, '..', '..', 'dist', 'store', 'native.js'))});
       const store = binding.createStore(2);
       %ArrayBufferDetach(store.io.buffer);
       globalThis.gc();

@@ -4,9 +4,9 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { CacheManager, cacheKey } from '../dist/index.js'
-import { type Deferred, deferred } from './support/async.js'
-import { expectThrown, thrownBy } from './support/throws.js'
+import { CacheManager, cacheKey } from '../../dist/index.js'
+import { type Deferred, deferred } from '../support/async.js'
+import { expectThrown, thrownBy } from '../support/throws.js'
 
 // wrap as JavaScript callers see it: any argument may arrive.
 type LooseWrap = (fn: unknown, options?: unknown) => (...args: unknown[]) => Promise<unknown>
@@ -439,7 +439,7 @@ describe('wrap: this', () => {
 
 describe('wrap: types', () => {
   it("keeps fn's parameters and awaited return type for a TypeScript consumer", () => {
-    const root = join(__dirname, '..')
+    const root = join(__dirname, '..', '..')
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
     const fixture = join(root, '__tests__', 'fixtures', 'typed-wrap.ts')
     const args = ['--noEmit', '--ignoreConfig', '--strict', '--module', 'nodenext', fixture]

@@ -20,9 +20,9 @@ import {
   type WatchInvalidation,
   WatchError,
   watchFiles,
-} from '../dist/index.js'
-import { deferred, turns } from './support/async.js'
-import { thrownBy } from './support/throws.js'
+} from '../../dist/index.js'
+import { deferred, turns } from '../support/async.js'
+import { thrownBy } from '../support/throws.js'
 
 const SAFETY_MS = 10_000
 // tsc takes seconds even on a small fixture, and more on a busy machine.
@@ -723,7 +723,7 @@ describe('watchFiles: close and signal', () => {
     ['once ready', `await require('node:events').once(watcher, 'ready')`],
   ])('lets the process exit once closed (closed %s)', (_when, wait) => {
     const script = `
-      const { CacheManager, watchFiles } = require(${JSON.stringify(join(__dirname, '..'))})
+      const { CacheManager, watchFiles } = require(${JSON.stringify(join(__dirname, '..', '..'))})
       const watcher = watchFiles(new CacheManager(), { paths: ${JSON.stringify(root)} })
       ;(async () => {
         ${wait}
@@ -878,7 +878,7 @@ describe('watchFiles: bad arguments', () => {
 })
 
 describe('watchFiles: the peer dependency and the herdcache/watch entry point', () => {
-  const packageRoot = join(__dirname, '..')
+  const packageRoot = join(__dirname, '..', '..')
 
   /** Runs `args` with Node in the package's directory, where `herdcache` names this package. */
   function node(args: string[], timeout = SAFETY_MS) {

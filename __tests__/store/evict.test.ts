@@ -3,10 +3,10 @@
 // consistent again; it may call back into the cache, and an exception it throws becomes a
 // process warning that changes nothing.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { CacheManager, type EvictionReason } from '../dist/index.js'
-import { manualClock } from './support/clock.js'
-import { randomInts } from './support/random.js'
-import { deferred, nextMacrotask } from './support/async.js'
+import { CacheManager, type EvictionReason } from '../../dist/index.js'
+import { manualClock } from '../support/clock.js'
+import { randomInts } from '../support/random.js'
+import { deferred, nextMacrotask } from '../support/async.js'
 
 type Removal = [key: string, value: unknown, reason: EvictionReason]
 

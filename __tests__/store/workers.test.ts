@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { CacheManager } from '../dist/index.js'
+import { CacheManager } from '../../dist/index.js'
 
 // Workers load the built package by absolute path, as an installed dependency would be loaded.
-const HERDCACHE_PATH = resolve(__dirname, '..', 'dist', 'index.js')
-const FIXTURE_PATH = resolve(__dirname, 'fixtures', 'worker_cache.cjs')
+const HERDCACHE_PATH = resolve(__dirname, '..', '..', 'dist', 'index.js')
+const FIXTURE_PATH = resolve(__dirname, '..', 'fixtures', 'worker_cache.cjs')
 
 interface Started {
   worker: Worker
