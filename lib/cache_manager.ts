@@ -55,11 +55,7 @@ export class CacheManager<V = unknown> {
   constructor(options: CacheOptions<V> = {}) {
     const settings = settingsFrom(options)
     this.#settings = settings
-    const store = new ObjectStore(
-      settings.maxSize,
-      settings.maxBytes,
-      settings.onEvict !== undefined,
-    )
+    const store = new ObjectStore(settings)
     const removals = new RemovalReports(this, store, settings.onEvict)
     const clock = settings.clock
     this.#parts = {

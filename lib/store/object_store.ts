@@ -7,7 +7,7 @@
  * This is the only module that speaks the binding's register protocol (see native.ts).
  */
 import type { Flight } from '../fetch/flight.js'
-import type { CallOptions } from '../options/options.js'
+import type { CallOptions, Settings } from '../options/options.js'
 import type { CacheStats } from '../types.js'
 import {
   type Backend,
@@ -56,7 +56,9 @@ export class ObjectStore implements Backend {
     started: { slot: 0, generation: 0, startedAt: NaN },
   }
 
-  constructor(maxSize: number, maxBytes: number | undefined, recordKeys: boolean) {
+  /** Removed keys are recorded from the start exactly when there is an `onEvict`. */
+  constructor({ maxSize, maxBytes, onEvict }: Pick<Settings, 'maxSize' | 'maxBytes' | 'onEvict'>) {
+    const recordKeys = onEvict !== undefined
     const store = binding.createStore(maxSize, maxBytes, recordKeys)
     this.#store = store.handle
     this.#io = store.io
