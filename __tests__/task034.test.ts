@@ -15,14 +15,14 @@ beforeEach(() => {
 describe('CacheManager - Request Coalescing', () => {
   describe('concurrent request scenarios', () => {
     it('makes only one API call for 10 concurrent requests', async () => {
-      const fetcher = vi
-        .fn()
-        .mockImplementation(() => new Promise((resolve) => setTimeout(() => resolve('data'), 100)))
+      const fetcher = vi.fn().mockImplementation(() =>
+        new Promise(resolve => setTimeout(() => resolve('data'), 100))
+      )
 
       // Fire 10 concurrent requests
-      const promises = Array(10)
-        .fill(null)
-        .map(() => cache.getOrFetch('key', fetcher, 10000))
+      const promises = Array(10).fill(null).map(() =>
+        cache.getOrFetch('key', fetcher, 10000)
+      )
 
       const results = await Promise.all(promises)
 
@@ -32,11 +32,8 @@ describe('CacheManager - Request Coalescing', () => {
 
     it('handles concurrent requests with slow API response', async () => {
       let resolveApi: (value: string) => void
-      const fetcher = vi.fn().mockImplementation(
-        () =>
-          new Promise((resolve) => {
-            resolveApi = resolve
-          }),
+      const fetcher = vi.fn().mockImplementation(() =>
+        new Promise(resolve => { resolveApi = resolve })
       )
 
       const promise1 = cache.getOrFetch('slow-key', fetcher, 10000)
@@ -44,7 +41,7 @@ describe('CacheManager - Request Coalescing', () => {
       const promise3 = cache.getOrFetch('slow-key', fetcher, 10000)
 
       // Simulate slow API response
-      await new Promise((r) => setTimeout(r, 50))
+      await new Promise(r => setTimeout(r, 50))
       resolveApi!('slow-data')
 
       const results = await Promise.all([promise1, promise2, promise3])
@@ -56,9 +53,9 @@ describe('CacheManager - Request Coalescing', () => {
     it('handles fetcher rejection for all waiting requests', async () => {
       const fetcher = vi.fn().mockRejectedValue(new Error('API Error'))
 
-      const promises = Array(5)
-        .fill(null)
-        .map(() => cache.getOrFetch('error-key', fetcher, 10000).catch((e) => e.message))
+      const promises = Array(5).fill(null).map(() =>
+        cache.getOrFetch('error-key', fetcher, 10000).catch(e => e.message)
+      )
 
       const results = await Promise.all(promises)
 
@@ -79,11 +76,13 @@ describe('CacheManager - Request Coalescing', () => {
     })
 
     it('makes new API call after cache expires', async () => {
-      const fetcher = vi.fn().mockResolvedValueOnce('data1').mockResolvedValueOnce('data2')
+      const fetcher = vi.fn()
+        .mockResolvedValueOnce('data1')
+        .mockResolvedValueOnce('data2')
 
       await cache.getOrFetch('expire-key', fetcher, 50) // 50ms TTL
 
-      await new Promise((r) => setTimeout(r, 100)) // Wait for expiry
+      await new Promise(r => setTimeout(r, 100)) // Wait for expiry
 
       const result = await cache.getOrFetch('expire-key', fetcher, 50)
 
@@ -99,7 +98,7 @@ describe('CacheManager - Request Coalescing', () => {
       await Promise.all([
         cache.getOrFetch('key-a', fetcher, 10000),
         cache.getOrFetch('key-b', fetcher, 10000),
-        cache.getOrFetch('key-c', fetcher, 10000),
+        cache.getOrFetch('key-c', fetcher, 10000)
       ])
 
       expect(fetcher).toHaveBeenCalledTimes(3)

@@ -8,7 +8,7 @@ import type { CacheStats } from '../types.js'
 import { FailCause } from './backend.js'
 
 /** A store as JavaScript holds it: an opaque handle and the memory shared with the core. */
-export interface NativeStore {
+interface NativeStore {
   /** The binding's StoreHandle, passed as the first argument of every function below. */
   readonly handle: StoreHandle
   /** Shared result fields, at the IO_* positions. */
@@ -87,11 +87,11 @@ export interface Binding {
 }
 
 /** Return codes below zero; zero and above is a value slot. */
-export const CODE_MISS = -1
+const CODE_MISS = -1
 export const CODE_JOIN = -2
-export const CODE_START = -3
+const CODE_START = -3
 export const CODE_STALE = -4
-export const CODE_NOT_CURRENT = -5
+const CODE_NOT_CURRENT = -5
 
 /** Positions in NativeStore.io. */
 export const IO_FLIGHT_SLOT = 0
