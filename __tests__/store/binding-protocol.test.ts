@@ -37,7 +37,8 @@ describe('the binding refuses anything but a store handle', () => {
   const real = binding.createStore(4)
   // Plain Node exposes no External of its own (util.types.isExternal finds none in the built-in
   // modules), so the foreign values are every other kind, including objects that carry a real
-  // handle without being one.
+  // handle without being one. (Not Object.create(handle): on Node 24 and later V8 itself kills
+  // the process when an External becomes a prototype, before any binding code runs.)
   const wrongs: [string, unknown, string][] = [
     ['a plain object', {}, 'an object'],
     ['a number', 1, 'number 1'],
@@ -46,7 +47,6 @@ describe('the binding refuses anything but a store handle', () => {
     ['a string', 'store', "string 'store'"],
     ['a function', () => real.handle, 'a function'],
     ['the store object createStore returned', real, 'an object'],
-    ['an object inheriting from a handle', Object.create(real.handle), 'an object'],
     ['the io registers', real.io, 'an object'],
   ]
 
