@@ -1,37 +1,17 @@
 // Issue 14: hostile callbacks and inputs. Each block pins one defect that fuzzing found where
 // JavaScript callbacks and odd arguments meet the binding; every test here failed before its fix.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type CacheStats, type EvictionReason } from '../dist/index.js'
 import { deferred, rejectionOf, turns } from './support/async.js'
+import { unhandledRejections, watchWarnings } from './support/process.js'
 import { manualClock } from './support/clock.js'
 import { thrownBy } from './support/throws.js'
 
 type Removal = [key: string, reason: EvictionReason]
 
-/** Collects HerdcacheWarnings; emitWarning delivers them on a later tick. */
-function watchWarnings() {
-  const warnings: (Error & { code?: string })[] = []
-  const listener = (warning: Error) => {
-    if (warning.name === 'HerdcacheWarning') warnings.push(warning)
-  }
-  process.on('warning', listener)
-  return {
-    async settled() {
-      await turns()
-      return warnings
-    },
-    stop: () => process.off('warning', listener),
-  }
-}
-
-const unhandled = vi.fn()
-beforeEach(() => {
-  unhandled.mockClear()
-  process.on('unhandledRejection', unhandled)
-})
+const unhandled = unhandledRejections()
 afterEach(() => {
-  process.off('unhandledRejection', unhandled)
   vi.useRealTimers()
 })
 

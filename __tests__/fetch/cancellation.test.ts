@@ -1,9 +1,10 @@
 // Issue 3, points 4 and 7: a caller's own AbortSignal lets that caller leave a shared fetch; the
 // upstream fetch is aborted only when every waiter has left. In-flight fetches are not entries.
 import { getEventListeners } from 'node:events'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CacheManager, type FetchContext } from '../../dist/index.js'
 import { deferred, rejectionOf, track, turns } from '../support/async.js'
+import { unhandledRejections } from '../support/process.js'
 
 /**
  * A fetcher settled by hand. It records the signal it was given, read during the call as
@@ -21,14 +22,7 @@ function manualFetcher<T>() {
 
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length
 
-const unhandled = vi.fn()
-beforeEach(() => {
-  unhandled.mockClear()
-  process.on('unhandledRejection', unhandled)
-})
-afterEach(() => {
-  process.off('unhandledRejection', unhandled)
-})
+const unhandled = unhandledRejections()
 
 describe("a caller's own signal", () => {
   it('rejects only that caller, with the signal reason, while the others get the value', async () => {

@@ -1,8 +1,9 @@
 // Issue 3, points 1, 2 and 10: stale-while-revalidate, stale-if-error and forceRefresh. Time is
 // the `clock` option (`let now`), so nothing sleeps; fetches are settled by hand with deferreds.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { CacheManager, type CacheOptions, type FetchContext } from '../../dist/index.js'
 import { deferred, rejectionOf, turns } from '../support/async.js'
+import { unhandledRejections } from '../support/process.js'
 
 /** Whether `promise` has settled after the microtasks and a few macrotasks have run. */
 async function isSettled(promise: Promise<unknown>): Promise<boolean> {
@@ -25,14 +26,9 @@ const clock = () => now
 const cacheWith = <V>(options: CacheOptions<V> = {}) => new CacheManager<V>({ clock, ...options })
 
 // Every test asserts that no Promise the cache handed out or kept was left rejected unhandled.
-const unhandled = vi.fn()
+const unhandled = unhandledRejections()
 beforeEach(() => {
   now = T0
-  unhandled.mockClear()
-  process.on('unhandledRejection', unhandled)
-})
-afterEach(() => {
-  process.off('unhandledRejection', unhandled)
 })
 
 /** Stores `value` for `key` at the current time with the given windows, through a fetch. */

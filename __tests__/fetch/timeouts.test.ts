@@ -8,6 +8,7 @@ import {
   TimeoutError,
 } from '../../dist/index.js'
 import { deferred, rejectionOf, track } from '../support/async.js'
+import { unhandledRejections } from '../support/process.js'
 
 // Fake timers replace setImmediate too; the real one lets Promise reactions and Node's
 // unhandled-rejection check run without moving fake time.
@@ -35,14 +36,11 @@ function hangingFetcher<T>() {
   return { d, contexts, signals, fetcher }
 }
 
-const unhandled = vi.fn()
+const unhandled = unhandledRejections()
 beforeEach(() => {
   vi.useFakeTimers()
-  unhandled.mockClear()
-  process.on('unhandledRejection', unhandled)
 })
 afterEach(() => {
-  process.off('unhandledRejection', unhandled)
   vi.useRealTimers()
 })
 

@@ -7,6 +7,7 @@ import { CacheManager, type EvictionReason } from '../../dist/index.js'
 import { manualClock } from '../support/clock.js'
 import { randomInts } from '../support/random.js'
 import { deferred, nextMacrotask } from '../support/async.js'
+import { watchWarnings } from '../support/process.js'
 
 type Removal = [key: string, value: unknown, reason: EvictionReason]
 
@@ -17,22 +18,6 @@ function recorder() {
     removals.push([key, value, reason])
   }
   return { removals, onEvict }
-}
-
-/** Collects process warnings until `stop()`; emitWarning delivers them on a later tick. */
-function watchWarnings() {
-  const warnings: (Error & { code?: string })[] = []
-  const listener = (warning: Error) => warnings.push(warning)
-  process.on('warning', listener)
-  return {
-    warnings,
-    async settled() {
-      await nextMacrotask()
-      await nextMacrotask()
-      return warnings.filter((w) => w.name === 'HerdcacheWarning')
-    },
-    stop: () => process.off('warning', listener),
-  }
 }
 
 afterEach(() => {
