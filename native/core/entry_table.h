@@ -110,7 +110,6 @@ class EntryTable {
   // Adds `tags` to a stored entry (a tag it has, or one named twice, is added once).
   // O(tags.size() + the tags it has) average.
   void Tag(uint32_t slot, std::span<const std::u16string_view> tags) { tags_.Attach(slot, tags); }
-  void Tag(uint32_t slot, std::u16string_view tag) { tags_.Attach(slot, tag); }
 
   // Removes a stored entry and logs it with `cause`. O(log n + its tags).
   void Remove(uint32_t slot, RemovalCause cause);

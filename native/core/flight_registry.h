@@ -74,9 +74,6 @@ class FlightRegistry {
   // Adds `tags` to the fetch `token` (no-op when it is not current; a tag it has, or one named
   // twice, is added once). O(tags.size() + the tags it has) average.
   void Tag(FlightToken token, std::span<const std::u16string_view> tags);
-  void Tag(FlightToken token, std::u16string_view tag) {
-    Tag(token, std::span<const std::u16string_view>(&tag, 1));
-  }
 
   // Ends the fetch `token` if it is current: its record is removed (the token and every copy of
   // it go stale) and what it held is returned. nullopt when the token is not current.

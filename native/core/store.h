@@ -83,9 +83,6 @@ class Store {
   // Adds `tags` to the in-flight fetch `token` (no-op when not current); its entry inherits
   // them. O(tags.size()).
   void TagFlight(FlightToken token, std::span<const std::u16string_view> tags);
-  void TagFlight(FlightToken token, std::u16string_view tag) {
-    TagFlight(token, std::span<const std::u16string_view>(&tag, 1));
-  }
 
   // Ends a fetch that produced a value. When `token` is current its record is removed and the
   // value stored per `spec` (kStored with the slot to fill, replacing any entry for the key).

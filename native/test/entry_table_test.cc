@@ -174,8 +174,8 @@ TEST(EntryTable, RemoveTaggedRemovesEveryTaggedEntryAsDeleted) {
   const uint32_t a = table.Write(u"a", kTtl);
   const uint32_t b = table.Write(u"b", kTtl);
   table.Write(u"c", kTtl);
-  table->Tag(a, u"t");
-  table->Tag(b, u"t");
+  table->Tag(a, OneTag{u"t"});
+  table->Tag(b, OneTag{u"t"});
   EXPECT_EQ(table->RemoveTagged(u"t"), 2u);
   EXPECT_EQ(testing_util::Sorted(table.TakeRemovals()),
             testing_util::Sorted(
@@ -187,7 +187,7 @@ TEST(EntryTable, RemoveTaggedRemovesEveryTaggedEntryAsDeleted) {
 TEST(EntryTable, RemovedEntriesLeaveTheirTags) {
   Table table(8);
   const uint32_t a = table.Write(u"a", kTtl);
-  table->Tag(a, u"t");
+  table->Tag(a, OneTag{u"t"});
   table->Remove(a, RemovalCause::kDeleted);
   const uint32_t reused = table.Write(u"b", kTtl);
   EXPECT_EQ(reused, a) << "the freed slot is reused";

@@ -112,9 +112,9 @@ TEST(FlightRegistry, RecordsOfDifferentKeysAreIndependent) {
 TEST(FlightRegistry, TagsTravelWithTheEndedRecord) {
   Registry registry;
   const FlightToken token = registry.Start(u"a");
-  registry->Tag(token, u"x");
-  registry->Tag(token, u"y");
-  registry->Tag(token, u"x");
+  registry->Tag(token, OneTag{u"x"});
+  registry->Tag(token, OneTag{u"y"});
+  registry->Tag(token, OneTag{u"x"});
   std::optional<EndedFlight> ended = registry->End(token);
   ASSERT_TRUE(ended.has_value());
   EXPECT_EQ(TagSet(ended->tags), (std::set<std::u16string>{u"x", u"y"}));
@@ -128,7 +128,7 @@ TEST(FlightRegistry, TagOfAStaleTokenIsIgnored) {
   const FlightToken stale = registry.Start(u"a");
   registry.Detach(u"a");
   const FlightToken current = registry.Start(u"a");
-  registry->Tag(stale, u"x");
+  registry->Tag(stale, OneTag{u"x"});
   EXPECT_EQ(registry->DetachTagged(u"x"), 0u) << "the tag did not reach the slot's new record";
   EXPECT_TRUE(registry->IsCurrent(current));
   EXPECT_TRUE(registry->CheckInvariants());
@@ -139,10 +139,10 @@ TEST(FlightRegistry, DetachTaggedEndsEveryTaggedRecordAndNoOther) {
   const FlightToken a = registry.Start(u"a");
   const FlightToken b = registry.Start(u"b");
   const FlightToken c = registry.Start(u"c");
-  registry->Tag(a, u"t");
-  registry->Tag(b, u"t");
-  registry->Tag(b, u"u");
-  registry->Tag(c, u"u");
+  registry->Tag(a, OneTag{u"t"});
+  registry->Tag(b, OneTag{u"t"});
+  registry->Tag(b, OneTag{u"u"});
+  registry->Tag(c, OneTag{u"u"});
   EXPECT_EQ(registry->DetachTagged(u"t"), 2u);
   EXPECT_FALSE(registry->IsCurrent(a));
   EXPECT_FALSE(registry->IsCurrent(b));
@@ -158,7 +158,7 @@ TEST(FlightRegistry, DetachAllKeepsGenerationsSoNoOldTokenComesBack) {
   Registry registry;
   std::vector<FlightToken> tokens;
   for (const std::u16string_view key : {u"a", u"b", u"c"}) tokens.push_back(registry.Start(key));
-  registry->Tag(tokens[0], u"t");
+  registry->Tag(tokens[0], OneTag{u"t"});
   registry->DetachAll();
   EXPECT_EQ(registry->size(), 0u);
   for (const FlightToken& token : tokens) EXPECT_FALSE(registry->IsCurrent(token));

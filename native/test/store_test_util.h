@@ -19,6 +19,12 @@
 
 namespace herdcache {
 
+// One tag as the list the core's Tag and TagFlight take (valid for the full expression).
+struct OneTag {
+  std::u16string_view tag;
+  operator std::span<const std::u16string_view>() const { return {&tag, 1}; }  // NOLINT
+};
+
 // gtest prints these by name through the overloads below, found by argument-dependent lookup.
 inline const char* NameOf(Outcome outcome) {
   switch (outcome) {
@@ -187,7 +193,7 @@ class CheckedStore {
     return Checked(store_.Acquire(key, now_, force_refresh));
   }
   void TagFlight(FlightToken token, std::u16string_view tag) {
-    store_.TagFlight(token, tag);
+    store_.TagFlight(token, std::span<const std::u16string_view>(&tag, 1));
     EXPECT_TRUE(store_.CheckInvariants()) << "after TagFlight";
   }
   Result Complete(FlightToken token, double ttl_ms) {
