@@ -11,7 +11,10 @@ import type { FileWatcher, WatchError, WatchInvalidation } from '../../dist/inde
 export const SAFETY_MS = 10_000
 
 /** The callback @parcel/watcher's `subscribe` takes. */
-type ParcelCallback = (error: Error | null, events: { path: string; type: string }[]) => unknown
+export type ParcelCallback = (
+  error: Error | null,
+  events: { path: string; type: string }[],
+) => unknown
 
 /** The part of @parcel/watcher's module object the suites spy on. */
 export interface ParcelModule {

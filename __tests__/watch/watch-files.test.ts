@@ -5,10 +5,9 @@
 // Changes are made with synchronous calls, so all the events of one change reach the watcher in
 // one turn of the event loop and each test can count invalidations exactly.
 import { spawnSync } from 'node:child_process'
-import { type EventEmitter, once } from 'node:events'
+import { once } from 'node:events'
 import * as fs from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -17,21 +16,25 @@ import {
   type FileWatcher,
   type TagInvalidator,
   type WatchFilesOptions,
-  type WatchInvalidation,
   WatchError,
   watchFiles,
 } from '../../dist/index.js'
 import { deferred, turns } from '../support/async.js'
 import { thrownBy } from '../support/throws.js'
+import {
+  errorOf,
+  eventOf,
+  fsModule,
+  invalidationOf,
+  type ParcelCallback,
+  parcelModule,
+  SAFETY_MS,
+  tree,
+  watchHandles,
+} from '../support/watch.js'
 
-const SAFETY_MS = 10_000
 // tsc takes seconds even on a small fixture, and more on a busy machine.
 const TSC_MS = 60_000
-
-type ParcelCallback = (error: Error | null, events: { path: string; type: string }[]) => unknown
-interface ParcelModule {
-  subscribe(dir: string, callback: ParcelCallback, options?: object): Promise<unknown>
-}
 
 let root: string
 const running: FileWatcher[] = []
@@ -54,52 +57,18 @@ async function start(cache: TagInvalidator, options: WatchFilesOptions): Promise
   return watcher
 }
 
-/** The first `event` on `emitter` whose argument passes `accept`; rejects after SAFETY_MS. */
-function eventOf<T>(
-  emitter: FileWatcher | NodeJS.Process,
-  event: string,
-  accept: (value: T) => boolean,
-): Promise<T> {
-  const target = emitter as unknown as EventEmitter
-  return new Promise((resolve, reject) => {
-    const listener = (value: T) => {
-      if (!accept(value)) return
-      clearTimeout(timer)
-      target.off(event, listener)
-      resolve(value)
-    }
-    const timer = setTimeout(() => {
-      target.off(event, listener)
-      reject(new Error(`no matching '${event}' event within ${SAFETY_MS} ms`))
-    }, SAFETY_MS)
-    target.on(event, listener)
-  })
-}
-
-/** The next invalidation of `path`. Call it before making the change, then await it. */
-function invalidationOf(watcher: FileWatcher, path: string): Promise<WatchInvalidation> {
-  return eventOf<WatchInvalidation>(watcher, 'invalidate', (event) => event.path === path)
-}
-
-function errorOf(watcher: FileWatcher, accept: (error: WatchError) => boolean = () => true) {
-  return eventOf<WatchError>(watcher, 'error', accept)
-}
-
 /**
  * Resolves when the watcher starts waiting for a removed directory, watching `ancestor` with
  * `fs.watch` (herdcache is CommonJS and reads `watch` off this same module object at each call).
  */
 function ancestorWatchOf(ancestor: string): Promise<void> {
-  const fsModule = createRequire(__filename)('node:fs') as typeof fs
-  const original = fsModule.watch
+  const fs_ = fsModule()
+  const original = fs_.watch
   const started = deferred<void>()
   const timer = setTimeout(() => {
     started.reject(new Error(`no fs.watch of ${ancestor} within ${SAFETY_MS} ms`))
   }, SAFETY_MS)
-  vi.spyOn(fsModule, 'watch').mockImplementation(((
-    dir: string,
-    listener: fs.WatchListener<string>,
-  ) => {
+  vi.spyOn(fs_, 'watch').mockImplementation(((dir: string, listener: fs.WatchListener<string>) => {
     if (dir === ancestor) {
       clearTimeout(timer)
       started.resolve()
@@ -107,22 +76,6 @@ function ancestorWatchOf(ancestor: string): Promise<void> {
     return original(dir, listener)
   }) as typeof fs.watch)
   return started.promise
-}
-
-/** How many file-system watch handles the process holds. */
-function watchHandles(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length
-}
-
-/** `dir` made (with parents) and `files` written in it, each holding its own name. */
-async function tree(dir: string, ...files: string[]): Promise<string[]> {
-  await mkdir(dir, { recursive: true })
-  return Promise.all(
-    files.map(async (name) => {
-      await writeFile(join(dir, name), name)
-      return join(dir, name)
-    }),
-  )
 }
 
 describe('watchFiles: changes invalidate tags', () => {
@@ -615,7 +568,7 @@ describe('watchFiles: failures are reported and watching goes on', () => {
     const [one] = await tree(join(root, 'one'), 'f.txt')
     const [two] = await tree(join(root, 'two'), 'f.txt')
     // herdcache is CommonJS and reads `subscribe` off this same module object at each call.
-    const parcel = createRequire(__filename)('@parcel/watcher') as ParcelModule
+    const parcel = parcelModule()
     const original = parcel.subscribe.bind(parcel)
     const callbacks = new Map<string, ParcelCallback>()
     vi.spyOn(parcel, 'subscribe').mockImplementation((dir, callback, options) => {
