@@ -290,8 +290,7 @@ export class CacheManager<V = unknown> {
 
   // A value's size: only under maxBytes or sizeOf, and only if it is to be stored at all.
   #sizeOf(value: unknown, key: string, call: CallOptions): number {
-    const { maxBytes, sizeOf } = this.#settings
-    if ((maxBytes === undefined && sizeOf === undefined) || call.ttlMs === 0) return 0
-    return sizeFor(value, key, sizeOf)
+    const { sized, sizeOf } = this.#settings
+    return sized && call.ttlMs !== 0 ? sizeFor(value, key, sizeOf) : 0
   }
 }

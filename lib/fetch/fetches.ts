@@ -33,12 +33,7 @@ export function lifetimeOf(call: CallOptions): number {
 }
 
 export class Fetches implements FlightHost {
-  readonly #sized: boolean
-
-  constructor(private readonly parts: CacheParts) {
-    const { settings } = parts
-    this.#sized = settings.maxBytes !== undefined || settings.sizeOf !== undefined
-  }
+  constructor(private readonly parts: CacheParts) {}
 
   /** getOrFetch after its arguments are checked; `signal` is not aborted. */
   getOrFetch(key: string, fetcher: Fetcher<unknown>, call: CallOptions): Promise<unknown> {
@@ -103,7 +98,7 @@ export class Fetches implements FlightHost {
     let now: number | undefined
     try {
       // A detached fetch, or one with ttlMs 0, stores nothing, so its value needs no size.
-      if (this.#sized && flight.options.ttlMs !== 0 && store.isCurrent(flight)) {
+      if (settings.sized && flight.options.ttlMs !== 0 && store.isCurrent(flight)) {
         bytes = sizeFor(value, flight.key, settings.sizeOf)
       }
       now = this.parts.now()

@@ -25,6 +25,8 @@ export interface Settings {
   maxSize: number
   maxBytes: number | undefined
   sizeOf: ((value: unknown, key: string) => number) | undefined
+  /** Whether values are sized at all: under `maxBytes`, or when `sizeOf` feeds the counter. */
+  sized: boolean
   onEvict: ((key: string, value: unknown, reason: string) => void) | undefined
   clock: (() => number) | undefined
   name: string | undefined
@@ -91,15 +93,17 @@ function checkTags(value: unknown): readonly string[] | undefined {
 
 function checkSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined
-  try {
-    // AbortSignal's own `aborted` getter, run on `value`, checks its brand: it throws for
-    // anything not made as an AbortSignal, Object.create(AbortSignal.prototype) included.
-    if (typeof value !== 'object' || value === null) throw new TypeError()
-    Reflect.get(AbortSignal.prototype, 'aborted', value)
-  } catch {
-    throw argumentTypeError('signal', 'an AbortSignal', value)
+  if (typeof value === 'object' && value !== null) {
+    try {
+      // AbortSignal's own `aborted` getter, run on `value`, checks its brand: it throws for
+      // anything not made as an AbortSignal, Object.create(AbortSignal.prototype) included.
+      Reflect.get(AbortSignal.prototype, 'aborted', value)
+      return value as AbortSignal
+    } catch {
+      // not a real AbortSignal: reported below
+    }
   }
-  return value as AbortSignal
+  throw argumentTypeError('signal', 'an AbortSignal', value)
 }
 
 function checkName(value: unknown): string | undefined {
@@ -138,11 +142,13 @@ export function settingsFrom(options: unknown): Settings {
   const o = options as CacheOptions
   const maxBytes =
     o.maxBytes === undefined ? undefined : checkPositiveInteger('maxBytes', o.maxBytes)
+  const sizeOf = checkFunction<Settings['sizeOf']>('sizeOf', o.sizeOf)
   return {
     maxSize:
       o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
     maxBytes,
-    sizeOf: checkFunction('sizeOf', o.sizeOf),
+    sizeOf,
+    sized: maxBytes !== undefined || sizeOf !== undefined,
     onEvict: checkFunction('onEvict', o.onEvict),
     clock: checkFunction('clock', o.clock),
     name: checkName(o.name),
