@@ -3,9 +3,11 @@
 // comes.
 import { type EventEmitter } from 'node:events'
 import * as fs from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach, vi } from 'vitest'
 import type { FileWatcher, WatchError, WatchInvalidation } from '../../dist/index.js'
 
 export const SAFETY_MS = 10_000
@@ -86,4 +88,24 @@ export async function tree(dir: string, ...files: string[]): Promise<string[]> {
       return join(dir, name)
     }),
   )
+}
+
+/**
+ * Registers the calling file's hooks: before each test a fresh temporary directory (handed to
+ * `use`), after it every mock restored, every watcher in the returned list closed and the
+ * directory removed.
+ */
+export function watchSandbox(prefix: string, use: (dir: string) => void): FileWatcher[] {
+  const running: FileWatcher[] = []
+  let dir = ''
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix))
+    use(dir)
+  })
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    await Promise.all(running.splice(0).map((watcher) => watcher.close()))
+    await rm(dir, { recursive: true, force: true })
+  })
+  return running
 }

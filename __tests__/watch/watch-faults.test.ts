@@ -6,10 +6,8 @@
 // as watch-files.test.ts does for a failing directory watch. Runs on the built package: herdcache
 // reads `fs.watch` and `subscribe` off the CommonJS module objects spied on here.
 import * as fs from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CacheManager,
   type FileWatcher,
@@ -28,19 +26,12 @@ import {
   SAFETY_MS,
   tree,
   watchHandles,
+  watchSandbox,
 } from '../support/watch.js'
 
 let root: string
-const running: FileWatcher[] = []
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'herdcache-watch-faults-'))
-})
-
-afterEach(async () => {
-  vi.restoreAllMocks()
-  await Promise.all(running.splice(0).map((watcher) => watcher.close()))
-  await rm(root, { recursive: true, force: true })
+const running = watchSandbox('herdcache-watch-faults-', (dir) => {
+  root = dir
 })
 
 /**

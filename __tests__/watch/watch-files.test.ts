@@ -7,10 +7,9 @@
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import * as fs from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CacheManager,
   type FileWatcher,
@@ -31,22 +30,15 @@ import {
   SAFETY_MS,
   tree,
   watchHandles,
+  watchSandbox,
 } from '../support/watch.js'
 
 // tsc takes seconds even on a small fixture, and more on a busy machine.
 const TSC_MS = 60_000
 
 let root: string
-const running: FileWatcher[] = []
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'herdcache-watch-'))
-})
-
-afterEach(async () => {
-  vi.restoreAllMocks()
-  await Promise.all(running.splice(0).map((watcher) => watcher.close()))
-  await rm(root, { recursive: true, force: true })
+const running = watchSandbox('herdcache-watch-', (dir) => {
+  root = dir
 })
 
 /** A watcher on `options.paths`, once it is ready (its initial scan done). */
