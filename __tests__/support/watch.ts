@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, vi } from 'vitest'
 import type { FileWatcher, WatchError, WatchInvalidation } from '../../dist/index.js'
+import { deferred } from './async.js'
 
 export const SAFETY_MS = 10_000
 
@@ -108,4 +109,30 @@ export function watchSandbox(prefix: string, use: (dir: string) => void): FileWa
     await rm(dir, { recursive: true, force: true })
   })
   return running
+}
+
+/**
+ * Spies on `fs.watch` (herdcache is CommonJS and reads `watch` off node:fs's module object at each
+ * call); the Promise resolves with the watcher herdcache makes on `ancestor` to wait for a removed
+ * directory, and rejects after SAFETY_MS.
+ */
+export function ancestorWatchOf(ancestor: string): Promise<fs.FSWatcher> {
+  const module = fsModule()
+  const original = module.watch
+  const made = deferred<fs.FSWatcher>()
+  const timer = setTimeout(() => {
+    made.reject(new Error(`no fs.watch of ${ancestor} within ${SAFETY_MS} ms`))
+  }, SAFETY_MS)
+  vi.spyOn(module, 'watch').mockImplementation(((
+    dir: string,
+    listener: fs.WatchListener<string>,
+  ) => {
+    const watcher = original(dir, listener)
+    if (dir === ancestor) {
+      clearTimeout(timer)
+      made.resolve(watcher)
+    }
+    return watcher
+  }) as typeof fs.watch)
+  return made.promise
 }

@@ -18,12 +18,12 @@ import {
 } from '../../dist/index.js'
 import { deferred } from '../support/async.js'
 import {
+  ancestorWatchOf,
   errorOf,
   eventOf,
   fsModule,
   invalidationOf,
   parcelModule,
-  SAFETY_MS,
   tree,
   watchHandles,
   watchSandbox,
@@ -55,28 +55,6 @@ function noWatchesLeft(): Error {
   return Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
     code: 'ENOSPC',
   })
-}
-
-/**
- * Spies on `fs.watch`; the Promise resolves with the watcher herdcache makes on `ancestor` to wait
- * for a removed directory.
- */
-function ancestorWatchOf(ancestor: string): Promise<fs.FSWatcher> {
-  const fsm = fsModule()
-  const original = fsm.watch
-  const made = deferred<fs.FSWatcher>()
-  const timer = setTimeout(() => {
-    made.reject(new Error(`no fs.watch of ${ancestor} within ${SAFETY_MS} ms`))
-  }, SAFETY_MS)
-  vi.spyOn(fsm, 'watch').mockImplementation(((dir: string, listener: fs.WatchListener<string>) => {
-    const watcher = original(dir, listener)
-    if (dir === ancestor) {
-      clearTimeout(timer)
-      made.resolve(watcher)
-    }
-    return watcher
-  }) as typeof fs.watch)
-  return made.promise
 }
 
 describe('watchFiles: a directory gone when its watch starts', () => {

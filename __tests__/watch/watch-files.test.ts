@@ -21,9 +21,9 @@ import {
 import { deferred, turns } from '../support/async.js'
 import { thrownBy } from '../support/throws.js'
 import {
+  ancestorWatchOf,
   errorOf,
   eventOf,
-  fsModule,
   invalidationOf,
   type ParcelCallback,
   parcelModule,
@@ -47,27 +47,6 @@ async function start(cache: TagInvalidator, options: WatchFilesOptions): Promise
   running.push(watcher)
   if (!watcher.closed) await eventOf(watcher, 'ready', () => true)
   return watcher
-}
-
-/**
- * Resolves when the watcher starts waiting for a removed directory, watching `ancestor` with
- * `fs.watch` (herdcache is CommonJS and reads `watch` off this same module object at each call).
- */
-function ancestorWatchOf(ancestor: string): Promise<void> {
-  const fs_ = fsModule()
-  const original = fs_.watch
-  const started = deferred<void>()
-  const timer = setTimeout(() => {
-    started.reject(new Error(`no fs.watch of ${ancestor} within ${SAFETY_MS} ms`))
-  }, SAFETY_MS)
-  vi.spyOn(fs_, 'watch').mockImplementation(((dir: string, listener: fs.WatchListener<string>) => {
-    if (dir === ancestor) {
-      clearTimeout(timer)
-      started.resolve()
-    }
-    return original(dir, listener)
-  }) as typeof fs.watch)
-  return started.promise
 }
 
 describe('watchFiles: changes invalidate tags', () => {
