@@ -1,0 +1,54 @@
+/**
+ * What the fleet tier needs from a Redis client: scripts and commands routed by key, publish,
+ * and a subscription. `linkTo` (in clients.ts) adapts an ioredis or node-redis client, standalone
+ * or cluster, to this shape, so the tier never touches a client library's own API.
+ */
+
+/** A Lua script, sent as EVALSHA and loaded with EVAL on NOSCRIPT. */
+export interface Script {
+  readonly source: string
+  /** The SHA-1 of `source`, lowercase hex. */
+  readonly sha1: string
+}
+
+/** A bulk or simple reply: strings and bulk strings come back as Buffers, integers as numbers. */
+export type Reply = Buffer | number | null | Reply[]
+
+/** One argument of a command: text is sent as UTF-8. */
+export type Arg = string | Buffer | number
+
+/** The command side of a client. Every key of one call must share a hash slot. */
+export interface RedisLink {
+  /** Runs `script` with `keys` and `args`; rejects with Redis's error if the script fails. */
+  script(script: Script, keys: readonly Arg[], args: readonly Arg[]): Promise<Reply>
+  /** Runs one command whose first key is `key` (used to route it on a cluster). */
+  command(key: Arg, args: readonly Arg[]): Promise<Reply>
+  /** PUBLISH `message` on `channel` (classic pub/sub, which a cluster delivers to every node). */
+  publish(channel: string, message: string): Promise<void>
+  /** Every key matching `pattern` on every master (SCAN ... MATCH), in batches. */
+  scan(pattern: string): AsyncIterable<Buffer[]>
+}
+
+/** What a subscription reports. */
+export interface SubscriptionEvents {
+  /** A message published on the channel, as text. */
+  message(message: string): void
+  /**
+   * The subscription is live (`true`), first or again after a reconnect, or lost (`false`); a
+   * message published while it was lost may never arrive.
+   */
+  state(live: boolean): void
+}
+
+/** A live subscription to one channel. */
+export interface Subscription {
+  /** Unsubscribes, and closes the subscriber connection if the link made it. */
+  close(): Promise<void>
+}
+
+/** A client adapted for the tier. */
+export interface LinkedClient {
+  readonly link: RedisLink
+  /** Subscribes to `channel` on the subscriber connection (made with `duplicate()` if none). */
+  subscribe(channel: string, events: SubscriptionEvents): Promise<Subscription>
+}
