@@ -1,5 +1,6 @@
 import { argumentTypeError } from './errors.js'
 import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
+import { tierHost } from './fetch/tier_host.js'
 import { wrap } from './keys/wrap.js'
 import { hitChannel, missChannel } from './observe/channel_objects.js'
 import { FetchEvents } from './observe/fetch_events.js'
@@ -71,9 +72,11 @@ export class CacheManager<V = unknown> {
         return { ...swept, at: now ?? performance.now() }
       }),
       settings,
+      tier: settings.tier,
       now: clock === undefined ? () => undefined : () => readClock(clock),
     }
     this.#fetches = new Fetches(this.#parts)
+    settings.tier?.attach(tierHost(this.#parts))
   }
 
   /** The `name` option: the `cache` label of the metrics, and the name channel messages show. */
@@ -168,7 +171,9 @@ export class CacheManager<V = unknown> {
     }
     if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
     removals.report()
-    return Promise.resolve(null)
+    const tier = this.#parts.tier
+    if (tier === undefined) return Promise.resolve(null)
+    return tier.read(key).then((answer) => (answer === undefined ? null : (answer.value as T)))
   }
 
   /**
@@ -185,14 +190,20 @@ export class CacheManager<V = unknown> {
     const call = setOptions(options, this.#settings.defaults)
     // User code (sizeOf, the clock) runs before the store is touched: it may call the cache.
     const bytes = call.size ?? this.#sizeOf(value, key, call)
+    const { store, removals, sweeper, tier } = this.#parts
+    let encoded: unknown
+    try {
+      encoded = call.ttlMs === 0 ? undefined : tier?.encode(key, value)
+    } catch (error) {
+      return Promise.reject(error as Error)
+    }
     const now = this.#parts.now()
-    const { store, removals, sweeper } = this.#parts
     removals.watch()
     if (store.set(key, value, call, bytes, now)) {
       sweeper.written(lifetimeOf(call), now ?? performance.now())
     }
     removals.report()
-    return Promise.resolve()
+    return tier === undefined ? Promise.resolve() : tier.write(key, encoded, call)
   }
 
   /**
@@ -202,7 +213,11 @@ export class CacheManager<V = unknown> {
    */
   delete(key: string): Promise<boolean> {
     checkKey(key)
-    return Promise.resolve(this.#change((store) => store.delete(key)))
+    const removed = this.#change((store) => store.delete(key))
+    const tier = this.#parts.tier
+    return tier === undefined
+      ? Promise.resolve(removed)
+      : tier.delete([key]).then(() => removed)
   }
 
   /**
@@ -213,13 +228,26 @@ export class CacheManager<V = unknown> {
    */
   invalidateTag(tag: string): Promise<number> {
     if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
-    return Promise.resolve(this.#change((store) => store.invalidateTag(tag)))
+    const removed = this.#change((store) => store.invalidateTag(tag))
+    const tier = this.#parts.tier
+    return tier === undefined
+      ? Promise.resolve(removed)
+      : tier.invalidateTags([tag]).then(() => removed)
   }
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
   clear(): Promise<void> {
     this.#change((store) => store.clear())
-    return Promise.resolve()
+    return this.#parts.tier?.clear() ?? Promise.resolve()
+  }
+
+  /**
+   * Lets go of what the cache holds outside itself: with a `tier`, it stops listening to the
+   * fleet and stops its timers (the Redis client stays the caller's to close); the cache goes on
+   * as a local one. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#parts.tier?.close() ?? Promise.resolve()
   }
 
   /**
@@ -246,7 +274,10 @@ export class CacheManager<V = unknown> {
 
   /** A snapshot of the counters. */
   stats(): CacheStats {
-    return this.#parts.store.stats()
+    const stats = this.#parts.store.stats()
+    const tier = this.#parts.tier
+    if (tier !== undefined) stats.tier = tier.stats()
+    return stats
   }
 
   /**

@@ -102,6 +102,33 @@ export class TimeoutError extends Error {
   readonly code = 'ERR_HERDCACHE_TIMEOUT'
 }
 
+/**
+ * The error a fetch's waiters reject with when the instance of the fleet that called the
+ * fetcher for them saw it fail. Code `ERR_HERDCACHE_REMOTE_FETCH`; `remote` is what that
+ * instance's error was (its name, message and code), as its completion message carried it.
+ */
+export class RemoteFetchError extends Error {
+  /** Always `'RemoteFetchError'`. */
+  override readonly name = 'RemoteFetchError'
+  /** Always `'ERR_HERDCACHE_REMOTE_FETCH'`. */
+  readonly code = 'ERR_HERDCACHE_REMOTE_FETCH'
+  /** The error the fetcher failed with on the other instance. */
+  readonly remote: { name: string; message: string; code: string | undefined }
+
+  constructor(key: string, remote: { name: string; message: string; code: string | undefined }) {
+    super(`the fetch of '${key}' failed on another instance: ${remote.name}: ${remote.message}`)
+    this.remote = remote
+  }
+}
+
+/** A tier given to a second cache, with code `ERR_HERDCACHE_TIER_IN_USE`. */
+export function tierInUseError() {
+  return withCode(
+    new TypeError('tier is already attached to a cache: make one tier per CacheManager'),
+    'ERR_HERDCACHE_TIER_IN_USE',
+  )
+}
+
 /** A value whose size cannot be told under `maxBytes`, with code `ERR_HERDCACHE_SIZE`. */
 export function sizeError(message: string) {
   return withCode(new TypeError(message), 'ERR_HERDCACHE_SIZE')

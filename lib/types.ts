@@ -1,3 +1,5 @@
+import type { Tier, TierStats } from './fetch/tier.js'
+
 /**
  * Why an entry left the cache, as passed to `onEvict`:
  *
@@ -163,6 +165,13 @@ export interface CacheOptions<V = unknown> {
    * 30, 60.
    */
   fetchDurationBuckets?: readonly number[]
+  /**
+   * A second tier behind this cache, shared by every instance of a fleet: `redisTier({ client })`
+   * from `herdcache/redis`. An L1 miss then reads the tier, and one instance of the fleet calls
+   * the fetcher for a key while the others wait for its result; `set`, `delete`,
+   * `invalidateTag` and `clear` reach every instance. A tier serves one cache.
+   */
+  tier?: Tier
 }
 
 /** A snapshot of the counters, from `cache.stats()`. Every counter is exact. */
@@ -197,4 +206,6 @@ export interface CacheStats {
   inFlight: number
   /** Bytes stored now, by `sizeOf` (0 when sizes are not tracked). */
   bytes: number
+  /** The tier's counters, when the cache has a `tier`. */
+  tier?: TierStats
 }

@@ -13,6 +13,7 @@ import { sizeFor } from '../store/sizes.js'
 import type { Sweeper } from '../store/sweeper.js'
 import type { Fetcher } from '../types.js'
 import { Flight, type FlightHost } from './flight.js'
+import type { StoreTimes, Tier, TierAnswer } from './tier.js'
 
 /** The parts of one cache that its operations share. */
 export interface CacheParts {
@@ -23,12 +24,14 @@ export interface CacheParts {
   readonly events: FetchEvents
   readonly sweeper: Sweeper
   readonly settings: Settings
+  /** The tier behind the store, if any: an L1 miss's fetch asks it. */
+  readonly tier: Tier | undefined
   /** The clock option's reading, or undefined for the store's own clock; throws as it does. */
   now(): number | undefined
 }
 
 /** The longest an entry written with `call` lives: its TTL and its longer stale window. */
-export function lifetimeOf(call: CallOptions): number {
+export function lifetimeOf(call: StoreTimes): number {
   return call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
 }
 
@@ -85,10 +88,22 @@ export class Fetches implements FlightHost {
   }
 
   #run(flight: Flight, fetcher: Fetcher<unknown>, stale: unknown): void {
-    const { events } = this.parts
+    const { events, tier } = this.parts
     events.starting(flight)
-    flight.run(fetcher, stale)
+    flight.run(tier === undefined ? fetcher : this.#throughTier(tier, flight, fetcher), stale)
     events.called(flight)
+  }
+
+  // The fetch of an L1 miss with a tier: the tier answers, or has this instance call `fetcher`.
+  #throughTier(tier: Tier, flight: Flight, fetcher: Fetcher<unknown>): Fetcher<unknown> {
+    return (context) =>
+      tier
+        .fetch(flight.key, fetcher, context, flight.options, flight.background)
+        .then((answer: TierAnswer) => {
+          flight.times = answer.times
+          if (answer.tags !== undefined) this.parts.store.tagFlight(flight, answer.tags)
+          return answer.value
+        })
   }
 
   storeResult(flight: Flight, value: unknown): void {
@@ -98,7 +113,7 @@ export class Fetches implements FlightHost {
     let now: number | undefined
     try {
       // A detached fetch, or one with ttlMs 0, stores nothing, so its value needs no size.
-      if (settings.sized && flight.options.ttlMs !== 0 && store.isCurrent(flight)) {
+      if (settings.sized && flight.times.ttlMs !== 0 && store.isCurrent(flight)) {
         bytes = sizeFor(value, flight.key, settings.sizeOf)
       }
       now = this.parts.now()
@@ -108,7 +123,7 @@ export class Fetches implements FlightHost {
       throw error
     }
     const { stored, endedAt } = store.complete(flight, value, bytes, now)
-    if (stored) this.parts.sweeper.written(lifetimeOf(flight.options), now ?? performance.now())
+    if (stored) this.parts.sweeper.written(lifetimeOf(flight.times), now ?? performance.now())
     removals.report()
     events.succeeded(flight, value, stored, endedAt)
   }

@@ -8,6 +8,7 @@ import type { FetchMessage } from '../observe/channels.js'
 import { FailCause } from '../store/backend.js'
 import type { CallOptions } from '../options/options.js'
 import type { FetchContext, Fetcher } from '../types.js'
+import type { StoreTimes } from './tier.js'
 
 /** What a flight asks of its cache when it ends. */
 export interface FlightHost {
@@ -61,6 +62,11 @@ export class Flight {
   event: FetchMessage | undefined
   /** True while the fetcher itself runs: a failure then is a synchronous throw. */
   calling = false
+  /**
+   * How the result is stored: as the call asked, unless a tier decided otherwise (a value from
+   * Redis keeps the time it has left there).
+   */
+  times: StoreTimes
 
   /**
    * @param background - a refresh started by a stale hit: it runs to completion whoever
@@ -74,6 +80,7 @@ export class Flight {
     readonly options: CallOptions,
     readonly background: boolean,
   ) {
+    this.times = options
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject

@@ -4,6 +4,7 @@
  * format; `collectCacheMetrics` hands the same families to a prom-client registry.
  */
 import type { CacheStats } from '../types.js'
+import { tierFamilies } from './tier_metrics.js'
 
 /** How a fetch ended, as the histogram's `outcome` label tells it. */
 export const OUTCOMES = ['success', 'error', 'timeout', 'abort'] as const
@@ -36,9 +37,9 @@ export interface MetricFamily {
 
 type Described = Omit<MetricFamily, 'values'>
 
-type Counter = Described & { stat: keyof CacheStats }
+type Counter = Described & { stat: Exclude<keyof CacheStats, 'tier'> }
 
-function counter(stat: keyof CacheStats, name: string, help: string): Counter {
+function counter(stat: Counter['stat'], name: string, help: string): Counter {
   return { stat, name, help, type: 'counter' }
 }
 
@@ -210,6 +211,7 @@ export function familiesOf(source: MetricsSource): MetricFamily[] {
   )
   families.push(one(MAX_BYTES, source.maxBytes ?? Infinity))
   families.push({ ...FETCH_DURATION, values: source.durations.samples(labels) })
+  if (stats.tier !== undefined) families.push(...tierFamilies(stats.tier, labels))
   return families
 }
 

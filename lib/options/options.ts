@@ -6,6 +6,7 @@ import { argumentRangeError, argumentTypeError, unknownOptionError } from '../er
 import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
 import type { CacheOptions, GetOrFetchOptions, SetOptions } from '../types.js'
 import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
+import { isTier, type Tier } from '../fetch/tier.js'
 import { checkPositiveInteger, checkTtl } from './validate.js'
 
 /** The settled options of one getOrFetch or set call. */
@@ -31,6 +32,7 @@ export interface Settings {
   clock: (() => number) | undefined
   name: string | undefined
   fetchDurationBuckets: readonly number[]
+  tier: Tier | undefined
   defaults: CallOptions
 }
 
@@ -46,6 +48,7 @@ const CONSTRUCTOR_OPTIONS = [
   'timeoutMs',
   'name',
   'fetchDurationBuckets',
+  'tier',
 ] as const
 const GET_OR_FETCH_OPTIONS = [
   'ttlMs',
@@ -129,6 +132,11 @@ function checkBuckets(value: unknown): readonly number[] {
   return Object.freeze([...(value as number[])])
 }
 
+function checkTier(value: unknown): Tier | undefined {
+  if (value === undefined || isTier(value)) return value
+  throw argumentTypeError('tier', "a tier made by redisTier() from 'herdcache/redis'", value)
+}
+
 function checkObject(name: string, value: unknown): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) {
     throw argumentTypeError(name, 'an object', value)
@@ -153,6 +161,7 @@ export function settingsFrom(options: unknown): Settings {
     clock: checkFunction('clock', o.clock),
     name: checkName(o.name),
     fetchDurationBuckets: checkBuckets(o.fetchDurationBuckets),
+    tier: checkTier(o.tier),
     defaults: {
       ttlMs: o.defaultTtlMs === undefined ? Infinity : checkTtl('defaultTtlMs', o.defaultTtlMs),
       staleWhileRevalidateMs:

@@ -77,6 +77,8 @@ export interface Backend {
   acquire(key: string, now: number | undefined, forceRefresh: boolean): unknown
   /** Holds `flight` under the record it was made for, and tags it. */
   track(flight: Flight, tags: readonly string[] | undefined): void
+  /** Adds tags to `flight`'s record, if it is still current: its entry will have them. */
+  tagFlight(flight: Flight, tags: readonly string[]): void
   /** Whether `flight` is still its key's current record (its result would be stored). */
   isCurrent(flight: Flight): boolean
   /** Ends `flight` with `value`, stored per `call` with `bytes` unless it was detached. */

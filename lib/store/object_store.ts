@@ -7,6 +7,7 @@
  * This is the only module that speaks the binding's register protocol (see native.ts).
  */
 import type { Flight } from '../fetch/flight.js'
+import type { StoreTimes } from '../fetch/tier.js'
 import type { CallOptions, Settings } from '../options/options.js'
 import type { CacheStats } from '../types.js'
 import {
@@ -103,12 +104,16 @@ export class ObjectStore implements Backend {
     }
   }
 
+  tagFlight(flight: Flight, tags: readonly string[]): void {
+    if (tags.length > 0) binding.tagFlight(this.#store, flight.slot, flight.generation, tags)
+  }
+
   isCurrent(flight: Flight): boolean {
     return binding.isCurrent(this.#store, flight.slot, flight.generation)
   }
 
   complete(flight: Flight, value: unknown, bytes: number, now: number | undefined): Ending {
-    this.#writeSpec(flight.options, bytes)
+    this.#writeSpec(flight.times, bytes)
     const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
     const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
@@ -200,7 +205,7 @@ export class ObjectStore implements Backend {
 
   // The registers are written right before the core call that reads them: no user code runs
   // in between, so a callback that re-enters the cache cannot overwrite them.
-  #writeSpec(call: CallOptions, bytes: number): void {
+  #writeSpec(call: StoreTimes, bytes: number): void {
     const spec = this.#spec
     spec[SPEC_TTL] = call.ttlMs
     spec[SPEC_STALE_WHILE_REVALIDATE] = call.staleWhileRevalidateMs

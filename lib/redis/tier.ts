@@ -1,0 +1,523 @@
+/**
+ * The fleet tier: Redis as every instance's L2, the lease that lets one instance of the fleet
+ * call the fetcher for a key, and the bus that carries invalidations and completions. See
+ * docs/guides/fleet.md for what it guarantees with Redis healthy and how it degrades without.
+ *
+ * Every Redis command goes through `#redis`: a timeout and the breaker. A command that fails is
+ * never the caller's failure: the cache goes on as a local one (its own L1, its own coalescing)
+ * until Redis answers again.
+ */
+import { randomUUID } from 'node:crypto'
+import { RemoteFetchError, tierInUseError } from '../errors.js'
+import {
+  NOT_STORED,
+  type StoreTimes,
+  type Tier,
+  type TierAnswer,
+  type TierHost,
+  type TierStats,
+  tierBrand,
+} from '../fetch/tier.js'
+import type { CallOptions } from '../options/options.js'
+import type { FetchContext, Fetcher } from '../types.js'
+import { Breaker } from './breaker.js'
+import { failureOf, formatMessage, type Message, parseMessage } from './bus.js'
+import type { Codec } from './codec.js'
+import { decodeEnvelope, encodeEnvelope } from './envelope.js'
+import { type Found, readFound, timesLeft } from './found.js'
+import { channelName, type KeyNames, keyNames, prefixPattern, tagName } from './keys.js'
+import type { Arg, LinkedClient, RedisLink, Reply, Script, Subscription } from './link.js'
+import { ACQUIRE, Acquired, DROP, DROP_IF, RELEASE, RENEW, TAG, WRITE } from './scripts.js'
+import { Waits } from './waits.js'
+
+/** The settled options of a tier. */
+export interface TierSettings {
+  prefix: string
+  leaseMs: number
+  commandTimeoutMs: number
+  failureThreshold: number
+  retryAfterMs: number
+  codec: Codec
+}
+
+class RedisUnavailable extends Error {}
+
+const NEVER = -1
+// How many keys of a clear or tag invalidation are deleted at once.
+const DELETE_BATCH = 100
+
+function ms(value: number): number {
+  return value === Infinity ? NEVER : Math.ceil(value)
+}
+
+function lifetimeOf(call: StoreTimes): number {
+  return call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
+}
+
+function ignore(): void {}
+
+/** A value found stale in Redis, with when (by this process's clock) its windows end. */
+interface Stale {
+  value: unknown
+  revalidateUntil: number
+  ifErrorUntil: number
+}
+
+export class RedisTier implements Tier {
+  readonly [tierBrand] = true as const
+  readonly #settings: TierSettings
+  readonly #client: LinkedClient
+  readonly #link: RedisLink
+  readonly #breaker: Breaker
+  readonly #waits = new Waits()
+  readonly #id = randomUUID()
+  readonly #renewals = new Set<NodeJS.Timeout>()
+  #tokens = 0
+  #host: TierHost | undefined
+  #subscription: Promise<Subscription | undefined> | undefined
+  #live = false
+  #lost = false
+  #closed = false
+  readonly #stats: Omit<TierStats, 'breaker'> = {
+    l2Hits: 0,
+    l2Misses: 0,
+    leasesWon: 0,
+    leasesWaited: 0,
+    takeovers: 0,
+    localFetches: 0,
+    invalidationsSent: 0,
+    invalidationsReceived: 0,
+    redisErrors: 0,
+    payloadErrors: 0,
+  }
+
+  constructor(client: LinkedClient, settings: TierSettings) {
+    this.#client = client
+    this.#link = client.link
+    this.#settings = settings
+    // An open breaker sends every waiting fetch back to look again, and so to go on alone.
+    this.#breaker = new Breaker(settings.failureThreshold, settings.retryAfterMs, () =>
+      this.#waits.wakeAll(),
+    )
+  }
+
+  /**
+   * Resolves once the tier listens to the fleet's invalidations (or has given up trying: the
+   * cache then works without them). Messages sent before it resolves may be missed.
+   */
+  ready(): Promise<void> {
+    return (this.#subscription ?? Promise.resolve(undefined)).then(ignore)
+  }
+
+  attach(host: TierHost): void {
+    if (this.#host !== undefined) throw tierInUseError()
+    this.#host = host
+    this.#subscription = this.#client
+      .subscribe(channelName(this.#settings.prefix), {
+        message: (text) => this.#receive(text),
+        state: (live) => this.#onState(live),
+      })
+      .catch(() => {
+        this.#stats.redisErrors += 1
+        return undefined
+      })
+  }
+
+  async fetch(
+    key: string,
+    fetcher: Fetcher<unknown>,
+    context: FetchContext<unknown>,
+    call: CallOptions,
+    background: boolean,
+  ): Promise<TierAnswer> {
+    // Coalescing only: nothing is stored, so there is nothing to share with the fleet.
+    if (call.ttlMs === 0) return this.#alone(fetcher, context, call)
+    const names = keyNames(this.#settings.prefix, key)
+    if (call.tags !== undefined && call.tags.length > 0) {
+      // Before the lease: an invalidateTag that does not see the key then began before this
+      // fetch did, and one that does see it ends the lease, so the result is not written.
+      if (!(await this.#tag(key, call.tags, lifetimeOf(call)))) {
+        return this.#alone(fetcher, context, call)
+      }
+    }
+    const mode = call.forceRefresh ? 'force' : 'lease'
+    let waited = false
+    let stale: Stale | undefined
+    for (;;) {
+      const token = `${this.#id}:${++this.#tokens}`
+      let found: Found
+      try {
+        found = readFound(
+          await this.#script(ACQUIRE, [names.value, names.lease], [
+            token,
+            this.#settings.leaseMs,
+            mode,
+          ]),
+        )
+      } catch {
+        return this.#alone(fetcher, context, call)
+      }
+      const value = found.envelope === null ? MISSING : this.#decode(key, found.envelope)
+      if (value === MISSING && found.envelope !== null) {
+        // A payload this cache cannot read is a miss: removed (unless rewritten meanwhile),
+        // then looked up again.
+        try {
+          await this.#script(DROP_IF, [names.value], [found.envelope])
+        } catch {
+          return this.#alone(fetcher, context, call)
+        }
+        continue
+      }
+      if (!waited) this.#stats[found.state === Acquired.Fresh ? 'l2Hits' : 'l2Misses'] += 1
+      if (found.state === Acquired.Fresh) {
+        return { value, times: timesLeft(found), tags: found.tags }
+      }
+      if (value !== MISSING) stale = staleOf(value, found)
+      if (found.state === Acquired.Won) {
+        this.#stats.leasesWon += 1
+        if (waited) this.#stats.takeovers += 1
+        if (stale !== undefined && !background && performance.now() < stale.revalidateUntil) {
+          // Served stale now; this instance refreshes it for the whole fleet.
+          this.#lead(key, names, token, fetcher, context, call, undefined).catch(ignore)
+          return { value: stale.value, times: NOT_STORED }
+        }
+        return this.#lead(key, names, token, fetcher, context, call, stale)
+      }
+      if (stale !== undefined && performance.now() < stale.revalidateUntil) {
+        return { value: stale.value, times: NOT_STORED } // another instance refreshes it
+      }
+      if (!waited) this.#stats.leasesWaited += 1
+      waited = true
+      const wakeup = await this.#waits.wait(key, found.leaseLeft, context.signal)
+      if (wakeup.kind === 'aborted') throw context.signal.reason
+      if (wakeup.kind === 'failed') {
+        if (stale !== undefined && performance.now() < stale.ifErrorUntil) {
+          return { value: stale.value, times: NOT_STORED }
+        }
+        throw new RemoteFetchError(key, wakeup.error)
+      }
+    }
+  }
+
+  async read(key: string): Promise<TierAnswer | undefined> {
+    const names = keyNames(this.#settings.prefix, key)
+    try {
+      const found = readFound(
+        await this.#script(ACQUIRE, [names.value, names.lease], ['', 0, 'read']),
+      )
+      if (found.state !== Acquired.Fresh || found.envelope === null) return undefined
+      const value = this.#decode(key, found.envelope)
+      return value === MISSING ? undefined : { value, times: timesLeft(found), tags: found.tags }
+    } catch {
+      return undefined
+    }
+  }
+
+  encode(key: string, value: unknown): Buffer {
+    return encodeEnvelope(this.#settings.codec, value, key)
+  }
+
+  async write(key: string, encoded: unknown, call: CallOptions): Promise<void> {
+    const names = keyNames(this.#settings.prefix, key)
+    try {
+      if (call.tags !== undefined && call.tags.length > 0 && call.ttlMs !== 0) {
+        await this.#tag(key, call.tags, lifetimeOf(call))
+      }
+      if (call.ttlMs === 0) {
+        await this.#script(DROP, [names.value, names.lease], [])
+      } else {
+        await this.#script(WRITE, [names.value, names.lease], [
+          '',
+          encoded as Buffer,
+          ...writeArgs(call),
+        ])
+      }
+      await this.#publish({ kind: 'drop', keys: [key] })
+    } catch {
+      // counted in #redis; the cache has the value, other instances keep theirs until it ends
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    try {
+      await this.#dropKeys(keys)
+      await this.#publish({ kind: 'drop', keys: [...keys] })
+    } catch {
+      // counted in #redis
+    }
+  }
+
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    try {
+      for (const tag of tags) {
+        const set = tagName(this.#settings.prefix, tag)
+        const members = await this.#command(set, ['SMEMBERS', set])
+        const keys = Array.isArray(members) ? members.flatMap(memberKey) : []
+        await this.#dropKeys(keys)
+        await this.#command(set, ['DEL', set])
+      }
+      await this.#publish({ kind: 'tags', tags: [...tags] })
+    } catch {
+      // counted in #redis
+    }
+  }
+
+  async clear(): Promise<void> {
+    try {
+      const batches = this.#link.scan(prefixPattern(this.#settings.prefix))[Symbol.asyncIterator]()
+      for (;;) {
+        const next = await this.#redis(() => batches.next())
+        if (next.done === true) break
+        const names = next.value
+        for (let i = 0; i < names.length; i += DELETE_BATCH) {
+          await Promise.all(
+            names.slice(i, i + DELETE_BATCH).map((name) => this.#command(name, ['DEL', name])),
+          )
+        }
+      }
+      await this.#publish({ kind: 'clear' })
+    } catch {
+      // counted in #redis
+    }
+  }
+
+  stats(): TierStats {
+    return { ...this.#stats, breaker: this.#breaker.state }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const timer of this.#renewals) clearInterval(timer)
+    this.#renewals.clear()
+    this.#waits.wakeAll()
+    const subscription = await this.#subscription
+    await subscription?.close().catch(ignore)
+  }
+
+  // Calls the fetcher under the lease `token` holds, and tells the fleet how it went.
+  async #lead(
+    key: string,
+    names: KeyNames,
+    token: string,
+    fetcher: Fetcher<unknown>,
+    context: FetchContext<unknown>,
+    call: CallOptions,
+    stale: Stale | undefined,
+  ): Promise<TierAnswer> {
+    const renewal = setInterval(() => this.#renew(names, token, renewal), this.#settings.leaseMs / 3)
+    renewal.unref()
+    this.#renewals.add(renewal)
+    let value: unknown
+    let envelope: Buffer
+    try {
+      value = await fetcher(context)
+      envelope = this.encode(key, value)
+    } catch (error) {
+      this.#stopRenewing(renewal)
+      this.#failed(key, names, token, error).catch(ignore)
+      if (stale !== undefined && performance.now() < stale.ifErrorUntil) {
+        return { value: stale.value, times: NOT_STORED }
+      }
+      throw error
+    }
+    this.#stopRenewing(renewal)
+    let written = true
+    try {
+      const reply = await this.#script(WRITE, [names.value, names.lease], [
+        token,
+        envelope,
+        ...writeArgs(call),
+      ])
+      written = reply === 1
+      // A forced refresh replaced a value other instances may hold: they drop it.
+      await this.#publish({ kind: call.forceRefresh ? 'drop' : 'done', keys: [key] })
+    } catch {
+      // Redis failed us after the fetch: the value still answers here, and the lease runs out.
+    }
+    // A lease lost to an invalidation: the value answers its waiters but is kept nowhere.
+    return { value, times: written ? call : NOT_STORED }
+  }
+
+  async #failed(key: string, names: KeyNames, token: string, error: unknown): Promise<void> {
+    // Told before the lease ends, so a waiter rejects rather than taking it over and calling a
+    // failing upstream again.
+    await this.#publish({ kind: 'failed', keys: [key], error: failureOf(error) })
+    await this.#script(RELEASE, [names.lease], [token])
+  }
+
+  #renew(names: KeyNames, token: string, renewal: NodeJS.Timeout): void {
+    this.#script(RENEW, [names.lease], [token, this.#settings.leaseMs]).then(
+      (reply) => {
+        if (reply !== 1) this.#stopRenewing(renewal)
+      },
+      ignore,
+    )
+  }
+
+  #stopRenewing(renewal: NodeJS.Timeout): void {
+    clearInterval(renewal)
+    this.#renewals.delete(renewal)
+  }
+
+  async #alone(
+    fetcher: Fetcher<unknown>,
+    context: FetchContext<unknown>,
+    call: CallOptions,
+  ): Promise<TierAnswer> {
+    this.#stats.localFetches += 1
+    return { value: await fetcher(context), times: call }
+  }
+
+  // Whether the key was added to every tag's set.
+  async #tag(key: string, tags: readonly string[], lifetime: number): Promise<boolean> {
+    try {
+      const member = JSON.stringify(key)
+      await Promise.all(
+        tags.map((tag) =>
+          this.#script(TAG, [tagName(this.#settings.prefix, tag)], [member, ms(lifetime)]),
+        ),
+      )
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async #dropKeys(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      await Promise.all(
+        keys.slice(i, i + DELETE_BATCH).map((key) => {
+          const names = keyNames(this.#settings.prefix, key)
+          return this.#script(DROP, [names.value, names.lease], [])
+        }),
+      )
+    }
+  }
+
+  #decode(key: string, envelope: Buffer): unknown {
+    try {
+      return decodeEnvelope(this.#settings.codec, envelope, key)
+    } catch (error) {
+      this.#stats.payloadErrors += 1
+      process.emitWarning(`herdcache: ${String((error as Error).message)}`, {
+        type: 'HerdcacheWarning',
+        code: 'HERDCACHE_BAD_PAYLOAD',
+      })
+      return MISSING
+    }
+  }
+
+  async #publish(message: Message): Promise<void> {
+    if (message.kind === 'drop' || message.kind === 'tags' || message.kind === 'clear') {
+      this.#stats.invalidationsSent += 1
+    }
+    const text = formatMessage(this.#id, message)
+    await this.#redis(() => this.#link.publish(channelName(this.#settings.prefix), text))
+  }
+
+  #script(script: Script, keys: readonly Arg[], args: readonly Arg[]): Promise<Reply> {
+    return this.#redis(() => this.#link.script(script, keys, args))
+  }
+
+  #command(key: Arg, args: readonly Arg[]): Promise<Reply> {
+    return this.#redis(() => this.#link.command(key, args))
+  }
+
+  // One Redis round trip, bounded by commandTimeoutMs and guarded by the breaker.
+  async #redis<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed || !this.#breaker.allow()) throw new RedisUnavailable()
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailable()), this.#settings.commandTimeoutMs)
+    })
+    try {
+      const result = await Promise.race([operation(), timeout])
+      this.#breaker.succeeded()
+      return result
+    } catch (error) {
+      this.#stats.redisErrors += 1
+      this.#breaker.failed()
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #receive(text: string): void {
+    const parsed = parseMessage(text)
+    if (parsed === undefined || parsed.from === this.#id || this.#host === undefined) return
+    const { message } = parsed
+    switch (message.kind) {
+      case 'done':
+        for (const key of message.keys) this.#waits.wake(key)
+        return
+      case 'failed':
+        for (const key of message.keys) this.#waits.wake(key, { kind: 'failed', error: message.error })
+        return
+      case 'drop':
+        this.#stats.invalidationsReceived += 1
+        this.#host.dropKeys(message.keys)
+        for (const key of message.keys) this.#waits.wake(key)
+        return
+      case 'tags':
+        this.#stats.invalidationsReceived += 1
+        this.#host.dropTags(message.tags)
+        this.#waits.wakeAll()
+        return
+      case 'clear':
+        this.#stats.invalidationsReceived += 1
+        this.#host.dropAll()
+        this.#waits.wakeAll()
+        return
+    }
+  }
+
+  #onState(live: boolean): void {
+    if (!live) {
+      // Messages may be missed from now on: waiting fetches look at Redis again.
+      if (this.#live) this.#lost = true
+      this.#live = false
+      this.#waits.wakeAll()
+      return
+    }
+    this.#live = true
+    if (this.#lost) {
+      // An invalidation may have gone by while the subscription was down: L1 is re-read.
+      this.#lost = false
+      this.#host?.dropAll()
+    }
+  }
+}
+
+const MISSING: unique symbol = Symbol('herdcache.missing')
+
+function staleOf(value: unknown, found: Found): Stale {
+  const now = performance.now()
+  return {
+    value,
+    revalidateUntil: now + found.revalidateLeft,
+    ifErrorUntil: now + found.ifErrorLeft,
+  }
+}
+
+// WRITE's arguments after the envelope.
+function writeArgs(call: CallOptions): Arg[] {
+  return [
+    ms(call.ttlMs),
+    ms(call.staleWhileRevalidateMs),
+    ms(call.staleIfErrorMs),
+    JSON.stringify(call.tags ?? []),
+  ]
+}
+
+// A tag set's member: the key as JSON text, which keeps lone surrogates.
+function memberKey(member: Reply): string[] {
+  if (!Buffer.isBuffer(member)) return []
+  try {
+    const key: unknown = JSON.parse(member.toString('utf8'))
+    return typeof key === 'string' ? [key] : []
+  } catch {
+    return []
+  }
+}
