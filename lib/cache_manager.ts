@@ -195,7 +195,8 @@ export class CacheManager<V = unknown> {
     try {
       encoded = call.ttlMs === 0 ? undefined : tier?.encode(key, value)
     } catch (error) {
-      return Promise.reject(error as Error)
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error)
     }
     const now = this.#parts.now()
     removals.watch()
@@ -215,9 +216,7 @@ export class CacheManager<V = unknown> {
     checkKey(key)
     const removed = this.#change((store) => store.delete(key))
     const tier = this.#parts.tier
-    return tier === undefined
-      ? Promise.resolve(removed)
-      : tier.delete([key]).then(() => removed)
+    return tier === undefined ? Promise.resolve(removed) : tier.delete([key]).then(() => removed)
   }
 
   /**

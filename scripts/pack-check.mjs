@@ -175,6 +175,7 @@ const required = [
   'README.md',
   'CHANGELOG.md',
   'dist/watch/index.js',
+  'dist/redis/index.js',
   'dist/store/native.js',
   prebuildPath,
   'scripts/install.cjs',

@@ -1,8 +1,7 @@
 // The fleet tier against a real redis-server: instances of one fleet are caches in this process,
 // each with its own connection and tier, as separate servers would be.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CacheManager } from '../../dist/index.js'
-import { RemoteFetchError, redisTier } from '../../dist/redis/index.js'
+import { RemoteFetchError } from '../../dist/redis/index.js'
 import { deferred, rejectionOf } from '../support/async.js'
 import { commandCount, type Fleet, startFleet, until } from '../support/fleet.js'
 import { type RedisServer, startRedis } from '../support/redis.js'
@@ -53,7 +52,8 @@ describe('reads', () => {
     const { cache } = instances[0]!
     await cache.getOrFetch('k', () => 'v', 60_000)
     const before = await commandCount(admin, 'evalsha')
-    for (let i = 0; i < 100; i += 1) expect(await cache.getOrFetch('k', () => 'x', 60_000)).toBe('v')
+    for (let i = 0; i < 100; i += 1)
+      expect(await cache.getOrFetch('k', () => 'x', 60_000)).toBe('v')
     expect(await commandCount(admin, 'evalsha')).toBe(before)
   })
 
@@ -62,7 +62,7 @@ describe('reads', () => {
     const value = { at: new Date(5), big: 2n ** 70n, tags: new Set(['a']), none: undefined }
     await instances[0]!.cache.getOrFetch('k', () => value, 60_000)
     let calls = 0
-    const got = await instances[1]!.cache.getOrFetch('k', () => ++calls, 60_000)
+    const got = await instances[1]!.cache.getOrFetch<unknown>('k', () => ++calls, 60_000)
     expect(calls).toBe(0)
     expect(got).toEqual(value)
     expect((got as typeof value).at).toBeInstanceOf(Date)
@@ -154,7 +154,9 @@ describe('failures', () => {
       await gate.promise
       throw Object.assign(new Error('upstream is down'), { code: 'E_UPSTREAM' })
     }
-    const results = instances.map(({ cache }) => rejectionOf(cache.getOrFetch('k', failing, 60_000)))
+    const results = instances.map(({ cache }) =>
+      rejectionOf(cache.getOrFetch('k', failing, 60_000)),
+    )
     await until(() => calls === 1, 'the holder to call the fetcher')
     await until(
       () => instances.reduce((sum, { cache }) => sum + cache.stats().tier!.leasesWaited, 0) === 2,
@@ -163,11 +165,15 @@ describe('failures', () => {
     gate.resolve()
     const errors = await Promise.all(results)
     expect(calls).toBe(1)
-    const remote = errors.filter((error) => error instanceof RemoteFetchError) as RemoteFetchError[]
+    const remote = errors.filter((error) => error instanceof RemoteFetchError)
     expect(remote).toHaveLength(2)
     for (const error of remote) {
       expect(error.code).toBe('ERR_HERDCACHE_REMOTE_FETCH')
-      expect(error.remote).toEqual({ name: 'Error', message: 'upstream is down', code: 'E_UPSTREAM' })
+      expect(error.remote).toEqual({
+        name: 'Error',
+        message: 'upstream is down',
+        code: 'E_UPSTREAM',
+      })
       expect(error.message).toContain('upstream is down')
     }
     expect(await admin.exists('test:{k:k}', 'test:{k:k}:lease')).toBe(0)
@@ -176,7 +182,10 @@ describe('failures', () => {
 
   it('serves a stale value from Redis within staleIfErrorMs when the fetch fails', async () => {
     const { instances, admin } = await fleetOf(2)
-    await instances[0]!.cache.getOrFetch('k', () => 'old', { ttlMs: 60_000, staleIfErrorMs: 60_000 })
+    await instances[0]!.cache.getOrFetch('k', () => 'old', {
+      ttlMs: 60_000,
+      staleIfErrorMs: 60_000,
+    })
     await instances[0]!.cache.close()
     // Made stale in Redis: its fresh time is over, its stale-if-error window is not.
     const time = await admin.time()

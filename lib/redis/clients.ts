@@ -42,7 +42,14 @@ export function linkTo(client: unknown, _subscriber?: unknown): LinkedClient {
       async *scan(pattern: string) {
         let cursor = '0'
         do {
-          const [next, keys] = (await io.callBuffer('SCAN', cursor, 'MATCH', pattern, 'COUNT', 100)) as [Buffer, Buffer[]]
+          const [next, keys] = (await io.callBuffer(
+            'SCAN',
+            cursor,
+            'MATCH',
+            pattern,
+            'COUNT',
+            100,
+          )) as [Buffer, Buffer[]]
           cursor = next.toString()
           yield keys
         } while (cursor !== '0')

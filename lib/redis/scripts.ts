@@ -41,7 +41,8 @@ return {3, h[1] or false, now, h[2] or '-1', h[3] or '-1', h[4] or '-1',
  * and ends the key's lease either way it writes: a `set` detaches a fetch in flight, as in one
  * process. Reply: 1 if written, 0 if the lease was lost.
  */
-export const WRITE = defineScript(`if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+export const WRITE =
+  defineScript(`if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 ${NOW}
 local ttl, swr, sie = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local f, s, e, life = -1, -1, -1, -1

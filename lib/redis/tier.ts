@@ -148,13 +148,16 @@ export class RedisTier implements Tier {
       let found: Found
       try {
         found = readFound(
-          await this.#script(ACQUIRE, [names.value, names.lease], [
-            token,
-            this.#settings.leaseMs,
-            mode,
-          ]),
+          await this.#script(
+            ACQUIRE,
+            [names.value, names.lease],
+            [token, this.#settings.leaseMs, mode],
+          ),
         )
       } catch {
+        // A command that timed out may still run once Redis answers: its lease must not keep
+        // the fleet waiting. Sent after it on the same connection, so it runs right after it.
+        this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
         return this.#alone(fetcher, context, call)
       }
       const value = found.envelope === null ? MISSING : this.#decode(key, found.envelope)
@@ -226,11 +229,11 @@ export class RedisTier implements Tier {
       if (call.ttlMs === 0) {
         await this.#script(DROP, [names.value, names.lease], [])
       } else {
-        await this.#script(WRITE, [names.value, names.lease], [
-          '',
-          encoded as Buffer,
-          ...writeArgs(call),
-        ])
+        await this.#script(
+          WRITE,
+          [names.value, names.lease],
+          ['', encoded as Buffer, ...writeArgs(call)],
+        )
       }
       await this.#publish({ kind: 'drop', keys: [key] })
     } catch {
@@ -305,7 +308,10 @@ export class RedisTier implements Tier {
     call: CallOptions,
     stale: Stale | undefined,
   ): Promise<TierAnswer> {
-    const renewal = setInterval(() => this.#renew(names, token, renewal), this.#settings.leaseMs / 3)
+    const renewal = setInterval(
+      () => this.#renew(names, token, renewal),
+      this.#settings.leaseMs / 3,
+    )
     renewal.unref()
     this.#renewals.add(renewal)
     let value: unknown
@@ -324,11 +330,11 @@ export class RedisTier implements Tier {
     this.#stopRenewing(renewal)
     let written = true
     try {
-      const reply = await this.#script(WRITE, [names.value, names.lease], [
-        token,
-        envelope,
-        ...writeArgs(call),
-      ])
+      const reply = await this.#script(
+        WRITE,
+        [names.value, names.lease],
+        [token, envelope, ...writeArgs(call)],
+      )
       written = reply === 1
       // A forced refresh replaced a value other instances may hold: they drop it.
       await this.#publish({ kind: call.forceRefresh ? 'drop' : 'done', keys: [key] })
@@ -347,12 +353,9 @@ export class RedisTier implements Tier {
   }
 
   #renew(names: KeyNames, token: string, renewal: NodeJS.Timeout): void {
-    this.#script(RENEW, [names.lease], [token, this.#settings.leaseMs]).then(
-      (reply) => {
-        if (reply !== 1) this.#stopRenewing(renewal)
-      },
-      ignore,
-    )
+    this.#script(RENEW, [names.lease], [token, this.#settings.leaseMs]).then((reply) => {
+      if (reply !== 1) this.#stopRenewing(renewal)
+    }, ignore)
   }
 
   #stopRenewing(renewal: NodeJS.Timeout): void {
@@ -453,7 +456,8 @@ export class RedisTier implements Tier {
         for (const key of message.keys) this.#waits.wake(key)
         return
       case 'failed':
-        for (const key of message.keys) this.#waits.wake(key, { kind: 'failed', error: message.error })
+        for (const key of message.keys)
+          this.#waits.wake(key, { kind: 'failed', error: message.error })
         return
       case 'drop':
         this.#stats.invalidationsReceived += 1

@@ -1,0 +1,154 @@
+// Redis slow, down, restarting, or holding bytes this cache cannot read: no request fails or
+// hangs because of it, and every fault is counted.
+import { afterEach, describe, expect, it } from 'vitest'
+import { deferred, rejectionOf } from '../support/async.js'
+import { type Fleet, startFleet, until } from '../support/fleet.js'
+import { watchWarnings } from '../support/process.js'
+import { type RedisServer, startRedis } from '../support/redis.js'
+
+// Each test gets its own server: several of them stop or kill it.
+let server: RedisServer | undefined
+let fleet: Fleet | undefined
+
+afterEach(async () => {
+  await fleet?.close()
+  fleet = undefined
+  await server?.stop()
+  server = undefined
+})
+
+async function fleetOf(count: number, tierOptions = {}): Promise<Fleet> {
+  server = await startRedis()
+  fleet = await startFleet(server, count, tierOptions)
+  return fleet
+}
+
+const FAST = { commandTimeoutMs: 100, breaker: { failureThreshold: 2, retryAfterMs: 300 } }
+
+describe('Redis paused (SIGSTOP)', () => {
+  it('answers misses by fetching locally, opens the breaker, and closes it once Redis is back', async () => {
+    const { instances } = await fleetOf(1, FAST)
+    const { cache } = instances[0]!
+    await cache.getOrFetch('cached', () => 'L1', 60_000)
+    server!.pause()
+    // Each instance still coalesces its own callers and serves its L1.
+    let calls = 0
+    const fetcher = () => `local ${++calls}`
+    const answers = await Promise.all([
+      cache.getOrFetch('a', fetcher, 60_000),
+      cache.getOrFetch('a', fetcher, 60_000),
+    ])
+    expect(answers).toEqual(['local 1', 'local 1'])
+    expect(await cache.getOrFetch('cached', () => 'x', 60_000)).toBe('L1')
+    expect(await cache.getOrFetch('b', fetcher, 60_000)).toBe('local 2')
+    const open = cache.stats().tier!
+    expect(open.breaker).toBe('open')
+    expect(open.redisErrors).toBeGreaterThanOrEqual(2)
+    expect(open.localFetches).toBe(2)
+    // While open, a miss does not wait for Redis at all.
+    const errorsBefore = open.redisErrors
+    expect(await cache.getOrFetch('c', fetcher, 60_000)).toBe('local 3')
+    expect(cache.stats().tier!.redisErrors).toBe(errorsBefore)
+    server!.resume()
+    await until(() => cache.stats().tier!.breaker === 'half-open', 'the retry time', 5_000)
+    // The probe: a lease, won (the first was 'cached''s).
+    expect(await cache.getOrFetch('d', fetcher, 60_000)).toBe('local 4')
+    expect(cache.stats().tier).toMatchObject({ breaker: 'closed', leasesWon: 2 })
+    // The acquires that timed out ran once Redis woke up; their leases were let go right after.
+    expect(await fleet!.admin.exists('test:{k:a}:lease', 'test:{k:b}:lease')).toBe(0)
+  })
+
+  it('resolves delete, set, invalidateTag and clear with the local change made', async () => {
+    const { instances } = await fleetOf(1, FAST)
+    const { cache } = instances[0]!
+    await cache.set('k', 'v', 60_000)
+    server!.pause()
+    await cache.set('k2', 'v2', 60_000)
+    expect(await cache.delete('k')).toBe(true)
+    expect(await cache.invalidateTag('T')).toBe(0)
+    await cache.clear()
+    expect(cache.size).toBe(0)
+    server!.resume()
+  })
+
+  it('sends a fetch waiting on a lease back to fetch alone when Redis stops answering', async () => {
+    const { instances, admin } = await fleetOf(1, { ...FAST, leaseMs: 60_000 })
+    await admin.set('test:{k:k}:lease', 'other:1', 'PX', 60_000)
+    const answer = instances[0]!.cache.getOrFetch('k', () => 'alone', 60_000)
+    await until(() => instances[0]!.cache.stats().tier!.leasesWaited === 1, 'the wait')
+    server!.pause()
+    // The breaker opens on the next failures; the subscriber's loss, or the breaker, wakes it.
+    await rejectionOf(instances[0]!.cache.getOrFetch('x', () => Promise.reject(new Error('x')), 1))
+    await rejectionOf(instances[0]!.cache.getOrFetch('y', () => Promise.reject(new Error('y')), 1))
+    expect(await answer).toBe('alone')
+    server!.resume()
+  })
+})
+
+describe('Redis killed and restarted', () => {
+  it('keeps answering, and re-reads L1 entries once the subscription is back', async () => {
+    const { instances } = await fleetOf(2, FAST)
+    const [a, b] = instances as [Fleet['instances'][0], Fleet['instances'][0]]
+    await a.cache.getOrFetch('k', () => 'before', 60_000)
+    await b.cache.getOrFetch('k', () => 'x', 60_000)
+    expect(b.cache.has('k')).toBe(true)
+    await server!.kill()
+    expect(await b.cache.getOrFetch('k', () => 'x', 60_000)).toBe('before') // L1
+    expect(await b.cache.getOrFetch('new', () => 'local', 60_000)).toBe('local')
+    await server!.restart()
+    // An invalidation may have been missed while the subscription was down: L1 is dropped.
+    await until(() => !b.cache.has('k'), 'the subscription to come back', 10_000)
+    await until(() => b.cache.stats().tier!.breaker !== 'open', 'the breaker to retry', 5_000)
+    expect(await b.cache.getOrFetch('k', () => 'after', 60_000)).toBe('after')
+  })
+})
+
+describe('payloads', () => {
+  it('treats a corrupt payload as a miss, reports it, and replaces it', async () => {
+    const { instances, admin } = await fleetOf(1)
+    await admin.hset('test:{k:k}', 'd', Buffer.from([0xde, 0xad, 0xbe, 0xef]), 'f', '-1')
+    const warnings = watchWarnings()
+    try {
+      expect(await instances[0]!.cache.getOrFetch('k', () => 'fetched', 60_000)).toBe('fetched')
+      const herdcache = await warnings.settled()
+      expect(herdcache.map((w) => w.code)).toContain('HERDCACHE_BAD_PAYLOAD')
+    } finally {
+      warnings.stop()
+    }
+    expect(instances[0]!.cache.stats().tier!.payloadErrors).toBe(1)
+    const stored = await admin.hgetBuffer('test:{k:k}', 'd')
+    expect(stored?.equals(Buffer.from([0xde, 0xad, 0xbe, 0xef]))).toBe(false)
+  })
+
+  it('rejects a value the codec cannot encode, on every instance, and stores it nowhere', async () => {
+    const { instances, admin } = await fleetOf(2)
+    const gate = deferred<void>()
+    const fetcher = async () => {
+      await gate.promise
+      return { callback: () => 1 }
+    }
+    const first = rejectionOf(instances[0]!.cache.getOrFetch('k', fetcher, 60_000))
+    await until(() => instances[0]!.cache.stats().tier!.leasesWon === 1, 'the lease')
+    const second = rejectionOf(instances[1]!.cache.getOrFetch('k', fetcher, 60_000))
+    await until(() => instances[1]!.cache.stats().tier!.leasesWaited === 1, 'the wait')
+    gate.resolve()
+    const [own, remote] = (await Promise.all([first, second])) as [
+      Error & { code?: string },
+      Error & { code?: string },
+    ]
+    expect(own.code).toBe('ERR_HERDCACHE_ENCODE')
+    expect(remote.code).toBe('ERR_HERDCACHE_REMOTE_FETCH')
+    expect(await admin.exists('test:{k:k}', 'test:{k:k}:lease')).toBe(0)
+    expect(instances[0]!.cache.has('k')).toBe(false)
+  })
+
+  it('rejects set() of a value the codec cannot encode, leaving L1 and Redis as they were', async () => {
+    const { instances, admin } = await fleetOf(1)
+    const { cache } = instances[0]!
+    await cache.set('k', 'old', 60_000)
+    const error = (await rejectionOf(cache.set('k', Symbol('x'), 60_000))) as { code?: string }
+    expect(error.code).toBe('ERR_HERDCACHE_ENCODE')
+    expect(cache.peek('k')).toBe('old')
+    expect(await admin.exists('test:{k:k}')).toBe(1)
+  })
+})
