@@ -223,4 +223,43 @@ describe('failures', () => {
     expect(fresh).toBe('new')
     expect(fetcher.calls).toBe(1)
   })
+
+  it('hands the lease on when the holder gives up (timeout), instead of failing the fleet', async () => {
+    const { instances } = await fleetOf(2)
+    const [a, b] = instances as [
+      NonNullable<Fleet>['instances'][0],
+      NonNullable<Fleet>['instances'][0],
+    ]
+    const hanging = ({ signal }: { signal: AbortSignal }) =>
+      new Promise<string>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      )
+    const timedOut = rejectionOf(
+      a.cache.getOrFetch('k', hanging, { ttlMs: 60_000, timeoutMs: 100 }),
+    )
+    await until(() => a.cache.stats().tier!.leasesWon === 1, 'the lease')
+    const answer = b.cache.getOrFetch('k', () => 'from b', 60_000)
+    expect(((await timedOut) as Error).name).toBe('TimeoutError')
+    expect(await answer).toBe('from b')
+    expect(b.cache.stats().tier!.leasesWon).toBe(1)
+  })
+})
+
+describe('forceRefresh', () => {
+  it('fetches once past a fresh value and replaces it on every instance', async () => {
+    const { instances } = await fleetOf(2)
+    const [a, b] = instances as [
+      NonNullable<Fleet>['instances'][0],
+      NonNullable<Fleet>['instances'][0],
+    ]
+    await a.cache.getOrFetch('k', () => 'old', 60_000)
+    expect(await b.cache.getOrFetch('k', () => 'x', 60_000)).toBe('old')
+    let calls = 0
+    expect(
+      await a.cache.getOrFetch('k', () => `new ${++calls}`, { ttlMs: 60_000, forceRefresh: true }),
+    ).toBe('new 1')
+    await until(() => b.cache.stats().tier!.invalidationsReceived === 1, 'the replacement')
+    expect(await b.cache.getOrFetch('k', () => 'x', 60_000)).toBe('new 1')
+    expect(calls).toBe(1)
+  })
 })

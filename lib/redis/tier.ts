@@ -140,7 +140,8 @@ export class RedisTier implements Tier {
         return this.#alone(fetcher, context, call)
       }
     }
-    const mode = call.forceRefresh ? 'force' : 'lease'
+    // A forced refresh passes over a fresh value, but not over one written while it waited.
+    let mode = call.forceRefresh ? 'force' : 'lease'
     let waited = false
     let stale: Stale | undefined
     for (;;) {
@@ -175,7 +176,11 @@ export class RedisTier implements Tier {
       if (found.state === Acquired.Fresh) {
         return { value, times: timesLeft(found), tags: found.tags }
       }
-      if (value !== MISSING) stale = staleOf(value, found)
+      if (value !== MISSING) {
+        stale = staleOf(value, found)
+        // A forced refresh is not answered with the value it passes over, unless it fails.
+        if (mode === 'force') stale.revalidateUntil = -Infinity
+      }
       if (found.state === Acquired.Won) {
         this.#stats.leasesWon += 1
         if (waited) this.#stats.takeovers += 1
@@ -191,6 +196,7 @@ export class RedisTier implements Tier {
       }
       if (!waited) this.#stats.leasesWaited += 1
       waited = true
+      mode = 'lease'
       const wakeup = await this.#waits.wait(key, found.leaseLeft, context.signal)
       if (wakeup.kind === 'aborted') throw context.signal.reason
       if (wakeup.kind === 'failed') {
@@ -321,7 +327,13 @@ export class RedisTier implements Tier {
       envelope = this.encode(key, value)
     } catch (error) {
       this.#stopRenewing(renewal)
-      this.#failed(key, names, token, error).catch(ignore)
+      if (context.signal.aborted) {
+        // Given up here (timed out, or every caller left): not the fleet's failure. The lease
+        // ends and the waiters look again; one of them fetches for its own callers.
+        this.#release(key, names, token).catch(ignore)
+      } else {
+        this.#failed(key, names, token, error).catch(ignore)
+      }
       if (stale !== undefined && performance.now() < stale.ifErrorUntil) {
         return { value: stale.value, times: NOT_STORED }
       }
@@ -346,10 +358,16 @@ export class RedisTier implements Tier {
   }
 
   async #failed(key: string, names: KeyNames, token: string, error: unknown): Promise<void> {
-    // Told before the lease ends, so a waiter rejects rather than taking it over and calling a
-    // failing upstream again.
-    await this.#publish({ kind: 'failed', keys: [key], error: failureOf(error) })
+    // The lease ends first, so that the next call, anywhere, fetches anew at once. The waiters
+    // are told of the failure rather than woken: they reject instead of each calling a failing
+    // upstream again.
     await this.#script(RELEASE, [names.lease], [token])
+    await this.#publish({ kind: 'failed', keys: [key], error: failureOf(error) })
+  }
+
+  async #release(key: string, names: KeyNames, token: string): Promise<void> {
+    await this.#script(RELEASE, [names.lease], [token])
+    await this.#publish({ kind: 'done', keys: [key] })
   }
 
   #renew(names: KeyNames, token: string, renewal: NodeJS.Timeout): void {
