@@ -90,7 +90,8 @@ describe('reads', () => {
 
 describe('one upstream call per key across the fleet', () => {
   it('calls the fetcher once for concurrent misses on four instances', async () => {
-    const { instances } = await fleetOf(4)
+    // A lease far longer than the test: the waiters are woken by the completion message.
+    const { instances } = await fleetOf(4, { leaseMs: 120_000 })
     const fetcher = gatedFetcher({ answer: 42 })
     const waiting = instances.flatMap(({ cache }) =>
       Array.from({ length: 5 }, () => cache.getOrFetch('k', fetcher.fetch, 60_000)),
