@@ -2,8 +2,10 @@
 // encode with an error naming where the refused part sits. What each keeps, what it refuses,
 // and the one or two losses each documents are asserted here, kind by kind.
 import { serialize } from 'node:v8'
+import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { checkCodec, type Codec, defaultCodec } from '../../dist/redis/codec.js'
+import { decodeEnvelope, encodeEnvelope } from '../../dist/redis/envelope.js'
 import { jsonCodec } from '../../dist/redis/json_codec.js'
 import { v8Codec } from '../../dist/redis/v8_codec.js'
 import { expectThrown, thrownBy } from '../support/throws.js'
@@ -358,5 +360,21 @@ describe('checkCodec', () => {
       'ERR_INVALID_ARG_TYPE',
       message,
     )
+  })
+})
+
+describe('a custom codec', () => {
+  it('works as docs/codecs.md shows it, msgpackr writing the payload', () => {
+    // The example in docs/codecs.md, verbatim but for the tier option around it.
+    const packr = new Packr({ structuredClone: true })
+    const msgpackCodec: Codec = {
+      name: 'msgpackr',
+      encode: (value) => packr.pack(value),
+      decode: (bytes) => packr.unpack(bytes) as unknown,
+    }
+    const value = { at: new Date(0), tags: new Set(['a']), rows: [{ id: 1 }, { id: 2 }] }
+    const stored = encodeEnvelope(msgpackCodec, value, 'k')
+    expect(stored.subarray(4, 12).toString('latin1')).toBe('msgpackr')
+    expect(decodeEnvelope(msgpackCodec, stored, 'k')).toStrictEqual(value)
   })
 })
