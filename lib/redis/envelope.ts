@@ -1,7 +1,7 @@
 /**
  * The bytes the fleet tier stores in Redis for one value: a header that says who wrote them and
- * how, then the codec's payload. A reader can so tell a value of its own from a corrupt one, from
- * one written with another codec, and from one that another program put under the same key.
+ * how, then the codec's payload, so that a reader can tell a value of its own from a corrupt one,
+ * from one written with another codec, and from one another program put under the same key.
  *
  *   offset 0   2 bytes   0xC1 0x48, herdcache's marker: 0xC1 occurs neither in UTF-8 text nor
  *                        in MessagePack, and V8's format starts with 0xFF, so no payload of
@@ -158,12 +158,12 @@ function headerError(codec: Codec, bytes: Uint8Array, key: string): PayloadError
 }
 
 function truncatedError(codec: Codec, bytes: Uint8Array, key: string, needed: number) {
+  const length = `${bytes.length} ${bytes.length === 1 ? 'byte' : 'bytes'}`
   return payloadError(
     codec,
     key,
     'truncated',
-    `they end inside the envelope header ` +
-      `(${bytes.length} ${bytes.length === 1 ? 'byte' : 'bytes'}, the header needs at least ${needed})`,
+    `they end inside the envelope header (${length}, the header needs at least ${needed})`,
   )
 }
 
@@ -195,7 +195,7 @@ function reasonOf(thrown: unknown): string {
 }
 
 function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ') || 'nothing'
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ')
 }
 
 const PLAIN = /^[\x20-\x26\x28-\x7e]*$/

@@ -23,7 +23,7 @@ export type ObjectKind =
 
 /** What one codec stores. */
 export interface StorableRules {
-  /** Why a value that is not an object cannot be stored, or undefined if it can (null always can). */
+  /** Why a value that is no object cannot be stored, or undefined if it can (null always can). */
   primitive(value: unknown): string | undefined
   /** How an object whose prototype is `proto` is stored, or undefined if it is not. */
   kindOf(proto: object | null): ObjectKind | undefined

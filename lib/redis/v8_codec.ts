@@ -69,7 +69,7 @@ const V8_RULES: StorableRules = {
 // V8 reads every format up to the one it writes, and refuses newer ones with "Unable to
 // deserialize cloned data."; naming the versions says why a fleet in a rolling upgrade sees it.
 const VERSION_TAG = 0xff
-const WRITTEN_VERSION = serialize(null)[1] ?? 0
+const WRITTEN_VERSION = serialize(null).readUInt8(1)
 
 /**
  * V8's serializer (`v8.serialize`), name `'v8'`: the default codec. Values come back as they were
