@@ -169,3 +169,79 @@ export class WatchError extends Error {
     this.tag = details.tag
   }
 }
+
+/**
+ * A value a codec refuses to encode because it would not decode as stored (a function, a class
+ * instance), with code `ERR_HERDCACHE_UNSTORABLE`. The message says where the part sits.
+ */
+export function unstorableError(message: string) {
+  return withCode(new TypeError(message), 'ERR_HERDCACHE_UNSTORABLE')
+}
+
+/** Bytes a codec recognises but cannot decode here, with code `ERR_HERDCACHE_UNDECODABLE`. */
+export function undecodableError(message: string) {
+  return withCode(new Error(message), 'ERR_HERDCACHE_UNDECODABLE')
+}
+
+/**
+ * A value the fleet tier could not encode for Redis, with code `ERR_HERDCACHE_ENCODE`: the codec
+ * threw (it cannot store the value as it is) or returned something other than bytes. The message
+ * names the key, the codec and the codec's reason; `cause` is what the codec threw.
+ */
+export class EncodeError extends Error {
+  /** Always `'EncodeError'`. */
+  override readonly name = 'EncodeError'
+  /** Always `'ERR_HERDCACHE_ENCODE'`. */
+  readonly code = 'ERR_HERDCACHE_ENCODE'
+  /** The key whose value could not be encoded. */
+  readonly key: string
+  /** The name of the codec that failed. */
+  readonly codec: string
+
+  constructor(message: string, details: { key: string; codec: string; cause?: unknown }) {
+    super(message, 'cause' in details ? { cause: details.cause } : undefined)
+    this.key = details.key
+    this.codec = details.codec
+  }
+}
+
+/** Why bytes read from Redis are not a value this cache can use. */
+export type PayloadProblem =
+  /** They do not start with herdcache's marker: not written by herdcache. */
+  | 'magic'
+  /** An envelope format this version of herdcache does not read. */
+  | 'version'
+  /** Shorter than the header they announce. */
+  | 'truncated'
+  /** Written with another codec than the one this cache reads with. */
+  | 'codec'
+  /** The codec failed to decode the payload; its error is the `cause`. */
+  | 'payload'
+
+/**
+ * Bytes read from Redis that are not a value this cache can use, with code
+ * `ERR_HERDCACHE_PAYLOAD`: corrupt, truncated, from another program, or written with another
+ * codec or a newer format. The message names the key and says which; so does `problem`.
+ */
+export class PayloadError extends Error {
+  /** Always `'PayloadError'`. */
+  override readonly name = 'PayloadError'
+  /** Always `'ERR_HERDCACHE_PAYLOAD'`. */
+  readonly code = 'ERR_HERDCACHE_PAYLOAD'
+  /** The key whose bytes could not be used. */
+  readonly key: string
+  /** The name of the codec this cache reads with. */
+  readonly codec: string
+  /** What is wrong with the bytes. */
+  readonly problem: PayloadProblem
+
+  constructor(
+    message: string,
+    details: { key: string; codec: string; problem: PayloadProblem; cause?: unknown },
+  ) {
+    super(message, 'cause' in details ? { cause: details.cause } : undefined)
+    this.key = details.key
+    this.codec = details.codec
+    this.problem = details.problem
+  }
+}

@@ -84,14 +84,14 @@ describe('redisTier options', () => {
       { codec: { name: 'x', encode: () => new Uint8Array() } },
       TypeError,
       T,
-      /^codec must be an object with a name/,
+      /^codec\.decode must be a function, received undefined$/,
     ],
     [
       'a codec with a long name',
       { codec: { name: 'x'.repeat(33), encode() {}, decode() {} } },
       TypeError,
       T,
-      /^codec must be an object with a name/,
+      /^codec\.name must be a string of 1 to 32 printable ASCII characters without spaces/,
     ],
   ] as const)('throws for %s, naming it', (what, options, type, code, message) => {
     // Cases about other options get a real client, so only the option named can be wrong.

@@ -9,9 +9,8 @@
  * ```
  * @packageDocumentation
  */
-import { serialize, deserialize } from 'node:v8'
 import { linkTo } from './clients.js'
-import type { Codec } from './codec.js'
+import { defaultCodec } from './codec.js'
 import { type RedisTierOptions, tierSettings } from './options.js'
 import { RedisTier } from './tier.js'
 
@@ -19,10 +18,14 @@ export type { Codec } from './codec.js'
 export type { RedisTierOptions } from './options.js'
 export type { RedisTier } from './tier.js'
 export type { TierStats } from '../fetch/tier.js'
-export { RemoteFetchError } from '../errors.js'
-
-// TEMPORARY until the codec branch lands.
-const v8Codec: Codec = { name: 'v8', encode: (v) => serialize(v), decode: (b) => deserialize(b) }
+export {
+  EncodeError,
+  PayloadError,
+  type PayloadProblem,
+  RemoteFetchError,
+} from '../errors.js'
+export { jsonCodec } from './json_codec.js'
+export { v8Codec } from './v8_codec.js'
 
 /**
  * A fleet tier for `new CacheManager({ tier })`. It uses `options.client` for commands and a
@@ -31,6 +34,6 @@ const v8Codec: Codec = { name: 'v8', encode: (v) => serialize(v), decode: (b) =>
  * @throws TypeError / RangeError for a bad option, before anything connects.
  */
 export function redisTier(options: RedisTierOptions): RedisTier {
-  const { client, subscriber, settings } = tierSettings(options, v8Codec)
+  const { client, subscriber, settings } = tierSettings(options, defaultCodec)
   return new RedisTier(linkTo(client, subscriber), settings)
 }

@@ -4,7 +4,7 @@
  */
 import { argumentRangeError, argumentTypeError, unknownOptionError } from '../errors.js'
 import { checkPositiveInteger } from '../options/validate.js'
-import type { Codec } from './codec.js'
+import { type Codec, checkCodec } from './codec.js'
 import type { TierSettings } from './tier.js'
 
 /** Options of `redisTier`. */
@@ -80,22 +80,6 @@ function checkPrefix(value: unknown): string {
   return value
 }
 
-function checkCodec(value: unknown, fallback: Codec): Codec {
-  if (value === undefined) return fallback
-  const expected = 'an object with a name (1 to 32 ASCII characters), encode() and decode()'
-  checkObject('codec', value)
-  const { name, encode, decode } = value
-  if (
-    typeof name !== 'string' ||
-    !/^[\x20-\x7e]{1,32}$/.test(name) ||
-    typeof encode !== 'function' ||
-    typeof decode !== 'function'
-  ) {
-    throw argumentTypeError('codec', expected, value)
-  }
-  return value as unknown as Codec
-}
-
 /** The tier's settings, and its client and subscriber as given. */
 export function tierSettings(
   options: unknown,
@@ -119,7 +103,7 @@ export function tierSettings(
       commandTimeoutMs: number('commandTimeoutMs', options.commandTimeoutMs, 1_000),
       failureThreshold: number('breaker.failureThreshold', breaker.failureThreshold, 5),
       retryAfterMs: number('breaker.retryAfterMs', breaker.retryAfterMs, 5_000),
-      codec: checkCodec(options.codec, defaultCodec),
+      codec: options.codec === undefined ? defaultCodec : checkCodec(options.codec, 'codec'),
     },
   }
 }
