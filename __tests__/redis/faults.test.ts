@@ -2,7 +2,7 @@
 // hangs because of it, and every fault is counted.
 import { afterEach, describe, expect, it } from 'vitest'
 import { deferred, rejectionOf } from '../support/async.js'
-import { type Fleet, startFleet, until } from '../support/fleet.js'
+import { type Fleet, type Instance, startFleet, until } from '../support/fleet.js'
 import { watchWarnings } from '../support/process.js'
 import { type RedisServer, startRedis } from '../support/redis.js'
 
@@ -88,7 +88,7 @@ describe('Redis paused (SIGSTOP)', () => {
 describe('Redis killed and restarted', () => {
   it('keeps answering, and re-reads L1 entries once the subscription is back', async () => {
     const { instances } = await fleetOf(2, FAST)
-    const [a, b] = instances as [Fleet['instances'][0], Fleet['instances'][0]]
+    const [a, b] = instances as [Instance, Instance]
     await a.cache.getOrFetch('k', () => 'before', 60_000)
     await b.cache.getOrFetch('k', () => 'x', 60_000)
     expect(b.cache.has('k')).toBe(true)

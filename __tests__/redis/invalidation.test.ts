@@ -2,7 +2,7 @@
 // before an invalidation of its key never writes its (now outdated) result.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { deferred } from '../support/async.js'
-import { type Fleet, startFleet, until } from '../support/fleet.js'
+import { type Fleet, type Instance, startFleet, until } from '../support/fleet.js'
 import { type RedisServer, startRedis } from '../support/redis.js'
 
 let server: RedisServer
@@ -98,7 +98,7 @@ describe('invalidations reach every instance', () => {
 describe('a fetch that began before an invalidation', () => {
   it('does not write its result to Redis after a delete of its key', async () => {
     fleet = await startFleet(server, 2)
-    const [a, b] = fleet.instances as [Fleet['instances'][0], Fleet['instances'][0]]
+    const [a, b] = fleet.instances as [Instance, Instance]
     const gate = deferred<string>()
     const slow = a.cache.getOrFetch('k', () => gate.promise, 60_000)
     await until(() => a.cache.stats().tier!.leasesWon === 1, 'the lease')
@@ -112,7 +112,7 @@ describe('a fetch that began before an invalidation', () => {
 
   it('does not write its result after an invalidation of one of its tags', async () => {
     fleet = await startFleet(server, 2)
-    const [a, b] = fleet.instances as [Fleet['instances'][0], Fleet['instances'][0]]
+    const [a, b] = fleet.instances as [Instance, Instance]
     const gate = deferred<string>()
     const slow = a.cache.getOrFetch('k', () => gate.promise, { ttlMs: 60_000, tags: ['T'] })
     await until(() => a.cache.stats().tier!.leasesWon === 1, 'the lease')
@@ -124,7 +124,7 @@ describe('a fetch that began before an invalidation', () => {
 
   it('does not overwrite a value set while it ran', async () => {
     fleet = await startFleet(server, 2)
-    const [a, b] = fleet.instances as [Fleet['instances'][0], Fleet['instances'][0]]
+    const [a, b] = fleet.instances as [Instance, Instance]
     const gate = deferred<string>()
     const slow = a.cache.getOrFetch('k', () => gate.promise, 60_000)
     await until(() => a.cache.stats().tier!.leasesWon === 1, 'the lease')

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RemoteFetchError } from '../../dist/redis/index.js'
 import { deferred, rejectionOf } from '../support/async.js'
-import { commandCount, type Fleet, startFleet, until } from '../support/fleet.js'
+import { commandCount, type Fleet, type Instance, startFleet, until } from '../support/fleet.js'
 import { type RedisServer, startRedis } from '../support/redis.js'
 
 let server: RedisServer
@@ -227,13 +227,10 @@ describe('failures', () => {
 
   it('hands the lease on when the holder gives up (timeout), instead of failing the fleet', async () => {
     const { instances } = await fleetOf(2)
-    const [a, b] = instances as [
-      NonNullable<Fleet>['instances'][0],
-      NonNullable<Fleet>['instances'][0],
-    ]
+    const [a, b] = instances as [Instance, Instance]
     const hanging = ({ signal }: { signal: AbortSignal }) =>
       new Promise<string>((_, reject) =>
-        signal.addEventListener('abort', () => reject(signal.reason)),
+        signal.addEventListener('abort', () => reject(signal.reason as Error)),
       )
     const timedOut = rejectionOf(
       a.cache.getOrFetch('k', hanging, { ttlMs: 60_000, timeoutMs: 100 }),
@@ -249,10 +246,7 @@ describe('failures', () => {
 describe('forceRefresh', () => {
   it('fetches once past a fresh value and replaces it on every instance', async () => {
     const { instances } = await fleetOf(2)
-    const [a, b] = instances as [
-      NonNullable<Fleet>['instances'][0],
-      NonNullable<Fleet>['instances'][0],
-    ]
+    const [a, b] = instances as [Instance, Instance]
     await a.cache.getOrFetch('k', () => 'old', 60_000)
     expect(await b.cache.getOrFetch('k', () => 'x', 60_000)).toBe('old')
     let calls = 0
