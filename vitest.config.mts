@@ -13,6 +13,7 @@ const BUILT = [
   '__tests__/store/workers.test.ts',
   '__tests__/examples.test.ts',
   '__tests__/demo.test.ts',
+  '__tests__/demo-fleet.test.ts',
   '__tests__/watch/watch-files.test.ts',
   '__tests__/watch/watch-faults.test.ts',
   '__tests__/built-package.test.ts',

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The benchmark suite: herdcache against its peers, workloads 1-6 of issue 4. Prints Markdown
+// The benchmark suite: herdcache against its peers, workloads 1-6 of issue 4, and the fleet tier
+// (workload 7, at its quick sizes here; npm run bench:fleet runs it in full). Prints Markdown
 // tables to stdout (progress goes to stderr) and never fails on a number: it measures, it does
 // not judge. See docs/BENCHMARKS.md.
 //
 //   npm run bench                      the full run (about 12 minutes on 2 shared cores)
 //   npm run bench -- --quick           fewer repetitions and smaller sizes, under a minute
 //   npm run bench -- --only hit,storm  some workloads: semantics, hit, hit-batch, storm,
-//                                      miss-churn, scale, core
+//                                      miss-churn, scale, core, fleet
 //   npm run bench -- --json out.json   also write every sample as JSON, with the chart series
 //                                      that scripts/bench-charts.mjs draws
 //   npm run bench -- --reps 9          repetitions for workloads 1-4 (default 7, quick 3)
@@ -21,12 +22,13 @@ import { chartSeries } from './series.mjs'
 import { fmt, renderTable } from './stats.mjs'
 import { churn } from './workloads/churn.mjs'
 import { core } from './workloads/core.mjs'
+import { FLEET_QUICK, fleet } from './workloads/fleet.mjs'
 import { hit, hitBatch } from './workloads/hit.mjs'
 import { scale } from './workloads/scale.mjs'
 import { semantics } from './workloads/semantics.mjs'
 import { storm } from './workloads/storm.mjs'
 
-const WORKLOADS = [semantics, hit, hitBatch, storm, churn, scale, core]
+const WORKLOADS = [semantics, hit, hitBatch, storm, churn, scale, core, fleet]
 
 const { values: args } = parseArgs({
   options: {
@@ -73,6 +75,7 @@ const config = args.quick
       coreMinTime: 0.2,
     }
 config.ttlMs = TTL_MS
+config.fleet = FLEET_QUICK
 if (args.reps !== undefined) config.reps = Number(args.reps)
 
 const only = args.only?.split(',').map((s) => s.trim())

@@ -5,7 +5,7 @@ export function median(values) {
 }
 
 /** Linear-interpolated quantile of the finite values; NaN when there are none. */
-function quantile(values, q) {
+export function quantile(values, q) {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
   if (sorted.length === 0) return Number.NaN
   const at = (sorted.length - 1) * q
