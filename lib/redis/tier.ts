@@ -351,7 +351,12 @@ export class RedisTier implements Tier {
       // A forced refresh replaced a value other instances may hold: they drop it.
       await this.#publish({ kind: call.forceRefresh ? 'drop' : 'done', keys: [key] })
     } catch {
-      // Redis failed us after the fetch: the value still answers here, and the lease runs out.
+      // Redis failed us after the fetch: the value still answers here. The lease is let go and
+      // the waiters woken behind the failed command, on the same connection, in case Redis
+      // comes back: they then fetch for themselves rather than wait for the lease to run out.
+      this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
+      const done = formatMessage(this.#id, { kind: 'done', keys: [key] })
+      this.#link.publish(channelName(this.#settings.prefix), done).catch(ignore)
     }
     // A lease lost to an invalidation: the value answers its waiters but is kept nowhere.
     return { value, times: written ? call : NOT_STORED }
