@@ -138,6 +138,7 @@ describe('guides (docs/guides)', () => {
   it('exist', () => {
     expect(guides.sort()).toEqual([
       'express.md',
+      'fleet.md',
       'from-cache-manager.md',
       'from-lru-cache.md',
       'testing.md',

@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, startRedis } from './support/redis.js'
 
 const root = join(__dirname, '..')
 const examplesDir = join(root, 'examples')
@@ -26,12 +27,22 @@ function linesOf(output: string): string[] {
   return lines
 }
 
+// The fleet example needs a Redis it may flush: one of its own, on a free port.
+let redis: RedisServer
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+})
+
 /** Runs an example program with node, as a reader would. */
 function runProgram(file: string) {
   return spawnSync(process.execPath, [join(examplesDir, file)], {
     cwd: root,
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
+    env: { ...process.env, REDIS_URL: redis.url },
   })
 }
 

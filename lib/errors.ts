@@ -102,6 +102,16 @@ export class TimeoutError extends Error {
   readonly code = 'ERR_HERDCACHE_TIMEOUT'
 }
 
+/** An error as another instance's completion message carries it. */
+export interface RemoteError {
+  /** The error's `name` (`'Error'` for a thrown value that was not an Error). */
+  name: string
+  /** The error's `message` (the thrown value as text, for one that was not an Error). */
+  message: string
+  /** The error's `code`, if it had a string one. */
+  code: string | undefined
+}
+
 /**
  * The error a fetch's waiters reject with when the instance of the fleet that called the
  * fetcher for them saw it fail. Code `ERR_HERDCACHE_REMOTE_FETCH`; `remote` is what that
@@ -113,9 +123,9 @@ export class RemoteFetchError extends Error {
   /** Always `'ERR_HERDCACHE_REMOTE_FETCH'`. */
   readonly code = 'ERR_HERDCACHE_REMOTE_FETCH'
   /** The error the fetcher failed with on the other instance. */
-  readonly remote: { name: string; message: string; code: string | undefined }
+  readonly remote: RemoteError
 
-  constructor(key: string, remote: { name: string; message: string; code: string | undefined }) {
+  constructor(key: string, remote: RemoteError) {
     super(`the fetch of '${key}' failed on another instance: ${remote.name}: ${remote.message}`)
     this.remote = remote
   }

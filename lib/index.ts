@@ -22,6 +22,7 @@ export {
   type LookupMessage,
 } from './observe/channels.js'
 export { TimeoutError, WatchError, type WatchOperation } from './errors.js'
+export type { CacheTier, TierStats } from './fetch/tier.js'
 export { DEFAULT_FETCH_DURATION_BUCKETS } from './observe/metrics.js'
 export {
   type CollectCacheMetricsOptions,

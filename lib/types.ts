@@ -1,4 +1,4 @@
-import type { Tier, TierStats } from './fetch/tier.js'
+import type { CacheTier, TierStats } from './fetch/tier.js'
 
 /**
  * Why an entry left the cache, as passed to `onEvict`:
@@ -171,7 +171,7 @@ export interface CacheOptions<V = unknown> {
    * the fetcher for a key while the others wait for its result; `set`, `delete`,
    * `invalidateTag` and `clear` reach every instance. A tier serves one cache.
    */
-  tier?: Tier
+  tier?: CacheTier
 }
 
 /** A snapshot of the counters, from `cache.stats()`. Every counter is exact. */

@@ -66,8 +66,20 @@ export interface TierStats {
   breaker: 'closed' | 'open' | 'half-open'
 }
 
+/**
+ * A second tier behind a cache, shared by a fleet of instances: made by `redisTier()` from
+ * `herdcache/redis`, passed as `new CacheManager({ tier })`.
+ */
+export interface CacheTier {
+  /**
+   * Resolves once the tier listens to the fleet's invalidations (or has given up trying: the
+   * cache then works without them). Invalidations published before it resolves may be missed.
+   */
+  ready(): Promise<void>
+}
+
 /** A second tier, as the cache sees it. Implementations carry `tierBrand`. */
-export interface Tier {
+export interface Tier extends CacheTier {
   readonly [tierBrand]: true
   /** Binds the tier to the cache it serves; a tier serves one cache. */
   attach(host: TierHost): void

@@ -13,15 +13,16 @@ import { linkTo } from './clients.js'
 import { defaultCodec } from './codec.js'
 import { type RedisTierOptions, tierSettings } from './options.js'
 import { RedisTier } from './tier.js'
+import type { CacheTier } from '../fetch/tier.js'
 
 export type { Codec } from './codec.js'
 export type { RedisTierOptions } from './options.js'
-export type { RedisTier } from './tier.js'
-export type { TierStats } from '../fetch/tier.js'
+export type { CacheTier, TierStats } from '../fetch/tier.js'
 export {
   EncodeError,
   PayloadError,
   type PayloadProblem,
+  type RemoteError,
   RemoteFetchError,
 } from '../errors.js'
 export { jsonCodec } from './json_codec.js'
@@ -33,7 +34,7 @@ export { v8Codec } from './v8_codec.js'
  * it. A tier serves one cache.
  * @throws TypeError / RangeError for a bad option, before anything connects.
  */
-export function redisTier(options: RedisTierOptions): RedisTier {
+export function redisTier(options: RedisTierOptions): CacheTier {
   const { client, subscriber, settings } = tierSettings(options, defaultCodec)
   return new RedisTier(linkTo(client, subscriber), settings)
 }
