@@ -11,6 +11,12 @@ import {
   startRedisCluster,
   wireCommand,
 } from '../support/redis.js'
+import {
+  connectIoredis,
+  connectIoredisCluster,
+  connectNodeRedis,
+  connectNodeRedisCluster,
+} from '../support/redis-clients.js'
 
 /** The pids of the redis-server processes listening on `port`, from the process table. */
 function serversOn(port: number): string[] {
@@ -62,6 +68,23 @@ describe('startRedis', () => {
     expect(await wireCommand(server.port, ['GET', 'harness'])).toBeNull()
   })
 
+  it.each([5, 6] as const)(
+    'gives ioredis %i and node-redis clients that are ready at once and closed by close()',
+    async (version) => {
+      const ioredis = await connectIoredis(server, version)
+      const nodeRedis = await connectNodeRedis(server, version)
+      expect(ioredis.client.status).toBe('ready')
+      expect(nodeRedis.client.isReady).toBe(true)
+      await ioredis.close()
+      await nodeRedis.close()
+      expect(ioredis.client.status).toBe('end')
+      expect(nodeRedis.client.isOpen).toBe(false)
+      await ioredis.close()
+      await nodeRedis.close()
+      expect([...ioredis.errors, ...nodeRedis.errors]).toEqual([])
+    },
+  )
+
   it('leaves no process behind once stopped, and stopping again is harmless', async () => {
     const other = await startRedis()
     expect(serversOn(other.port)).toHaveLength(1)
@@ -101,6 +124,23 @@ describe('startRedisCluster', () => {
         expect(String(answer.reason)).toMatch(/MOVED \d+ 127\.0\.0\.1:/)
     }
   })
+
+  it.each([5, 6] as const)(
+    'gives ioredis %i and node-redis cluster clients that reach every master',
+    async (version) => {
+      const ioredis = await connectIoredisCluster(cluster, version)
+      const nodeRedis = await connectNodeRedisCluster(cluster, version)
+      try {
+        expect(ioredis.client.nodes('master')).toHaveLength(3)
+        expect(nodeRedis.client.masters).toHaveLength(3)
+        await ioredis.client.set('harness:{a}', '1')
+        expect(await nodeRedis.client.get('harness:{a}')).toBe('1')
+      } finally {
+        await ioredis.close()
+        await nodeRedis.close()
+      }
+    },
+  )
 
   it('leaves no process behind once stopped', async () => {
     const ports = cluster.nodes.map(({ port }) => port)

@@ -102,7 +102,7 @@ async function startOnFreePorts(
     const port = ports[0] as number
     try {
       const relaunch = () => launch(port, dir.path, extra(ports, dir.path))
-      return serverHandle(ports, await relaunch(), relaunch, dir.remove)
+      return serverHandle(ports, await relaunch(), relaunch, () => dir.remove())
     } catch (error) {
       if (!isPortTaken(error) || attempt === TRIES) {
         dir.remove()
