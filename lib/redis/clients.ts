@@ -37,25 +37,17 @@ export function defineScript(source: string): Script {
   return { source, sha1: createHash('sha1').update(source, 'utf8').digest('hex') }
 }
 
-type Connection = { kind: 'ioredis'; client: IoredisClient } | NodeRedisConnection
-type NodeRedisConnection = { kind: 'node-redis'; client: NodeRedisClient }
+type Subscribe = (channel: string, events: SubscriptionEvents) => Promise<Subscription>
 
-/** Subscribes on a connection of either library. */
-function subscribeOn(
-  connection: Connection,
-  own: boolean,
-  channel: string,
-  events: SubscriptionEvents,
-): Promise<Subscription> {
-  return connection.kind === 'ioredis'
-    ? ioredisSubscribe(connection.client, own, channel, events)
-    : nodeRedisSubscribe(connection.client, own, channel, events)
-}
-
-function subscriberOf(subscriber: unknown): Connection | undefined {
+/** How to subscribe on the user's `subscriber`, which the link never closes. */
+function subscriberOf(subscriber: unknown): Subscribe | undefined {
   if (subscriber === undefined) return undefined
-  if (isIoredisClient(subscriber)) return { kind: 'ioredis', client: subscriber }
-  if (isNodeRedisClient(subscriber)) return { kind: 'node-redis', client: subscriber }
+  if (isIoredisClient(subscriber)) {
+    return (channel, events) => ioredisSubscribe(subscriber, false, channel, events)
+  }
+  if (isNodeRedisClient(subscriber)) {
+    return (channel, events) => nodeRedisSubscribe(subscriber, false, channel, events)
+  }
   throw argumentTypeError('subscriber', SUBSCRIBERS, subscriber)
 }
 
@@ -82,13 +74,8 @@ export function linkTo(client: unknown, subscriber?: unknown): LinkedClient {
       link: linkOver(ioredisDriver(source)),
       subscribe: async (channel, events) =>
         given
-          ? subscribeOn(given, false, channel, events)
-          : subscribeOn(
-              { kind: 'ioredis', client: ioredisSubscriber(source) },
-              true,
-              channel,
-              events,
-            ),
+          ? given(channel, events)
+          : ioredisSubscribe(ioredisSubscriber(source), true, channel, events),
     }
   }
   if (isNodeRedisClient(client) || isNodeRedisCluster(client)) {
@@ -97,13 +84,8 @@ export function linkTo(client: unknown, subscriber?: unknown): LinkedClient {
       link: linkOver(nodeRedisDriver(source)),
       subscribe: async (channel, events) =>
         given
-          ? subscribeOn(given, false, channel, events)
-          : subscribeOn(
-              { kind: 'node-redis', client: await nodeRedisSubscriber(source) },
-              true,
-              channel,
-              events,
-            ),
+          ? given(channel, events)
+          : nodeRedisSubscribe(await nodeRedisSubscriber(source), true, channel, events),
     }
   }
   throw argumentTypeError('client', CLIENTS, client)
