@@ -5,7 +5,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { defineScript, linkTo } from '../../dist/redis/clients.js'
 import type { LinkedClient } from '../../dist/redis/link.js'
-import { type RedisCluster, startRedisCluster, wireCommand } from '../support/redis.js'
+import {
+  type RedisCluster,
+  type RedisServer,
+  startRedisCluster,
+  wireCommand,
+} from '../support/redis.js'
 import { type Connected, connectCluster, FLAVOURS } from '../support/redis-clients.js'
 import { recorder } from '../support/redis-events.js'
 import { rejectionOf } from '../support/async.js'
@@ -28,6 +33,20 @@ async function movedPerNode(): Promise<number[]> {
       return Number(/errorstat_MOVED:count=(\d+)/.exec(stats)?.[1] ?? 0)
     }),
   )
+}
+
+/** The one node with a connection in subscribe mode. */
+async function subscribedNode(): Promise<RedisServer> {
+  const counts = await Promise.all(
+    cluster.servers.map(
+      async ({ port }) =>
+        String(await wireCommand(port, ['CLIENT', 'LIST', 'TYPE', 'pubsub']))
+          .split('\n')
+          .filter((line) => line.startsWith('id=')).length,
+    ),
+  )
+  expect(counts.reduce((sum, count) => sum + count)).toBe(1)
+  return cluster.servers[counts.indexOf(1)] as RedisServer
 }
 
 describe.each(FLAVOURS)('%s, cluster', (flavour) => {
@@ -101,6 +120,25 @@ describe.each(FLAVOURS)('%s, cluster', (flavour) => {
       await linked.link.publish(channel, 'everywhere')
       await events.reported('everywhere')
       expect(events.reports).toEqual([true, 'everywhere'])
+    } finally {
+      await subscription.close()
+    }
+  })
+
+  it('reports lost when its node dies and live again once the node is back', async () => {
+    const channel = `cluster:${flavour}:restart`
+    const events = recorder()
+    const subscription = await linked.subscribe(channel, events.events)
+    try {
+      const node = await subscribedNode()
+      await node.kill()
+      await events.reported(false)
+      await node.restart()
+      await events.reported(true)
+      // Published on the node itself: the cluster bus to the restarted node may not be up yet.
+      await wireCommand(node.port, ['PUBLISH', channel, 'after'])
+      await events.reported('after')
+      expect(events.reports).toEqual([true, false, true, 'after'])
     } finally {
       await subscription.close()
     }

@@ -44,6 +44,7 @@ interface ManagedServer extends RedisServer {
 /** A cluster of masters (no replicas), every slot assigned, `cluster_state:ok` on each node. */
 export interface RedisCluster {
   readonly nodes: { host: '127.0.0.1'; port: number }[]
+  /** The nodes' servers; `restart()` resolves once the node is back in the cluster, ok. */
   readonly servers: RedisServer[]
   /** Stops every node; safe to call again. */
   stop(): Promise<void>
@@ -185,7 +186,19 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     await stop()
     throw error
   }
-  return { nodes: servers.map(({ host, port }) => ({ host, port })), servers, stop }
+  return {
+    nodes: servers.map(({ host, port }) => ({ host, port })),
+    // A restarted master keeps its slots (its nodes.conf is kept) but serves them only once it
+    // reports the cluster ok again, some 2 s later (Redis's CLUSTER_WRITABLE_DELAY).
+    servers: servers.map((server) => ({
+      ...server,
+      async restart() {
+        await server.restart()
+        await server.logged(/Cluster state changed: ok/, 'that the cluster is ok again')
+      },
+    })),
+    stop,
+  }
 }
 
 async function formCluster(servers: ManagedServer[]): Promise<void> {

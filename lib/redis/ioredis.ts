@@ -19,7 +19,7 @@ interface IoredisCommands {
 /** The part of an ioredis `Redis` used here. */
 export interface IoredisClient extends IoredisCommands {
   readonly status: string
-  duplicate(): IoredisClient
+  duplicate(override?: { retryStrategy?: unknown }): IoredisClient
   subscribe(channel: string): Promise<unknown>
   unsubscribe(channel: string): Promise<unknown>
   disconnect(): void
@@ -29,6 +29,7 @@ export interface IoredisClient extends IoredisCommands {
 
 /** The part of an ioredis `Cluster` used here. */
 export interface IoredisCluster extends IoredisCommands {
+  readonly options: { readonly clusterRetryStrategy?: unknown }
   nodes(role: 'master'): IoredisClient[]
 }
 
@@ -74,7 +75,9 @@ export function ioredisSubscriber(client: IoredisClient | IoredisCluster): Iored
   if (master === undefined) {
     throw redisNotConnectedError('the ioredis Cluster knows no master yet: connect it first')
   }
-  return master.duplicate()
+  // A Cluster's node connections never reconnect (retryStrategy null: the Cluster reconnects
+  // them); this one must, as the Cluster would.
+  return master.duplicate({ retryStrategy: client.options.clusterRetryStrategy })
 }
 
 /**
