@@ -255,3 +255,16 @@ export class PayloadError extends Error {
     this.problem = details.problem
   }
 }
+
+/**
+ * A Redis client that cannot serve the call in the state it is in (closed, or a cluster that
+ * has not discovered its masters yet), with code `ERR_HERDCACHE_REDIS_NOT_CONNECTED`.
+ */
+export function redisNotConnectedError(message: string) {
+  return withCode(new Error(message), 'ERR_HERDCACHE_REDIS_NOT_CONNECTED')
+}
+
+/** A reply a Redis client decoded into a value herdcache cannot use, with code `ERR_HERDCACHE_REDIS_REPLY`. */
+export function redisReplyError(message: string) {
+  return withCode(new TypeError(message), 'ERR_HERDCACHE_REDIS_REPLY')
+}

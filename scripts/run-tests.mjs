@@ -45,7 +45,8 @@ async function script(label, file, args = []) {
 // vitest again, with the addon built under AddressSanitizer and UndefinedBehaviorSanitizer and
 // loaded into an ordinary Node: ASan's runtime is preloaded (it must come first), and its leak
 // check is off because Node itself leaves memory to the OS at exit. Suites that only spawn other
-// programs (docs, examples, packaging, the demo) add nothing here and are left out.
+// programs (docs, examples, packaging, the demo) add nothing here and are left out, and so are
+// the fleet tier's (HERDCACHE_TEST_REDIS=0), which load no addon.
 async function sanitizedVitest() {
   const label = 'vitest (ASan+UBSan addon)'
   const out = 'build-asan-addon'
@@ -88,6 +89,7 @@ async function sanitizedVitest() {
         LD_PRELOAD: libasan,
         ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
         UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+        HERDCACHE_TEST_REDIS: '0',
       },
     },
   )

@@ -1,74 +1,92 @@
-// TEMPORARY stand-in (ioredis standalone only) until the redis-link branch lands.
+/**
+ * `linkTo` adapts a user's Redis client, ioredis or node-redis, standalone or cluster, to the
+ * shape the fleet tier uses (link.ts); `defineScript` names a Lua script by its SHA-1. Neither
+ * library is imported: both are optional peer dependencies, recognised by the methods they have.
+ */
 import { createHash } from 'node:crypto'
-import type { Arg, LinkedClient, Reply, Script, SubscriptionEvents } from './link.js'
 
+import { argumentTypeError } from '../errors.js'
+import { linkOver } from './commands.js'
+import {
+  type IoredisClient,
+  type IoredisCluster,
+  ioredisDriver,
+  ioredisSubscribe,
+  ioredisSubscriber,
+  isIoredisClient,
+  isIoredisCluster,
+} from './ioredis.js'
+import type { LinkedClient, Script, Subscription, SubscriptionEvents } from './link.js'
+import {
+  isNodeRedisClient,
+  isNodeRedisCluster,
+  type NodeRedisClient,
+  type NodeRedisCluster,
+  nodeRedisDriver,
+  nodeRedisSubscribe,
+  nodeRedisSubscriber,
+} from './node_redis.js'
+
+const CLIENTS =
+  'an ioredis Redis or Cluster, or a node-redis client from createClient or createCluster'
+const SUBSCRIBERS = 'an ioredis Redis or a node-redis client from createClient, or undefined'
+
+/** `source` with its SHA-1, as EVALSHA names it. */
 export function defineScript(source: string): Script {
-  return { source, sha1: createHash('sha1').update(source).digest('hex') }
+  if (typeof source !== 'string') throw argumentTypeError('source', 'a string', source)
+  return { source, sha1: createHash('sha1').update(source, 'utf8').digest('hex') }
 }
 
-interface Io {
-  callBuffer(...args: Arg[]): Promise<unknown>
-  duplicate(): Io
-  subscribe(channel: string): Promise<unknown>
-  unsubscribe(channel: string): Promise<unknown>
-  on(event: string, listener: (...args: unknown[]) => void): void
-  quit(): Promise<unknown>
-}
+type Subscribe = (channel: string, events: SubscriptionEvents) => Promise<Subscription>
 
-function convert(reply: unknown): Reply {
-  if (Array.isArray(reply)) return reply.map(convert)
-  return reply as Reply
-}
-
-export function linkTo(client: unknown, _subscriber?: unknown): LinkedClient {
-  const io = client as Io
-  return {
-    link: {
-      async script(script: Script, keys: readonly Arg[], args: readonly Arg[]) {
-        try {
-          return convert(await io.callBuffer('EVALSHA', script.sha1, keys.length, ...keys, ...args))
-        } catch (error) {
-          if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error
-          return convert(await io.callBuffer('EVAL', script.source, keys.length, ...keys, ...args))
-        }
-      },
-      async command(_key: Arg, args: readonly Arg[]) {
-        const [name, ...rest] = args
-        return convert(await io.callBuffer(name!, ...rest))
-      },
-      async publish(channel: string, message: string) {
-        await io.callBuffer('PUBLISH', channel, message)
-      },
-      async *scan(pattern: string) {
-        let cursor = '0'
-        do {
-          const [next, keys] = (await io.callBuffer(
-            'SCAN',
-            cursor,
-            'MATCH',
-            pattern,
-            'COUNT',
-            100,
-          )) as [Buffer, Buffer[]]
-          cursor = next.toString()
-          yield keys
-        } while (cursor !== '0')
-      },
-    },
-    async subscribe(channel: string, events: SubscriptionEvents) {
-      const sub = io.duplicate()
-      sub.on('error', () => {})
-      sub.on('message', (_ch, message) => events.message(message as string))
-      sub.on('close', () => events.state(false))
-      sub.on('ready', () => events.state(true))
-      await sub.subscribe(channel)
-      events.state(true)
-      return {
-        async close() {
-          await sub.unsubscribe(channel).catch(() => {})
-          await sub.quit().catch(() => {})
-        },
-      }
-    },
+/** How to subscribe on the user's `subscriber`, which the link never closes. */
+function subscriberOf(subscriber: unknown): Subscribe | undefined {
+  if (subscriber === undefined) return undefined
+  if (isIoredisClient(subscriber)) {
+    return (channel, events) => ioredisSubscribe(subscriber, false, channel, events)
   }
+  if (isNodeRedisClient(subscriber)) {
+    return (channel, events) => nodeRedisSubscribe(subscriber, false, channel, events)
+  }
+  throw argumentTypeError('subscriber', SUBSCRIBERS, subscriber)
+}
+
+/**
+ * Adapts `client` for the fleet tier. Commands run on `client`; a subscription runs on
+ * `subscriber` when given (a connection of the user's, which the link never closes), or else on
+ * a connection the link makes with `duplicate()` and closes with the subscription. On a cluster
+ * that connection goes to one master.
+ *
+ * Replies come back as `Reply` values whichever library or protocol decoded them.
+ * Nothing here times out or retries: the client's own policy applies, and the tier wraps each
+ * call with its own bounds.
+ * @param client an ioredis `Redis` or `Cluster` (ioredis 5 or 6), or a node-redis client from
+ *   `createClient` or `createCluster` (redis 5 or 6), connected.
+ * @param subscriber optionally, a second connected standalone client of either library, kept
+ *   for subscriptions (a connection in subscribe mode can run no other command under RESP2).
+ * @throws TypeError with code `ERR_INVALID_ARG_TYPE` when `client` or `subscriber` is neither.
+ */
+export function linkTo(client: unknown, subscriber?: unknown): LinkedClient {
+  const given = subscriberOf(subscriber)
+  if (isIoredisClient(client) || isIoredisCluster(client)) {
+    const source: IoredisClient | IoredisCluster = client
+    return {
+      link: linkOver(ioredisDriver(source)),
+      subscribe: async (channel, events) =>
+        given
+          ? given(channel, events)
+          : ioredisSubscribe(ioredisSubscriber(source), true, channel, events),
+    }
+  }
+  if (isNodeRedisClient(client) || isNodeRedisCluster(client)) {
+    const source: NodeRedisClient | NodeRedisCluster = client
+    return {
+      link: linkOver(nodeRedisDriver(source)),
+      subscribe: async (channel, events) =>
+        given
+          ? given(channel, events)
+          : nodeRedisSubscribe(await nodeRedisSubscriber(source), true, channel, events),
+    }
+  }
+  throw argumentTypeError('client', CLIENTS, client)
 }

@@ -11,7 +11,11 @@ export interface Script {
   readonly sha1: string
 }
 
-/** A bulk or simple reply: strings and bulk strings come back as Buffers, integers as numbers. */
+/**
+ * A reply: strings and bulk strings come back as Buffers, integers as numbers, nil as null,
+ * arrays as arrays, whichever library and protocol decoded them (under RESP3 a double comes back
+ * as its text and a map as a flat array of keys and values, as RESP2 sends them).
+ */
 export type Reply = Buffer | number | null | Reply[]
 
 /** One argument of a command: text is sent as UTF-8. */
@@ -29,7 +33,10 @@ export interface RedisLink {
   scan(pattern: string): AsyncIterable<Buffer[]>
 }
 
-/** What a subscription reports. */
+/**
+ * What a subscription reports. Both are called from the client library's event handling, so
+ * neither may throw.
+ */
 export interface SubscriptionEvents {
   /** A message published on the channel, as text. */
   message(message: string): void
@@ -49,6 +56,10 @@ export interface Subscription {
 /** A client adapted for the tier. */
 export interface LinkedClient {
   readonly link: RedisLink
-  /** Subscribes to `channel` on the subscriber connection (made with `duplicate()` if none). */
+  /**
+   * Subscribes to `channel` on the subscriber connection (made with `duplicate()` if none; on a
+   * cluster, a duplicate of one master's connection, since classic pub/sub reaches every node).
+   * Resolves once the server has confirmed the subscription, after `state(true)`.
+   */
   subscribe(channel: string, events: SubscriptionEvents): Promise<Subscription>
 }
