@@ -76,6 +76,20 @@ describe.each(FLAVOURS)('%s, standalone', (flavour) => {
     expect(await link.command(script.sha1, ['SCRIPT', 'EXISTS', script.sha1])).toEqual([1])
   })
 
+  it('sends a script source once for a burst of calls that meet NOSCRIPT together', async () => {
+    const script = defineScript(`return 'burst of ${flavour}'`)
+    const evals = async () => {
+      const info = String(await link.command('info', ['INFO', 'commandstats']))
+      return Number(/cmdstat_eval:calls=(\d+)/.exec(info)?.[1] ?? 0)
+    }
+    const before = await evals()
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, () => link.script(script, [], [])),
+    )
+    expect(replies.every((reply) => String(reply) === `burst of ${flavour}`)).toBe(true)
+    expect((await evals()) - before).toBe(1)
+  })
+
   it("rejects with Redis's error when a script fails, nested in its reply or not", async () => {
     const failing = defineScript(`-- ${flavour}
       if ARGV[1] == 'top' then return redis.error_reply('ERR top-level failure') end
