@@ -2,7 +2,7 @@
 // hangs because of it, and every fault is counted.
 import { afterEach, describe, expect, it } from 'vitest'
 import { deferred, rejectionOf } from '../support/async.js'
-import { type Fleet, type Instance, startFleet, until } from '../support/fleet.js'
+import { type Fleet, type Instance, scriptRuns, startFleet, until } from '../support/fleet.js'
 import { watchWarnings } from '../support/process.js'
 import { type RedisServer, startRedis } from '../support/redis.js'
 
@@ -27,9 +27,10 @@ const FAST = { commandTimeoutMs: 100, breaker: { failureThreshold: 2, retryAfter
 
 describe('Redis paused (SIGSTOP)', () => {
   it('answers misses by fetching locally, opens the breaker, and closes it once Redis is back', async () => {
-    const { instances } = await fleetOf(1, FAST)
+    const { instances, admin } = await fleetOf(1, FAST)
     const { cache } = instances[0]!
     await cache.getOrFetch('cached', () => 'L1', 60_000)
+    const scriptsBefore = await scriptRuns(admin)
     server!.pause()
     // Each instance still coalesces its own callers and serves its L1.
     let calls = 0
@@ -45,17 +46,21 @@ describe('Redis paused (SIGSTOP)', () => {
     expect(open.breaker).toBe('open')
     expect(open.redisErrors).toBeGreaterThanOrEqual(2)
     expect(open.localFetches).toBe(2)
-    // While open, a miss does not wait for Redis at all.
+    // While open, a miss does not wait for Redis at all, and sends it nothing.
     const errorsBefore = open.redisErrors
     expect(await cache.getOrFetch('c', fetcher, 60_000)).toBe('local 3')
+    for (let i = 0; i < 50; i += 1) await cache.getOrFetch(`more ${i}`, fetcher, 60_000)
     expect(cache.stats().tier!.redisErrors).toBe(errorsBefore)
     server!.resume()
     await until(() => cache.stats().tier!.breaker === 'half-open', 'the retry time', 5_000)
     // The probe: a lease, won (the first was 'cached''s).
-    expect(await cache.getOrFetch('d', fetcher, 60_000)).toBe('local 4')
+    expect(await cache.getOrFetch('d', fetcher, 60_000)).toBe('local 54')
     expect(cache.stats().tier).toMatchObject({ breaker: 'closed', leasesWon: 2 })
     // The acquires that timed out ran once Redis woke up; their leases were let go right after.
-    expect(await fleet!.admin.exists('test:{k:a}:lease', 'test:{k:b}:lease')).toBe(0)
+    expect(await admin.exists('test:{k:a}:lease', 'test:{k:b}:lease')).toBe(0)
+    // Two acquires that timed out and their two releases, then the probe's acquire and write:
+    // none for the 51 misses the open breaker kept from Redis.
+    expect((await scriptRuns(admin)) - scriptsBefore).toBe(6)
   })
 
   it('resolves delete, set, invalidateTag and clear with the local change made', async () => {

@@ -60,3 +60,11 @@ export async function commandCount(admin: Redis, command: string): Promise<numbe
   const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)
   return match === null ? 0 : Number(match[1])
 }
+
+/** How many scripts Redis ran: EVAL, and EVALSHA less its NOSCRIPT failures. */
+export async function scriptRuns(admin: Redis): Promise<number> {
+  const info = await admin.info('commandstats')
+  const stat = (command: string, field: string) =>
+    Number(new RegExp(`cmdstat_${command}:.*?${field}=(\\d+)`).exec(info)?.[1] ?? 0)
+  return stat('evalsha', 'calls') - stat('evalsha', 'failed_calls') + stat('eval', 'calls')
+}

@@ -40,7 +40,10 @@ export interface TierSettings {
   codec: Codec
 }
 
-class RedisUnavailable extends Error {}
+/** A command not sent: the tier is closed or the breaker open. */
+class NotSent extends Error {}
+/** A command sent that did not answer within commandTimeoutMs: it may still run. */
+class TimedOut extends Error {}
 
 const NEVER = -1
 // How many keys of a clear or tag invalidation are deleted at once.
@@ -155,10 +158,12 @@ export class RedisTier implements Tier {
             [token, this.#settings.leaseMs, mode],
           ),
         )
-      } catch {
+      } catch (error) {
         // A command that timed out may still run once Redis answers: its lease must not keep
         // the fleet waiting. Sent after it on the same connection, so it runs right after it.
-        this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
+        if (error instanceof TimedOut) {
+          this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
+        }
         return this.#alone(fetcher, context, call)
       }
       const value = found.envelope === null ? MISSING : this.#decode(key, found.envelope)
@@ -350,13 +355,15 @@ export class RedisTier implements Tier {
       written = reply === 1
       // A forced refresh replaced a value other instances may hold: they drop it.
       await this.#publish({ kind: call.forceRefresh ? 'drop' : 'done', keys: [key] })
-    } catch {
-      // Redis failed us after the fetch: the value still answers here. The lease is let go and
-      // the waiters woken behind the failed command, on the same connection, in case Redis
-      // comes back: they then fetch for themselves rather than wait for the lease to run out.
-      this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
-      const done = formatMessage(this.#id, { kind: 'done', keys: [key] })
-      this.#link.publish(channelName(this.#settings.prefix), done).catch(ignore)
+    } catch (error) {
+      // Redis failed us after the fetch: the value still answers here. If the write may yet
+      // run, the lease is let go and the waiters woken behind it, on the same connection: they
+      // then look again rather than wait for the lease to run out.
+      if (error instanceof TimedOut) {
+        this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
+        const done = formatMessage(this.#id, { kind: 'done', keys: [key] })
+        this.#link.publish(channelName(this.#settings.prefix), done).catch(ignore)
+      }
     }
     // A lease lost to an invalidation: the value answers its waiters but is kept nowhere.
     return { value, times: written ? call : NOT_STORED }
@@ -452,10 +459,10 @@ export class RedisTier implements Tier {
 
   // One Redis round trip, bounded by commandTimeoutMs and guarded by the breaker.
   async #redis<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#closed || !this.#breaker.allow()) throw new RedisUnavailable()
+    if (this.#closed || !this.#breaker.allow()) throw new NotSent()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailable()), this.#settings.commandTimeoutMs)
+      timer = setTimeout(() => reject(new TimedOut()), this.#settings.commandTimeoutMs)
     })
     try {
       const result = await Promise.race([operation(), timeout])
