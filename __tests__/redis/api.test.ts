@@ -168,3 +168,35 @@ describe('observability', () => {
     expect(new CacheManager().metrics()).not.toContain('herdcache_tier_')
   })
 })
+
+describe('the subscriber', () => {
+  it('resolves ready() at once for a tier no cache uses yet', async () => {
+    await expect(redisTier({ client }).ready()).resolves.toBeUndefined()
+  })
+
+  it('subscribes on a given subscriber, and leaves it open on close()', async () => {
+    const subscriber = new Redis(server.port, '127.0.0.1')
+    const tier = redisTier({ client, subscriber, prefix: 'given:' })
+    const cache = new CacheManager({ tier })
+    await tier.ready()
+    const count = async () =>
+      ((await client.call('PUBSUB', 'NUMSUB', 'given:herdcache:bus')) as [string, number])[1]
+    expect(await count()).toBe(1)
+    await cache.close()
+    expect(await subscriber.ping()).toBe('PONG')
+    subscriber.disconnect()
+  })
+
+  it('counts a subscription that fails, and works on without it', async () => {
+    const { connectNodeRedis } = await import('../support/redis-clients.js')
+    const closed = await connectNodeRedis(server)
+    await closed.close()
+    const tier = redisTier({ client, subscriber: closed.client, prefix: 'nosub:' })
+    const cache = new CacheManager({ tier })
+    await tier.ready()
+    expect(cache.stats().tier!.redisErrors).toBe(1)
+    expect(await cache.getOrFetch('k', () => 'v', 60_000)).toBe('v')
+    expect(cache.stats().tier!.leasesWon).toBe(1)
+    await cache.close()
+  })
+})

@@ -121,6 +121,12 @@ describe('payloads', () => {
       warnings.stop()
     }
     expect(instances[0]!.cache.stats().tier!.payloadErrors).toBe(1)
+    await admin.hset('test:{k:k}', 'd', Buffer.from('garbage'))
+    expect(await instances[0]!.cache.get('k')).toBe('fetched') // its L1 copy
+    await instances[0]!.cache.clear()
+    await admin.hset('test:{k:k}', 'd', Buffer.from('garbage'), 'f', '-1')
+    expect(await instances[0]!.cache.get('k')).toBeNull() // get() reads nothing from it
+    expect(instances[0]!.cache.stats().tier!.payloadErrors).toBe(2)
     const stored = await admin.hgetBuffer('test:{k:k}', 'd')
     expect(stored?.equals(Buffer.from([0xde, 0xad, 0xbe, 0xef]))).toBe(false)
   })
@@ -155,5 +161,37 @@ describe('payloads', () => {
     expect(error.code).toBe('ERR_HERDCACHE_ENCODE')
     expect(cache.peek('k')).toBe('old')
     expect(await admin.exists('test:{k:k}')).toBe(1)
+  })
+})
+
+describe('Redis failing mid-operation', () => {
+  it('answers get() with null, and tagged misses locally, while Redis does not answer', async () => {
+    const { instances } = await fleetOf(1, FAST)
+    const { cache } = instances[0]!
+    server!.pause()
+    expect(await cache.get('k')).toBeNull()
+    const answer = await cache.getOrFetch('t', () => 'local', { ttlMs: 60_000, tags: ['T'] })
+    expect(answer).toBe('local')
+    expect(cache.stats().tier!.localFetches).toBe(1)
+    server!.resume()
+  })
+
+  it('lets the lease go and wakes the waiters when the write times out and Redis comes back', async () => {
+    const { instances, admin } = await fleetOf(2, { ...FAST, leaseMs: 60_000 })
+    const [a, b] = instances as [Instance, Instance]
+    const gate = deferred<string>()
+    const held = a.cache.getOrFetch('k', () => gate.promise, 60_000)
+    await until(() => a.cache.stats().tier!.leasesWon === 1, 'the lease')
+    server!.pause()
+    gate.resolve('v')
+    expect(await held).toBe('v') // answered here, though its write timed out
+    server!.resume()
+    // The write ran late, the release and the wake behind it: the lease is gone, the value there.
+    let lease = await admin.exists('test:{k:k}:lease')
+    const end = performance.now() + 5_000
+    while (lease !== 0 && performance.now() < end) lease = await admin.exists('test:{k:k}:lease')
+    expect(lease).toBe(0)
+    await until(() => b.cache.stats().tier!.breaker === 'closed', 'b to be asking Redis')
+    expect(await b.cache.getOrFetch('k', () => 'refetched', 60_000)).toBe('v')
   })
 })

@@ -134,3 +134,33 @@ describe('a fetch that began before an invalidation', () => {
     expect(await a.cache.getOrFetch('k', () => 'refetched', 60_000)).toBe('set meanwhile')
   })
 })
+
+describe('set and tags', () => {
+  it('tags a value written by set(), so invalidateTag elsewhere removes it', async () => {
+    fleet = await startFleet(server, 2)
+    const [a, b] = fleet.instances as [Instance, Instance]
+    await a.cache.set('k', 'v', { ttlMs: 60_000, tags: ['T'] })
+    await a.cache.set('forever', 'v', { tags: ['T'] }) // no TTL: the tag set never expires
+    expect(await fleet.admin.pttl('test:{t:T}')).toBe(-1)
+    await b.cache.invalidateTag('T')
+    expect(await fleet.admin.exists('test:{k:k}', 'test:{k:forever}')).toBe(0)
+  })
+
+  it('removes the key from Redis on set() with ttlMs 0', async () => {
+    fleet = await startFleet(server, 2)
+    const [a, b] = fleet.instances as [Instance, Instance]
+    await a.cache.set('k', 'v', 60_000)
+    await b.cache.set('k', 'gone', 0)
+    expect(await fleet.admin.exists('test:{k:k}')).toBe(0)
+    expect(await a.cache.get('k')).toBeNull()
+  })
+
+  it('skips members of a tag set it did not write', async () => {
+    fleet = await startFleet(server, 1)
+    const { cache } = fleet.instances[0]!
+    await cache.set('k', 'v', { ttlMs: 60_000, tags: ['T'] })
+    await fleet.admin.sadd('test:{t:T}', 'not json', '5')
+    await cache.invalidateTag('T')
+    expect(await fleet.admin.exists('test:{k:k}', 'test:{t:T}')).toBe(0)
+  })
+})

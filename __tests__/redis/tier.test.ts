@@ -191,7 +191,8 @@ describe('failures', () => {
     // Made stale in Redis: its fresh time is over, its stale-if-error window is not.
     const time = await admin.time()
     const now = Number(time[0]) * 1000
-    await admin.hset('test:{k:k}', 'f', String(now - 1), 'e', String(now + 60_000))
+    const past = String(now - 1) // fresh and stale-while-revalidate over; stale-if-error not
+    await admin.hset('test:{k:k}', 'f', past, 's', past, 'e', String(now + 60_000))
     const answer = await instances[1]!.cache.getOrFetch(
       'k',
       () => Promise.reject(new Error('down')),
@@ -256,5 +257,87 @@ describe('forceRefresh', () => {
     await until(() => b.cache.stats().tier!.invalidationsReceived === 1, 'the replacement')
     expect(await b.cache.getOrFetch('k', () => 'x', 60_000)).toBe('new 1')
     expect(calls).toBe(1)
+  })
+})
+
+describe('the edges of a fleet fetch', () => {
+  it('keeps ttlMs 0 local: it coalesces, stores nothing, and asks Redis nothing', async () => {
+    const { instances, admin } = await fleetOf(1)
+    const before = await commandCount(admin, 'evalsha')
+    let calls = 0
+    const answers = await Promise.all([
+      instances[0]!.cache.getOrFetch('k', () => ++calls, 0),
+      instances[0]!.cache.getOrFetch('k', () => ++calls, 0),
+    ])
+    expect(answers).toEqual([1, 1])
+    expect(await commandCount(admin, 'evalsha')).toBe(before)
+    expect(instances[0]!.cache.stats().tier!.localFetches).toBe(1)
+  })
+
+  it('stops waiting on a lease when its own fetch times out', async () => {
+    const { instances, admin } = await fleetOf(1)
+    await admin.set('test:{k:k}:lease', 'other:1', 'PX', 60_000)
+    const error = await rejectionOf(
+      instances[0]!.cache.getOrFetch('k', () => 'never', { ttlMs: 60_000, timeoutMs: 50 }),
+    )
+    expect((error as Error).name).toBe('TimeoutError')
+  })
+
+  it('answers a waiting instance with the stale value within staleIfErrorMs when the holder fails', async () => {
+    const { instances, admin } = await fleetOf(3)
+    const [a, b, c] = instances as [Instance, Instance, Instance]
+    const options = { ttlMs: 60_000, staleIfErrorMs: 60_000 }
+    await c.cache.set('k', 'old', options) // a and b hold no copy of it
+    const time = await admin.time()
+    const now = Number(time[0]) * 1000
+    const past = String(now - 1) // fresh and stale-while-revalidate over; stale-if-error not
+    await admin.hset('test:{k:k}', 'f', past, 's', past, 'e', String(now + 60_000))
+    const gate = deferred<void>()
+    const failing = async () => {
+      await gate.promise
+      throw new Error('down')
+    }
+    const first = b.cache.getOrFetch('k', failing, options)
+    await until(() => b.cache.stats().tier!.leasesWon === 1, 'the lease')
+    const second = a.cache.getOrFetch('k', failing, options)
+    await until(() => a.cache.stats().tier!.leasesWaited === 1, 'the wait')
+    gate.resolve()
+    expect(await first).toBe('old')
+    expect(await second).toBe('old')
+  })
+
+  it('renews the lease while the fetch runs', async () => {
+    const { instances, admin } = await fleetOf(1, { leaseMs: 300 })
+    const gate = deferred<string>()
+    const answer = instances[0]!.cache.getOrFetch('k', () => gate.promise, 60_000)
+    await until(() => instances[0]!.cache.stats().tier!.leasesWon === 1, 'the lease')
+    // Past the lease's first length, it is still held: renewed every third of it.
+    let renewed = false
+    const end = performance.now() + 5_000
+    let previous = await admin.pttl('test:{k:k}:lease')
+    while (!renewed && performance.now() < end) {
+      const left = await admin.pttl('test:{k:k}:lease')
+      renewed = left > previous
+      previous = left
+    }
+    expect(renewed).toBe(true)
+    gate.resolve('v')
+    expect(await answer).toBe('v')
+    expect(await admin.exists('test:{k:k}:lease')).toBe(0)
+  })
+
+  it('stops renewing when the cache closes mid-fetch', async () => {
+    const { instances, admin } = await fleetOf(1, { leaseMs: 150 })
+    const gate = deferred<string>()
+    const answer = instances[0]!.cache.getOrFetch('k', () => gate.promise, 60_000)
+    await until(() => instances[0]!.cache.stats().tier!.leasesWon === 1, 'the lease')
+    await instances[0]!.cache.close()
+    // Unrenewed, the lease runs out.
+    let left = await admin.pttl('test:{k:k}:lease')
+    const end = performance.now() + 5_000
+    while (left >= 0 && performance.now() < end) left = await admin.pttl('test:{k:k}:lease')
+    expect(left).toBe(-2)
+    gate.resolve('v')
+    expect(await answer).toBe('v')
   })
 })

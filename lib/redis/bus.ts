@@ -66,21 +66,20 @@ export function parseMessage(text: string): { from: string; message: Message } |
   }
 }
 
-/** What a failed fetch's waiters elsewhere are told of its error. */
+/** What a failed fetch's waiters elsewhere are told of its error; never throws. */
 export function failureOf(error: unknown): RemoteFailure {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code
-    return {
-      name: error.name,
-      message: error.message,
-      code: typeof code === 'string' ? code : undefined,
-    }
-  }
-  let message: string
   try {
-    message = String(error)
+    if (error instanceof Error) {
+      const code = (error as { code?: unknown }).code
+      return {
+        name: String(error.name),
+        message: String(error.message),
+        code: typeof code === 'string' ? code : undefined,
+      }
+    }
+    return { name: 'Error', message: String(error), code: undefined }
   } catch {
-    message = 'a value that cannot be printed'
+    // A Proxy, a throwing getter or toString: the waiters still learn that it failed.
+    return { name: 'Error', message: 'a value that cannot be printed', code: undefined }
   }
-  return { name: 'Error', message, code: undefined }
 }

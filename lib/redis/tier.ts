@@ -169,12 +169,8 @@ export class RedisTier implements Tier {
       const value = found.envelope === null ? MISSING : this.#decode(key, found.envelope)
       if (value === MISSING && found.envelope !== null) {
         // A payload this cache cannot read is a miss: removed (unless rewritten meanwhile),
-        // then looked up again.
-        try {
-          await this.#script(DROP_IF, [names.value], [found.envelope])
-        } catch {
-          return this.#alone(fetcher, context, call)
-        }
+        // then looked up again; if Redis fails the removal, it fails that look too.
+        await this.#script(DROP_IF, [names.value], [found.envelope]).catch(ignore)
         continue
       }
       if (!waited) this.#stats[found.state === Acquired.Fresh ? 'l2Hits' : 'l2Misses'] += 1
@@ -265,8 +261,8 @@ export class RedisTier implements Tier {
     try {
       for (const tag of tags) {
         const set = tagName(this.#settings.prefix, tag)
-        const members = await this.#command(set, ['SMEMBERS', set])
-        const keys = Array.isArray(members) ? members.flatMap(memberKey) : []
+        const members = (await this.#command(set, ['SMEMBERS', set])) as Reply[]
+        const keys = members.flatMap(memberKey)
         await this.#dropKeys(keys)
         await this.#command(set, ['DEL', set])
       }
@@ -545,11 +541,11 @@ function writeArgs(call: CallOptions): Arg[] {
   ]
 }
 
-// A tag set's member: the key as JSON text, which keeps lone surrogates.
+// A tag set's member: the key as JSON text, which keeps lone surrogates. Anything else (written
+// by someone else) names no key.
 function memberKey(member: Reply): string[] {
-  if (!Buffer.isBuffer(member)) return []
   try {
-    const key: unknown = JSON.parse(member.toString('utf8'))
+    const key: unknown = JSON.parse(String(member))
     return typeof key === 'string' ? [key] : []
   } catch {
     return []

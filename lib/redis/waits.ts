@@ -27,13 +27,6 @@ const DONE: Wakeup = { kind: 'done' }
 export class Waits {
   readonly #byKey = new Map<string, Set<Wake>>()
 
-  /** How many fetches wait now. */
-  get size(): number {
-    let count = 0
-    for (const wakes of this.#byKey.values()) count += wakes.size
-    return count
-  }
-
   /** Waits for news of `key`, at most `ms`, or until `signal` aborts. */
   wait(key: string, ms: number, signal: AbortSignal): Promise<Wakeup> {
     if (signal.aborted) return Promise.resolve({ kind: 'aborted' })
