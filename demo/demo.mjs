@@ -4,6 +4,7 @@
 // Run with `npm run demo` (builds dist/ first). Seeded, so the numbers repeat run to run.
 
 import { CacheManager } from '../dist/index.js'
+import { mulberry32 } from './seeded_random.mjs'
 
 // ---- Scenario ---------------------------------------------------------------------------------
 const SEED = 42
@@ -23,18 +24,7 @@ const WAVES = [
   { atMs: 600, requests: 1000 },
 ]
 
-// ---- Seeded PRNG (mulberry32) and a Zipf-like key sampler ------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
+// ---- A Zipf-like key sampler over the seeded generator --------------------------------------
 function zipfSampler(n, s, random) {
   const cdf = []
   let total = 0

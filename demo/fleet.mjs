@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { killProcesses, startProcesses } from './processes.mjs'
 import { INSTALL_HINT, onPath, startRedisServer } from './redis-server.mjs'
+import { mulberry32 } from './seeded_random.mjs'
 
 const { values: args } = parseArgs({
   options: { json: { type: 'boolean', default: false } },
@@ -41,17 +42,6 @@ const MODES = [
 
 const keys = Array.from({ length: KEYS }, (_, i) => `product:${String(i + 1).padStart(2, '0')}`)
 const expectedValue = (key) => ({ key, text: `the slow answer for ${key}` })
-
-function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Request i goes to instance i mod 4, for a key drawn at random (seeded: every mode and every
 // run gets the same plan).

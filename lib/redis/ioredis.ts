@@ -6,9 +6,7 @@
 import { redisNotConnectedError } from '../errors.js'
 import type { Driver, Send } from './commands.js'
 import type { Arg, Subscription, SubscriptionEvents } from './link.js'
-import { LiveState } from './live_state.js'
-
-type Listener = (...args: never[]) => void
+import { type Listener, LiveState, subscribeOn } from './live_state.js'
 
 const ignore = () => undefined
 
@@ -108,24 +106,12 @@ export async function ioredisSubscribe(
   // A connection made here reports its errors through the subscription's state; ioredis would
   // print each one as an unhandled 'error' event.
   if (own) connection.on('error', ignore)
-  for (const [event, listener] of listeners) connection.on(event, listener)
-  const detach = () => {
-    state.close()
-    for (const [event, listener] of listeners) connection.off(event, listener)
-    if (own) connection.disconnect()
-  }
-  try {
-    await connection.subscribe(channel)
-  } catch (error) {
-    detach()
-    throw error
-  }
-  state.start()
-  return {
-    async close() {
-      if (!state.open) return
-      detach()
-      if (!own) await connection.unsubscribe(channel)
-    },
-  }
+  return subscribeOn({
+    state,
+    connection,
+    listeners,
+    subscribe: () => connection.subscribe(channel),
+    unsubscribe: () => connection.unsubscribe(channel),
+    hangUp: own ? () => connection.disconnect() : undefined,
+  })
 }

@@ -8,9 +8,8 @@
 import { redisNotConnectedError } from '../errors.js'
 import type { Driver, Send } from './commands.js'
 import type { Arg, Subscription, SubscriptionEvents } from './link.js'
-import { LiveState } from './live_state.js'
+import { type Listener, LiveState, subscribeOn } from './live_state.js'
 
-type Listener = (...args: never[]) => void
 type WireArg = string | Buffer
 
 /** Command options: each RESP type byte mapped to the JavaScript type to decode it as. */
@@ -144,24 +143,12 @@ export async function nodeRedisSubscribe(
     ['end', onChange],
     ['ready', onChange],
   ]
-  for (const [event, listener] of listeners) connection.on(event, listener)
-  const detach = () => {
-    state.close()
-    for (const [event, listener] of listeners) connection.off(event, listener)
-    if (own) connection.destroy()
-  }
-  try {
-    await connection.subscribe(channel, onMessage)
-  } catch (error) {
-    detach()
-    throw error
-  }
-  state.start()
-  return {
-    async close() {
-      if (!state.open) return
-      detach()
-      if (!own) await connection.unsubscribe(channel, onMessage)
-    },
-  }
+  return subscribeOn({
+    state,
+    connection,
+    listeners,
+    subscribe: () => connection.subscribe(channel, onMessage),
+    unsubscribe: () => connection.unsubscribe(channel, onMessage),
+    hangUp: own ? () => connection.destroy() : undefined,
+  })
 }
