@@ -22,7 +22,7 @@ const storeCalls: Record<string, (store: StoreHandle) => unknown> = {
   complete: (store) => binding.complete(store, 0, 0),
   tagFlight: (store) => binding.tagFlight(store, 0, 0, ['t']),
   isCurrent: (store) => binding.isCurrent(store, 0, 0),
-  fail: (store) => binding.fail(store, 0, 0, FailCause.Error),
+  fail: (store) => binding.fail(store, 0, 0, FailCause.Error, 'k'),
   delete: (store) => binding.delete(store, 'k'),
   invalidateTag: (store) => binding.invalidateTag(store, 't'),
   clear: (store) => binding.clear(store),

@@ -62,12 +62,16 @@ export interface Binding {
   ): void
   /** Whether the fetch is still its key's current record (its result would be stored). */
   isCurrent(store: StoreHandle, flightSlot: number, generation: number): boolean
-  /** Ends a fetch without a value: a fallback value slot, CODE_MISS, or CODE_NOT_CURRENT. */
+  /**
+   * Ends a fetch of `key` without a value: a fallback value slot (the newest good value, see
+   * Store::Fail), else CODE_MISS, or CODE_NOT_CURRENT for a fetch that was no longer current.
+   */
   fail(
     store: StoreHandle,
     flightSlot: number,
     generation: number,
     cause: FailCause,
+    key: string,
     now?: number,
   ): number
   /** Removes the key's entry and detaches its fetch; whether an entry was removed. */

@@ -123,7 +123,7 @@ export class ObjectStore implements Backend {
   }
 
   fail(flight: Flight, cause: FailCause, now: number | undefined): Failure {
-    const code = binding.fail(this.#store, flight.slot, flight.generation, cause, now)
+    const code = binding.fail(this.#store, flight.slot, flight.generation, cause, flight.key, now)
     const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
     this.#forget(flight)

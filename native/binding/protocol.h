@@ -39,7 +39,7 @@ inline constexpr int32_t kCodeMiss = -1;        // nothing to answer with (or no
 inline constexpr int32_t kCodeJoin = -2;        // acquire: joined the fetch in io[kIoFlightSlot]
 inline constexpr int32_t kCodeStart = -3;       // acquire: started the fetch in io
 inline constexpr int32_t kCodeStale = -4;       // acquire: a stale entry answered (io)
-inline constexpr int32_t kCodeNotCurrent = -5;  // fail(): the fetch was no longer current
+inline constexpr int32_t kCodeNotCurrent = -5;  // fail(): no longer current, and no fallback
 
 // The frozen `protocol` object: { io, spec, codes, removalReasons, failCauses }, the two lists
 // in RemovalCause and FailCause order.

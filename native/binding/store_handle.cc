@@ -260,19 +260,18 @@ Napi::Value IsCurrent(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), handle.store.IsCurrent(TokenArg(info)));
 }
 
-// fail(handle, flightSlot, generation, cause, now?): a fallback value slot, kCodeMiss when there
-// is none, or kCodeNotCurrent when the fetch was no longer current
+// fail(handle, flightSlot, generation, cause, key, now?): a fallback value slot, else kCodeMiss
+// for a fetch that was current, kCodeNotCurrent for one that was not
 Napi::Value Fail(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
   const auto cause = static_cast<FailCause>(info[3].As<Napi::Number>().Int32Value());
-  Now now = NowArg(info, 4);
+  const std::u16string_view key = handle.key_buffer.Read(info.Env(), info[4], "key");
+  Now now = NowArg(info, 5);
   handle.spec[kSpecNow] = now.get();  // the fetch's end, for its duration
-  const FailResult result = handle.store.Fail(TokenArg(info), cause, now);
+  const FailResult result = handle.store.Fail(TokenArg(info), key, cause, now);
   handle.PublishRemovals();
-  int32_t code = kCodeNotCurrent;
-  if (result.current) {
-    code = result.fallback == kNoSlot ? kCodeMiss : static_cast<int32_t>(result.fallback);
-  }
+  int32_t code = result.current ? kCodeMiss : kCodeNotCurrent;
+  if (result.fallback != kNoSlot) code = static_cast<int32_t>(result.fallback);
   return Napi::Number::New(info.Env(), code);
 }
 

@@ -92,7 +92,7 @@ Result Store::Complete(FlightToken token, const EntrySpec& spec, Now now) {
   return Answer(Outcome::kStored, slot);
 }
 
-FailResult Store::Fail(FlightToken token, FailCause cause, Now now) {
+FailResult Store::Fail(FlightToken token, std::u16string_view key, FailCause cause, Now now) {
   switch (cause) {
     case FailCause::kError:
       ++stats_.fetch_errors;
@@ -106,12 +106,15 @@ FailResult Store::Fail(FlightToken token, FailCause cause, Now now) {
   }
   FailResult result;
   const std::optional<EndedFlight> ended = flights_.End(token);
-  if (!ended) return result;
-  result.current = true;
+  result.current = ended.has_value();
   if (cause == FailCause::kAbort) return result;
-  if (ended->refresh) ++stats_.refresh_errors;
-  const uint32_t slot = entries_.Find(ended->key, ended->hash);
-  if (slot != kNoSlot && entries_.InFallbackPhase(slot, now)) result.fallback = slot;
+  if (ended && ended->refresh) ++stats_.refresh_errors;
+  const uint32_t slot =
+      ended ? entries_.Find(ended->key, ended->hash) : entries_.Find(key, HashKey(seed_, key));
+  if (slot == kNoSlot) return result;
+  if (entries_.InFallbackPhase(slot, now) || (!ended && entries_.IsFresh(slot, now))) {
+    result.fallback = slot;
+  }
   return result;
 }
 

@@ -90,11 +90,19 @@ class Store {
   // than max_bytes: any existing entry for the key is then removed as replaced).
   Result Complete(FlightToken token, const EntrySpec& spec, Now now);
 
-  // Ends a fetch that failed, timed out or was abandoned by all its waiters; counts it under
-  // its cause (and refresh_errors for a refresh) and removes its record if still current.
-  // For a current fetch that failed or timed out, `fallback` names the key's entry if it is
-  // still within its stale-if-error phase.
-  FailResult Fail(FlightToken token, FailCause cause, Now now);
+  // Ends a fetch of `key` that failed, timed out or was abandoned by all its waiters; counts it
+  // under its cause (and refresh_errors for a refresh) and removes its record if still current.
+  // For a fetch that failed or timed out (not one abandoned: no one waits), `fallback` names the
+  // newest good value its waiters get instead of the error:
+  //  - a current fetch: the key's entry while it is in its stale-if-error phase (which, with a
+  //    window, starts at the write, so a failed forced refresh falls back to the fresh value;
+  //    without one there is none, and it rejects);
+  //  - a fetch no longer current (a Set, Delete, Clear or InvalidateTag detached it): the key's
+  //    entry if it is fresh, else if it is in its stale-if-error phase. Such an entry was written
+  //    by a Set or a later fetch, so it is newer than anything this fetch could have answered.
+  // `key` is the fetch's key (the registry forgets a detached record's key). Reads the clock at
+  // most once.
+  FailResult Fail(FlightToken token, std::u16string_view key, FailCause cause, Now now);
 
   // Stores under `key` per `spec`, replacing any entry, tagged with `tags`, and detaches any
   // fetch in flight for it so that fetch's result is not stored.

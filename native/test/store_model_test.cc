@@ -191,6 +191,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
   int completes_stale = 0;
   int fails_stale = 0;
   int fallbacks = 0;
+  int detached_fallbacks = 0;
   int too_large = 0;
   size_t swept = 0;
   size_t invalidated = 0;
@@ -261,10 +262,12 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         break;
       }
       case Op::kFail: {
-        const FailResult result = store.Fail(s.token, s.cause, now);
-        model.Fail(s.token, s.cause, now, result);
+        const std::u16string* issued_for = model.KeyOf(s.token);
+        const std::u16string& key = issued_for == nullptr ? *s.key : *issued_for;
+        const FailResult result = store.Fail(s.token, key, s.cause, now);
+        model.Fail(s.token, key, s.cause, now, result);
         if (!result.current) ++fails_stale;
-        if (result.fallback != kNoSlot) ++fallbacks;
+        if (result.fallback != kNoSlot) ++(result.current ? fallbacks : detached_fallbacks);
         break;
       }
       case Op::kSet: {
@@ -326,6 +329,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
   EXPECT_GT(completes_stale, 0);
   EXPECT_GT(fails_stale, 0);
   EXPECT_GT(fallbacks, 0);
+  EXPECT_GT(detached_fallbacks, 0);
   EXPECT_GT(swept, 0u);
   EXPECT_GT(invalidated, 0u);
   for (const RemovalCause cause : {RemovalCause::kEvicted, RemovalCause::kExpired,

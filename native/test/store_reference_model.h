@@ -98,7 +98,9 @@ class ReferenceStore {
     Write(key, spec, tags, now, actual);
   }
 
-  void Fail(FlightToken token, FailCause cause, double now, const FailResult& actual) {
+  // `key` is the fetch's key (the test passes the one it was issued for, if it was issued).
+  void Fail(FlightToken token, const std::u16string& key, FailCause cause, double now,
+            const FailResult& actual) {
     switch (cause) {
       case FailCause::kError:
         ++stats_.fetch_errors;
@@ -111,21 +113,27 @@ class ReferenceStore {
         break;
     }
     const auto flight = FindFlight(token);
-    EXPECT_EQ(actual.current, flight != flights_.end());
-    if (flight == flights_.end()) {
-      EXPECT_EQ(actual.fallback, kNoSlot);
-      return;
-    }
+    const bool current = flight != flights_.end();
+    EXPECT_EQ(actual.current, current);
     uint32_t fallback = kNoSlot;
     if (cause != FailCause::kAbort) {
-      if (flight->second.refresh) ++stats_.refresh_errors;
-      const auto entry = entries_.find(flight->first);
-      if (entry != entries_.end() && now < entry->second.fallback_until) {
+      if (current && flight->second.refresh) ++stats_.refresh_errors;
+      // The newest good value: an entry in its stale-if-error phase, or for a fetch that is no
+      // longer current (a newer write detached it), a fresh entry too.
+      const auto entry = entries_.find(current ? flight->first : key);
+      if (entry != entries_.end() &&
+          (now < entry->second.fallback_until || (!current && now < entry->second.fresh_until))) {
         fallback = entry->second.slot;
       }
     }
     EXPECT_EQ(actual.fallback, fallback) << "fallback";
-    flights_.erase(flight);
+    if (current) flights_.erase(flight);
+  }
+
+  // The key `token` was issued for, or nullptr when it was never issued.
+  const std::u16string* KeyOf(FlightToken token) const {
+    const auto found = issued_.find({token.slot, token.generation});
+    return found == issued_.end() ? nullptr : &found->second;
   }
 
   void Set(const std::u16string& key, const EntrySpec& spec,
@@ -308,7 +316,7 @@ class ReferenceStore {
 
   void StartFlight(const std::u16string& key, FlightToken token, bool refresh) {
     ++stats_.fetches;
-    EXPECT_TRUE(issued_.insert({token.slot, token.generation}).second)
+    EXPECT_TRUE(issued_.emplace(std::pair{token.slot, token.generation}, key).second)
         << "token {" << token.slot << ", " << token.generation << "} was issued before";
     for (const auto& [other_key, other] : flights_) {
       EXPECT_NE(other.token.slot, token.slot) << "flight slot shared with " << Describe(other_key);
@@ -371,7 +379,7 @@ class ReferenceStore {
   StoreOptions options_;
   EntryMap entries_;
   FlightMap flights_;
-  std::set<std::pair<uint32_t, uint32_t>> issued_;
+  std::map<std::pair<uint32_t, uint32_t>, std::u16string> issued_;  // token -> its key
   StoreStats stats_;
   uint64_t bytes_ = 0;
   uint64_t tick_ = 0;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <ostream>
 #include <span>
 #include <string>
@@ -190,7 +191,11 @@ class CheckedStore {
 
   Result Get(std::u16string_view key) { return Checked(store_.Get(key, now_)); }
   Result Acquire(std::u16string_view key, bool force_refresh = false) {
-    return Checked(store_.Acquire(key, now_, force_refresh));
+    const Result result = Checked(store_.Acquire(key, now_, force_refresh));
+    if (result.outcome == Outcome::kStart || result.started) {
+      flight_keys_[{result.flight.slot, result.flight.generation}] = std::u16string(key);
+    }
+    return result;
   }
   void TagFlight(FlightToken token, std::u16string_view tag) {
     store_.TagFlight(token, std::span<const std::u16string_view>(&tag, 1));
@@ -203,11 +208,13 @@ class CheckedStore {
     return Checked(store_.Complete(token, spec, now_));
   }
   // A failed fetch (FailCause::kError): whether it was still current.
-  bool Fail(FlightToken token) {
-    return Checked(store_.Fail(token, FailCause::kError, now_)).current;
-  }
+  bool Fail(FlightToken token) { return Fail(token, FailCause::kError).current; }
+  // Fails `token` with the key Acquire started it for (a key no test uses for a token never
+  // issued), as the binding passes the fetch's own key.
   FailResult Fail(FlightToken token, FailCause cause) {
-    return Checked(store_.Fail(token, cause, now_));
+    const auto found = flight_keys_.find({token.slot, token.generation});
+    const std::u16string key = found == flight_keys_.end() ? u"\u0001unissued" : found->second;
+    return Checked(store_.Fail(token, key, cause, now_));
   }
   Result Set(std::u16string_view key, double ttl_ms) {
     return Checked(store_.Set(key, TtlSpec(ttl_ms), {}, now_));
@@ -248,6 +255,7 @@ class CheckedStore {
 
   Store store_;
   double now_ = 1'000'000;
+  std::map<std::pair<uint32_t, uint32_t>, std::u16string> flight_keys_;  // token -> its key
 };
 
 }  // namespace testing_util
