@@ -239,7 +239,8 @@ Napi::Value Complete(const Napi::CallbackInfo& info) {
   return SlotOrMiss(info.Env(), handle, result);
 }
 
-// tagFlight(handle, flightSlot, generation, tags: string[])
+// tagFlight(handle, flightSlot, generation, tags: string[], replace?): with `replace`, the
+// fetch's tags become exactly `tags`
 Napi::Value TagFlight(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
   const FlightToken token = TokenArg(info);
@@ -250,7 +251,7 @@ Napi::Value TagFlight(const Napi::CallbackInfo& info) {
     tag_storage.emplace_back(handle.key_buffer.Read(info.Env(), array.Get(i), "tags[]"));
   }
   const std::vector<std::u16string_view> tags(tag_storage.begin(), tag_storage.end());
-  handle.store.TagFlight(token, tags);
+  handle.store.TagFlight(token, tags, info[4].ToBoolean().Value());
   return info.Env().Undefined();
 }
 

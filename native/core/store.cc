@@ -76,8 +76,12 @@ FlightToken Store::StartFlight(std::u16string_view key, uint64_t hash, bool refr
   return flights_.Start(key, hash, refresh);
 }
 
-void Store::TagFlight(FlightToken token, std::span<const std::u16string_view> tags) {
-  flights_.Tag(token, tags);
+void Store::TagFlight(FlightToken token, std::span<const std::u16string_view> tags, bool replace) {
+  if (replace) {
+    flights_.Retag(token, tags);
+  } else {
+    flights_.Tag(token, tags);
+  }
 }
 
 Result Store::Complete(FlightToken token, const EntrySpec& spec, Now now) {

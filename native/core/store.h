@@ -81,8 +81,10 @@ class Store {
   Result Acquire(std::u16string_view key, Now now, bool force_refresh = false);
 
   // Adds `tags` to the in-flight fetch `token` (no-op when not current); its entry inherits
-  // them. O(tags.size()).
-  void TagFlight(FlightToken token, std::span<const std::u16string_view> tags);
+  // them. With `replace`, the fetch's tags become exactly `tags` (a fetcher that decided its
+  // entry's tags). O(tags.size()), plus the tags it had when replacing.
+  void TagFlight(FlightToken token, std::span<const std::u16string_view> tags,
+                 bool replace = false);
 
   // Ends a fetch that produced a value. When `token` is current its record is removed and the
   // value stored per `spec` (kStored with the slot to fill, replacing any entry for the key).

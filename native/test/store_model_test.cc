@@ -123,6 +123,7 @@ struct Step {
   std::vector<std::u16string_view> tags;
   FailCause cause;
   bool force_refresh;
+  bool replace_tags;
   size_t limit;
 
   // Built only when a step fails: formatting every step would dominate the test's time.
@@ -139,7 +140,7 @@ struct Step {
       case Op::kAcquire:
         return "Acquire " + herdcache::Describe(*key) + (force_refresh ? " force_refresh" : "");
       case Op::kTagFlight:
-        return "TagFlight " + token_name + tag_names;
+        return (replace_tags ? "TagFlight (replace) " : "TagFlight ") + token_name + tag_names;
       case Op::kComplete:
         return "Complete " + token_name + " " + spec_name;
       case Op::kFail:
@@ -215,6 +216,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
     for (uint64_t n = pick(3); n > 0; --n) s.tags.push_back(kTags[pick(std::size(kTags))]);
     s.cause = kFailCauses[pick(std::size(kFailCauses))];
     s.force_refresh = pick(6) == 0;
+    s.replace_tags = pick(4) == 0;
     s.limit = pick(3) == 0 ? 1000 : pick(3);
     // Usually a current token (so fetches complete), otherwise a held, possibly stale one.
     s.token = FlightToken{static_cast<uint32_t>(pick(4)), static_cast<uint32_t>(pick(3))};
@@ -248,8 +250,10 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         break;
       }
       case Op::kTagFlight:
-        // One call with the whole list, as the binding makes it (duplicates included).
-        store.TagFlight(s.token, s.tags);
+        // One call with the whole list, as the binding makes it (duplicates included); some
+        // replace the fetch's tags, as a fetcher's decided tags do.
+        store.TagFlight(s.token, s.tags, s.replace_tags);
+        if (s.replace_tags) model.ClearFlightTags(s.token);
         for (const std::u16string_view tag : s.tags) model.TagFlight(s.token, std::u16string(tag));
         break;
       case Op::kComplete: {

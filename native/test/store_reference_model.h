@@ -79,6 +79,12 @@ class ReferenceStore {
     StartFlight(key, actual.flight, /*refresh=*/false);
   }
 
+  // TagFlight with `replace` starts from no tags.
+  void ClearFlightTags(FlightToken token) {
+    if (const auto flight = FindFlight(token); flight != flights_.end())
+      flight->second.tags.clear();
+  }
+
   void TagFlight(FlightToken token, const std::u16string& tag) {
     if (const auto flight = FindFlight(token); flight != flights_.end()) {
       flight->second.tags.insert(tag);

@@ -201,6 +201,11 @@ class CheckedStore {
     store_.TagFlight(token, std::span<const std::u16string_view>(&tag, 1));
     EXPECT_TRUE(store_.CheckInvariants()) << "after TagFlight";
   }
+  // TagFlight with `replace`: the fetch's tags become exactly `tags`.
+  void Retag(FlightToken token, std::span<const std::u16string_view> tags) {
+    store_.TagFlight(token, tags, /*replace=*/true);
+    EXPECT_TRUE(store_.CheckInvariants()) << "after TagFlight (replace)";
+  }
   Result Complete(FlightToken token, double ttl_ms) {
     return Checked(store_.Complete(token, TtlSpec(ttl_ms), now_));
   }
