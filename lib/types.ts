@@ -21,9 +21,17 @@ export interface FetchContext<T = unknown> {
    * `fetch()` or your client so the upstream call stops too.
    */
   readonly signal: AbortSignal
-  /** The stale value still held for the key (a refresh, or a fetch within stale-if-error), or
-   * `undefined`. */
+  /**
+   * The value still held for the key, or `undefined`: the stale value a refresh or a fetch
+   * within stale-if-error replaces, or the fresh one a `forceRefresh` passes over.
+   */
   readonly staleValue: T | undefined
+  /**
+   * Whether this fetch is a background refresh: started by a stale hit within
+   * `staleWhileRevalidateMs`, whose caller was answered with the stale value at once. No caller
+   * waits for it, so it may run at a lower priority.
+   */
+  readonly background: boolean
 }
 
 /** Computes a fresh value: a value, or a Promise (any thenable) of one. */

@@ -40,6 +40,9 @@ class Context<T> implements FetchContext<T> {
   get signal(): AbortSignal {
     return this.#flight.signal
   }
+  get background(): boolean {
+    return this.#flight.background
+  }
 }
 
 export class Flight {
