@@ -49,6 +49,7 @@ export type {
   EntryTimes,
   EvictionReason,
   FetchContext,
+  FetcherOptions,
   Fetcher,
   GetOrFetchOptions,
   SetOptions,

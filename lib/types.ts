@@ -32,6 +32,49 @@ export interface FetchContext<T = unknown> {
    * waits for it, so it may run at a lower priority.
    */
   readonly background: boolean
+  /**
+   * How the result is stored, for the fetcher to decide from what it fetched (a `Cache-Control`
+   * header, a rate-limit reset): initialised from the call that started the fetch, and read when
+   * the fetcher's result arrives. See {@link FetcherOptions}.
+   */
+  readonly options: FetcherOptions
+}
+
+/**
+ * `context.options`: how a fetch's result is stored, decided by its fetcher (lru-cache's
+ * `fetchMethod` options, p-memoize's `shouldCache`). Each field starts as the call that started
+ * the fetch gave it (or its default); set any of them before the fetcher's result is returned.
+ *
+ * ```ts
+ * await cache.getOrFetch(url, async ({ options }) => {
+ *   const response = await fetch(url)
+ *   options.ttlMs = maxAgeMs(response.headers.get('cache-control'))
+ *   if (!response.ok) options.store = false
+ *   return response.json()
+ * })
+ * ```
+ *
+ * They are read once, when the result arrives, and checked as the call's options are: a bad
+ * value (or a name that is not an option) fails the fetch with the same `TypeError` or
+ * `RangeError` (every waiter rejects with it; nothing is stored). Callers who joined the fetch
+ * get its one result, whatever was decided. Changes after the result arrived have no effect.
+ */
+export interface FetcherOptions {
+  /** Milliseconds the value is fresh; `0` stores nothing, as `store: false` does. */
+  ttlMs: number
+  /** The stored entry's stale-while-revalidate window, in milliseconds. */
+  staleWhileRevalidateMs: number
+  /** The stored entry's stale-if-error window, in milliseconds. */
+  staleIfErrorMs: number
+  /**
+   * The stored entry's tags, replacing the call's: a copy of them to start with (empty when
+   * none), so `options.tags.push('user:42')` adds one. The call's tags still guard the fetch
+   * while it runs (an `invalidateTag` of one of them detaches it); a tag added here only
+   * applies to the entry it stores.
+   */
+  tags: string[]
+  /** `false` to store nothing: the result answers this fetch's callers only. Default `true`. */
+  store: boolean
 }
 
 /** Computes a fresh value: a value, or a Promise (any thenable) of one. */

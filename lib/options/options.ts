@@ -7,7 +7,7 @@ import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
 import type { CacheOptions, GetOrFetchOptions, SetOptions } from '../types.js'
 import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
 import { isTier, type Tier } from '../fetch/tier.js'
-import { checkPositiveInteger, checkTtl } from './validate.js'
+import { checkPositiveInteger, checkTags, checkTtl } from './validate.js'
 
 /** The settled options of one getOrFetch or set call. */
 export interface CallOptions {
@@ -81,17 +81,6 @@ function checkTimeout(name: string, value: unknown): number {
   if (typeof value !== 'number') throw argumentTypeError(name, expected, value)
   if (!(value > 0)) throw argumentRangeError(name, expected, value)
   return value
-}
-
-function checkTags(value: unknown): readonly string[] | undefined {
-  if (value === undefined) return undefined
-  if (!Array.isArray(value)) throw argumentTypeError('tags', 'an array of strings', value)
-  // Copied before it is checked: a Proxy (or a getter) could answer differently on a second read.
-  const tags: unknown[] = Array.from(value as unknown[])
-  for (const [index, tag] of tags.entries()) {
-    if (typeof tag !== 'string') throw argumentTypeError(`tags[${index}]`, 'a string', tag)
-  }
-  return tags as string[]
 }
 
 function checkSignal(value: unknown): AbortSignal | undefined {

@@ -14,10 +14,12 @@ import {
   type StoreTimes,
   type Tier,
   type TierAnswer,
+  type TierFetch,
   type TierHost,
   type TierStats,
   tierBrand,
 } from '../fetch/tier.js'
+import type { Decision } from '../options/fetcher_options.js'
 import type { CallOptions } from '../options/options.js'
 import type { FetchContext, Fetcher } from '../types.js'
 import { Breaker } from './breaker.js'
@@ -123,21 +125,17 @@ export class RedisTier implements Tier {
       })
   }
 
-  async fetch(
-    key: string,
-    fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
-    background: boolean,
-  ): Promise<TierAnswer> {
-    // Coalescing only: nothing is stored, so there is nothing to share with the fleet.
-    if (call.ttlMs === 0) return this.#alone(fetcher, context, call)
+  async fetch(fetch: TierFetch, fetcher: Fetcher<unknown>): Promise<TierAnswer> {
+    const { key, call, context, background } = fetch
+    // Coalescing only: the fleet shares no lease for it, so whatever the fetcher then decides,
+    // its result is kept in this instance's L1 alone.
+    if (call.ttlMs === 0) return this.#alone(fetcher, context)
     const names = keyNames(this.#settings.prefix, key)
     if (call.tags !== undefined && call.tags.length > 0) {
       // Before the lease: an invalidateTag that does not see the key then began before this
       // fetch did, and one that does see it ends the lease, so the result is not written.
       if (!(await this.#tag(key, call.tags, lifetimeOf(call)))) {
-        return this.#alone(fetcher, context, call)
+        return this.#alone(fetcher, context)
       }
     }
     // A forced refresh passes over a fresh value, but not over one written while it waited.
@@ -159,7 +157,7 @@ export class RedisTier implements Tier {
         // A command that timed out may still run once Redis answers: its lease must not keep
         // the fleet waiting. Sent after it on the same connection, so it runs right after it.
         this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
-        return this.#alone(fetcher, context, call)
+        return this.#alone(fetcher, context)
       }
       const value = found.envelope === null ? MISSING : this.#decode(key, found.envelope)
       if (value === MISSING && found.envelope !== null) {
@@ -168,7 +166,7 @@ export class RedisTier implements Tier {
         try {
           await this.#script(DROP_IF, [names.value], [found.envelope])
         } catch {
-          return this.#alone(fetcher, context, call)
+          return this.#alone(fetcher, context)
         }
         continue
       }
@@ -186,10 +184,10 @@ export class RedisTier implements Tier {
         if (waited) this.#stats.takeovers += 1
         if (stale !== undefined && !background && performance.now() < stale.revalidateUntil) {
           // Served stale now; this instance refreshes it for the whole fleet.
-          this.#lead(key, names, token, fetcher, context, call, undefined).catch(ignore)
+          this.#lead(fetch, names, token, fetcher, undefined).catch(ignore)
           return { value: stale.value, times: NOT_STORED }
         }
-        return this.#lead(key, names, token, fetcher, context, call, stale)
+        return this.#lead(fetch, names, token, fetcher, stale)
       }
       if (stale !== undefined && performance.now() < stale.revalidateUntil) {
         return { value: stale.value, times: NOT_STORED } // another instance refreshes it
@@ -238,7 +236,7 @@ export class RedisTier implements Tier {
         await this.#script(
           WRITE,
           [names.value, names.lease],
-          ['', encoded as Buffer, ...writeArgs(call)],
+          ['', encoded as Buffer, ...writeArgs(call, call.tags ?? [])],
         )
       }
       await this.#publish({ kind: 'drop', keys: [key] })
@@ -304,16 +302,16 @@ export class RedisTier implements Tier {
     await subscription?.close().catch(ignore)
   }
 
-  // Calls the fetcher under the lease `token` holds, and tells the fleet how it went.
+  // Calls the fetcher under the lease `token` holds, writes its result as it decided, and tells
+  // the fleet how it went.
   async #lead(
-    key: string,
+    fetch: TierFetch,
     names: KeyNames,
     token: string,
     fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
     stale: Stale | undefined,
   ): Promise<TierAnswer> {
+    const { key, call, context } = fetch
     const renewal = setInterval(
       () => this.#renew(names, token, renewal),
       this.#settings.leaseMs / 3,
@@ -321,10 +319,13 @@ export class RedisTier implements Tier {
     renewal.unref()
     this.#renewals.add(renewal)
     let value: unknown
-    let envelope: Buffer
+    let decision: Decision
+    let envelope: Buffer | undefined
     try {
       value = await fetcher(context)
-      envelope = this.encode(key, value)
+      decision = fetch.decide()
+      // A value the fetcher decided not to store need not be one the codec can hold.
+      if (decision.times.ttlMs !== 0) envelope = this.encode(key, value)
     } catch (error) {
       this.#stopRenewing(renewal)
       if (context.signal.aborted) {
@@ -340,12 +341,29 @@ export class RedisTier implements Tier {
       throw error
     }
     this.#stopRenewing(renewal)
+    if (envelope === undefined) {
+      // Not to be stored: nothing is written, and the waiters look again (one of them then
+      // fetches, under the lease).
+      this.#release(key, names, token).catch(ignore)
+      return { value }
+    }
     let written = true
     try {
+      const { times } = decision
+      const tags = decision.tags ?? call.tags ?? []
+      // Tags the fetcher chose, or a life longer than the call's: the tag sets must name the key
+      // for as long as the value lives, before it is written.
+      if (
+        tags.length > 0 &&
+        (decision.tags !== undefined || lifetimeOf(times) > lifetimeOf(call)) &&
+        !(await this.#tag(key, tags, lifetimeOf(times)))
+      ) {
+        throw new RedisUnavailable()
+      }
       const reply = await this.#script(
         WRITE,
         [names.value, names.lease],
-        [token, envelope, ...writeArgs(call)],
+        [token, envelope, ...writeArgs(times, tags)],
       )
       written = reply === 1
       // A forced refresh replaced a value other instances may hold: they drop it.
@@ -359,7 +377,7 @@ export class RedisTier implements Tier {
       this.#link.publish(channelName(this.#settings.prefix), done).catch(ignore)
     }
     // A lease lost to an invalidation: the value answers its waiters but is kept nowhere.
-    return { value, times: written ? call : NOT_STORED }
+    return written ? { value } : { value, times: NOT_STORED }
   }
 
   async #failed(key: string, names: KeyNames, token: string, error: unknown): Promise<void> {
@@ -386,13 +404,10 @@ export class RedisTier implements Tier {
     this.#renewals.delete(renewal)
   }
 
-  async #alone(
-    fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
-  ): Promise<TierAnswer> {
+  // A fetch without the fleet: stored in L1 only, as the fetcher decides.
+  async #alone(fetcher: Fetcher<unknown>, context: FetchContext<unknown>): Promise<TierAnswer> {
     this.#stats.localFetches += 1
-    return { value: await fetcher(context), times: call }
+    return { value: await fetcher(context) }
   }
 
   // Whether the key was added to every tag's set.
@@ -529,12 +544,12 @@ function staleOf(value: unknown, found: Found): Stale {
 }
 
 // WRITE's arguments after the envelope.
-function writeArgs(call: CallOptions): Arg[] {
+function writeArgs(times: StoreTimes, tags: readonly string[]): Arg[] {
   return [
-    ms(call.ttlMs),
-    ms(call.staleWhileRevalidateMs),
-    ms(call.staleIfErrorMs),
-    JSON.stringify(call.tags ?? []),
+    ms(times.ttlMs),
+    ms(times.staleWhileRevalidateMs),
+    ms(times.staleIfErrorMs),
+    JSON.stringify(tags),
   ]
 }
 

@@ -9,6 +9,7 @@
  * readings, or `undefined` for the store's own monotonic clock.
  */
 import type { Flight } from '../fetch/flight.js'
+import type { StoreTimes } from '../fetch/tier.js'
 import type { CallOptions } from '../options/options.js'
 import type { CacheStats, EvictionReason } from '../types.js'
 
@@ -77,12 +78,21 @@ export interface Backend {
   acquire(key: string, now: number | undefined, forceRefresh: boolean): unknown
   /** Holds `flight` under the record it was made for, and tags it. */
   track(flight: Flight, tags: readonly string[] | undefined): void
-  /** Adds tags to `flight`'s record, if it is still current: its entry will have them. */
-  tagFlight(flight: Flight, tags: readonly string[]): void
+  /**
+   * Adds tags to `flight`'s record (with `replace`, gives it exactly these), if it is still
+   * current: its entry will have them.
+   */
+  tagFlight(flight: Flight, tags: readonly string[], replace?: boolean): void
   /** Whether `flight` is still its key's current record (its result would be stored). */
   isCurrent(flight: Flight): boolean
-  /** Ends `flight` with `value`, stored per `call` with `bytes` unless it was detached. */
-  complete(flight: Flight, value: unknown, bytes: number, now: number | undefined): Ending
+  /** Ends `flight` with `value`, stored per `times` with `bytes` unless it was detached. */
+  complete(
+    flight: Flight,
+    value: unknown,
+    times: StoreTimes,
+    bytes: number,
+    now: number | undefined,
+  ): Ending
   /** Ends `flight` without a value. */
   fail(flight: Flight, cause: FailCause, now: number | undefined): Failure
   /** A counted lookup: the fresh value, or MISSED. */

@@ -54,11 +54,13 @@ export interface Binding {
   set(store: StoreHandle, key: string, tags: readonly string[] | undefined, now?: number): number
   /** Ends a fetch with a value per `spec`: the value slot to fill, or CODE_MISS. */
   complete(store: StoreHandle, flightSlot: number, generation: number, now?: number): number
+  /** Adds tags to a fetch in flight; with `replace`, its tags become exactly these. */
   tagFlight(
     store: StoreHandle,
     flightSlot: number,
     generation: number,
     tags: readonly string[],
+    replace?: boolean,
   ): void
   /** Whether the fetch is still its key's current record (its result would be stored). */
   isCurrent(store: StoreHandle, flightSlot: number, generation: number): boolean

@@ -104,16 +104,24 @@ export class ObjectStore implements Backend {
     }
   }
 
-  tagFlight(flight: Flight, tags: readonly string[]): void {
-    if (tags.length > 0) binding.tagFlight(this.#store, flight.slot, flight.generation, tags)
+  tagFlight(flight: Flight, tags: readonly string[], replace = false): void {
+    if (tags.length > 0 || replace) {
+      binding.tagFlight(this.#store, flight.slot, flight.generation, tags, replace)
+    }
   }
 
   isCurrent(flight: Flight): boolean {
     return binding.isCurrent(this.#store, flight.slot, flight.generation)
   }
 
-  complete(flight: Flight, value: unknown, bytes: number, now: number | undefined): Ending {
-    this.#writeSpec(flight.times, bytes)
+  complete(
+    flight: Flight,
+    value: unknown,
+    times: StoreTimes,
+    bytes: number,
+    now: number | undefined,
+  ): Ending {
+    this.#writeSpec(times, bytes)
     const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
     const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
