@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "addon.h"
 #include "errors.h"
@@ -196,18 +198,63 @@ napi_value Acquire(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// get(handle, key, now?)
+// A lookup's answer: a fresh value slot, kCodeStale with the stale entry's slot in
+// io[kIoValueSlot], or kCodeMiss.
+Napi::Value SlotStaleOrMiss(Napi::Env env, StoreHandle& handle, const Result& result) {
+  if (result.outcome != Outcome::kStaleHit) return SlotOrMiss(env, handle, result);
+  handle.PublishRemovals();
+  handle.io[kIoValueSlot] = static_cast<int32_t>(result.slot);
+  return Napi::Number::New(env, kCodeStale);
+}
+
+// Argument `index` as the allowStale flag (absent: false).
+bool AllowStaleArg(const Napi::CallbackInfo& info, size_t index) {
+  return info.Length() > index && info[index].ToBoolean().Value();
+}
+
+// get(handle, key, now?, allowStale?)
 Napi::Value Get(const Napi::CallbackInfo& info) {
   StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const std::u16string_view key = KeyArg(info, handle);
-  return SlotOrMiss(info.Env(), handle, handle.store.Get(key, NowArg(info, 2)));
+  const Result result = handle.store.Get(key, NowArg(info, 2), AllowStaleArg(info, 3));
+  return SlotStaleOrMiss(info.Env(), handle, result);
 }
 
-// peek(handle, key, now?)
+// peek(handle, key, now?, allowStale?)
 Napi::Value Peek(const Napi::CallbackInfo& info) {
   StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const std::u16string_view key = KeyArg(info, handle);
-  return SlotOrMiss(info.Env(), handle, handle.store.Peek(key, NowArg(info, 2)));
+  const Result result = handle.store.Peek(key, NowArg(info, 2), AllowStaleArg(info, 3));
+  return SlotStaleOrMiss(info.Env(), handle, result);
+}
+
+// remainingTtl(handle, key, now?): milliseconds the entry stays fresh (Infinity for never, 0 or
+// less once stale), or undefined when none is retained
+Napi::Value RemainingTtl(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const std::u16string_view key = KeyArg(info, handle);
+  const std::optional<double> left = handle.store.RemainingTtl(key, NowArg(info, 2));
+  handle.PublishRemovals();
+  return left ? Napi::Number::New(info.Env(), *left) : info.Env().Undefined();
+}
+
+// walk(handle, allowStale, keys, now?): the fresh (or retained) entries, most recently used
+// first, as [slot, ...], or with `keys` as [slot, key, slot, key, ...]
+Napi::Value Walk(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  Napi::Env env = info.Env();
+  const bool keys = info[2].ToBoolean().Value();
+  const std::vector<uint32_t> slots =
+      handle.store.Walk(NowArg(info, 3), info[1].ToBoolean().Value());
+  auto out = Napi::Array::New(env, slots.size() * (keys ? 2 : 1));
+  uint32_t at = 0;
+  for (const uint32_t slot : slots) {
+    out.Set(at++, Napi::Number::New(env, slot));
+    // As a napi_value, so the key comes back code unit for code unit (see TakeRemovals).
+    if (keys)
+      out.Set(at++, static_cast<napi_value>(Napi::String::New(env, handle.store.KeyOf(slot))));
+  }
+  return out;
 }
 
 // set(handle, key, tags: string[] | undefined, now?), with the entry spec in `spec`
@@ -415,6 +462,8 @@ void DefineStoreFunctions(Napi::Env env, Napi::Object exports, Addon* addon) {
   exports.Set("acquire", acquire);
   exports.Set("get", Napi::Function::New<Get>(env, "get", addon));
   exports.Set("peek", Napi::Function::New<Peek>(env, "peek", addon));
+  exports.Set("remainingTtl", Napi::Function::New<RemainingTtl>(env, "remainingTtl"));
+  exports.Set("walk", Napi::Function::New<Walk>(env, "walk"));
   exports.Set("set", Napi::Function::New<Set>(env, "set"));
   exports.Set("complete", Napi::Function::New<Complete>(env, "complete"));
   exports.Set("tagFlight", Napi::Function::New<TagFlight>(env, "tagFlight"));

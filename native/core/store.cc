@@ -23,15 +23,17 @@ Store::Store(const StoreOptions& options)
   entries_.set_record_removed_keys(options.record_removed_keys);
 }
 
-Result Store::Get(std::u16string_view key, Now now) {
+Result Store::Get(std::u16string_view key, Now now, bool allow_stale) {
   const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
-  if (slot == kNoSlot || !entries_.IsFresh(slot, now)) {
+  const bool fresh = slot != kNoSlot && entries_.IsFresh(slot, now);
+  if (!fresh && (slot == kNoSlot || !allow_stale)) {
     ++stats_.misses;
     return Answer(Outcome::kMiss);
   }
   ++stats_.hits;
+  if (!fresh) ++stats_.stale_hits;
   entries_.Touch(slot);
-  return Answer(Outcome::kHit, slot);
+  return Answer(fresh ? Outcome::kHit : Outcome::kStaleHit, slot);
 }
 
 Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
@@ -151,10 +153,23 @@ void Store::Clear() {
   entries_.Clear();
 }
 
-Result Store::Peek(std::u16string_view key, Now now) {
+Result Store::Peek(std::u16string_view key, Now now, bool allow_stale) {
   const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
-  if (slot == kNoSlot || !entries_.IsFresh(slot, now)) return Result{};
-  return Answer(Outcome::kHit, slot);
+  if (slot == kNoSlot) return Result{};
+  if (entries_.IsFresh(slot, now)) return Answer(Outcome::kHit, slot);
+  return allow_stale ? Answer(Outcome::kStaleHit, slot) : Result{};
+}
+
+std::optional<double> Store::RemainingTtl(std::u16string_view key, Now now) {
+  const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
+  if (slot == kNoSlot) return std::nullopt;
+  return entries_.FreshFor(slot, now);
+}
+
+std::vector<uint32_t> Store::Walk(Now now, bool allow_stale) const {
+  std::vector<uint32_t> slots;
+  entries_.Walk(now, allow_stale, slots);
+  return slots;
 }
 
 size_t Store::Sweep(Now now, size_t limit) { return entries_.Sweep(now, limit); }

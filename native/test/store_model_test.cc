@@ -63,7 +63,9 @@ enum class Op {
   kInvalidateTag,
   kClear,
   kPeek,
+  kRemainingTtl,
   kSweep,
+  kWalk,
   kAdvanceToBoundary,
   kAdvance,
 };
@@ -79,8 +81,10 @@ Op PickOp(uint64_t roll) {
   if (roll < 70) return Op::kDelete;
   if (roll < 73) return Op::kInvalidateTag;
   if (roll < 74) return Op::kClear;
-  if (roll < 81) return Op::kPeek;
-  if (roll < 86) return Op::kSweep;
+  if (roll < 79) return Op::kPeek;
+  if (roll < 81) return Op::kRemainingTtl;
+  if (roll < 85) return Op::kSweep;
+  if (roll < 86) return Op::kWalk;
   if (roll < 93) return Op::kAdvanceToBoundary;
   return Op::kAdvance;
 }
@@ -124,6 +128,7 @@ struct Step {
   FailCause cause;
   bool force_refresh;
   bool replace_tags;
+  bool allow_stale;
   size_t limit;
 
   // Built only when a step fails: formatting every step would dominate the test's time.
@@ -136,7 +141,7 @@ struct Step {
     for (const std::u16string_view tag : tags) tag_names += " " + herdcache::Describe(tag);
     switch (op) {
       case Op::kGet:
-        return "Get " + herdcache::Describe(*key);
+        return "Get " + herdcache::Describe(*key) + (allow_stale ? " allow_stale" : "");
       case Op::kAcquire:
         return "Acquire " + herdcache::Describe(*key) + (force_refresh ? " force_refresh" : "");
       case Op::kTagFlight:
@@ -154,7 +159,11 @@ struct Step {
       case Op::kClear:
         return "Clear";
       case Op::kPeek:
-        return "Peek " + herdcache::Describe(*key);
+        return "Peek " + herdcache::Describe(*key) + (allow_stale ? " allow_stale" : "");
+      case Op::kRemainingTtl:
+        return "RemainingTtl " + herdcache::Describe(*key);
+      case Op::kWalk:
+        return std::string("Walk") + (allow_stale ? " allow_stale" : "");
       case Op::kSweep:
         return "Sweep limit " + std::to_string(limit);
       case Op::kAdvanceToBoundary:
@@ -195,6 +204,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
   int detached_fallbacks = 0;
   int too_large = 0;
   size_t swept = 0;
+  size_t walked = 0;
   size_t invalidated = 0;
   size_t flights_detached_by_tag = 0;
 
@@ -217,6 +227,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
     s.cause = kFailCauses[pick(std::size(kFailCauses))];
     s.force_refresh = pick(6) == 0;
     s.replace_tags = pick(4) == 0;
+    s.allow_stale = pick(3) == 0;
     s.limit = pick(3) == 0 ? 1000 : pick(3);
     // Usually a current token (so fetches complete), otherwise a held, possibly stale one.
     s.token = FlightToken{static_cast<uint32_t>(pick(4)), static_cast<uint32_t>(pick(3))};
@@ -238,7 +249,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
     SCOPED_TRACE(::testing::Message() << "step " << step);
     switch (s.op) {
       case Op::kGet:
-        model.Get(*s.key, now, store.Get(*s.key, now));
+        model.Get(*s.key, now, s.allow_stale, store.Get(*s.key, now, s.allow_stale));
         break;
       case Op::kAcquire: {
         const Result result = store.Acquire(*s.key, now, s.force_refresh);
@@ -295,8 +306,18 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         model.Clear();
         break;
       case Op::kPeek:
-        model.Peek(*s.key, now, store.Peek(*s.key, now));
+        model.Peek(*s.key, now, s.allow_stale, store.Peek(*s.key, now, s.allow_stale));
         break;
+      case Op::kRemainingTtl:
+        model.RemainingTtl(*s.key, now, store.RemainingTtl(*s.key, now));
+        break;
+      case Op::kWalk: {
+        const std::vector<uint32_t> slots = store.Walk(now, s.allow_stale);
+        model.Walk(now, s.allow_stale, slots);
+        for (const uint32_t slot : slots) EXPECT_EQ(model.SlotOf(store.KeyOf(slot)), slot);
+        walked += slots.size();
+        break;
+      }
       case Op::kSweep: {
         model.ExpectLog(TakeRemovals(store));  // so the Sweep's own removals stand apart
         const size_t removed = store.Sweep(now, s.limit);
@@ -335,6 +356,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
   EXPECT_GT(fallbacks, 0);
   EXPECT_GT(detached_fallbacks, 0);
   EXPECT_GT(swept, 0u);
+  EXPECT_GT(walked, 0u);
   EXPECT_GT(invalidated, 0u);
   for (const RemovalCause cause : {RemovalCause::kEvicted, RemovalCause::kExpired,
                                    RemovalCause::kDeleted, RemovalCause::kReplaced}) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -29,12 +30,14 @@ class ReferenceStore {
  public:
   explicit ReferenceStore(const StoreOptions& options) : options_(options) {}
 
-  void Get(const std::u16string& key, double now, const Result& actual) {
+  void Get(const std::u16string& key, double now, bool allow_stale, const Result& actual) {
     const auto entry = FindRetained(key, now);
-    if (entry != entries_.end() && now < entry->second.fresh_until) {
+    const bool fresh = entry != entries_.end() && now < entry->second.fresh_until;
+    if (fresh || (entry != entries_.end() && allow_stale)) {
       ++stats_.hits;
+      if (!fresh) ++stats_.stale_hits;
       entry->second.last_used = ++tick_;
-      EXPECT_EQ(actual.outcome, Outcome::kHit);
+      EXPECT_EQ(actual.outcome, fresh ? Outcome::kHit : Outcome::kStaleHit);
       EXPECT_EQ(actual.slot, entry->second.slot) << "a hit answers the slot the key was stored in";
       return;
     }
@@ -193,15 +196,47 @@ class ReferenceStore {
     log_ordered_ = false;
   }
 
-  void Peek(const std::u16string& key, double now, const Result& actual) {
+  void Peek(const std::u16string& key, double now, bool allow_stale, const Result& actual) {
     const auto entry = FindRetained(key, now);
-    if (entry != entries_.end() && now < entry->second.fresh_until) {
-      EXPECT_EQ(actual.outcome, Outcome::kHit);
+    const bool fresh = entry != entries_.end() && now < entry->second.fresh_until;
+    if (fresh || (entry != entries_.end() && allow_stale)) {
+      EXPECT_EQ(actual.outcome, fresh ? Outcome::kHit : Outcome::kStaleHit);
       EXPECT_EQ(actual.slot, entry->second.slot);
       return;
     }
     EXPECT_EQ(actual.outcome, Outcome::kMiss);
     EXPECT_EQ(actual.slot, kNoSlot);
+  }
+
+  void RemainingTtl(const std::u16string& key, double now, std::optional<double> actual) {
+    const auto entry = FindRetained(key, now);
+    if (entry == entries_.end()) {
+      EXPECT_FALSE(actual.has_value()) << "no entry is retained";
+      return;
+    }
+    ASSERT_TRUE(actual.has_value());
+    const double until = entry->second.fresh_until;
+    EXPECT_EQ(*actual, until == kNever ? kNever : until - now);
+  }
+
+  // The entries fresh (or, allowing stale, retained) at `now`, most recently used first.
+  void Walk(double now, bool allow_stale, const std::vector<uint32_t>& actual) const {
+    std::vector<std::pair<uint64_t, uint32_t>> listed;  // (last used, slot)
+    for (const auto& [key, entry] : entries_) {
+      if (now < (allow_stale ? entry.retain_until() : entry.fresh_until)) {
+        listed.emplace_back(entry.last_used, entry.slot);
+      }
+    }
+    std::sort(listed.rbegin(), listed.rend());
+    std::vector<uint32_t> expected;
+    for (const auto& [used, slot] : listed) expected.push_back(slot);
+    EXPECT_EQ(actual, expected) << "Walk";
+  }
+
+  // The slot of the key's entry, or kNoSlot.
+  uint32_t SlotOf(const std::u16string& key) const {
+    const auto entry = entries_.find(key);
+    return entry == entries_.end() ? kNoSlot : entry->second.slot;
   }
 
   // `removed` is what the store logged for this Sweep alone.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -189,7 +190,9 @@ class CheckedStore {
   explicit CheckedStore(uint32_t max_entries) : store_(OptionsWith(max_entries)) {}
   explicit CheckedStore(const StoreOptions& options) : store_(options) {}
 
-  Result Get(std::u16string_view key) { return Checked(store_.Get(key, now_)); }
+  Result Get(std::u16string_view key, bool allow_stale = false) {
+    return Checked(store_.Get(key, now_, allow_stale));
+  }
   Result Acquire(std::u16string_view key, bool force_refresh = false) {
     const Result result = Checked(store_.Acquire(key, now_, force_refresh));
     if (result.outcome == Outcome::kStart || result.started) {
@@ -234,7 +237,16 @@ class CheckedStore {
     store_.Clear();
     EXPECT_TRUE(store_.CheckInvariants()) << "after Clear";
   }
-  Result Peek(std::u16string_view key) { return Checked(store_.Peek(key, now_)); }
+  Result Peek(std::u16string_view key, bool allow_stale = false) {
+    return Checked(store_.Peek(key, now_, allow_stale));
+  }
+  std::optional<double> RemainingTtl(std::u16string_view key) {
+    return Checked(store_.RemainingTtl(key, now_));
+  }
+  std::vector<uint32_t> Walk(bool allow_stale = false) {
+    return Checked(store_.Walk(now_, allow_stale));
+  }
+  const std::u16string& KeyOf(uint32_t slot) const { return store_.KeyOf(slot); }
   size_t Sweep(size_t limit) { return Checked(store_.Sweep(now_, limit)); }
   double NextExpiry() const { return store_.NextExpiry(); }
 
