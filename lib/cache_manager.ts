@@ -2,7 +2,6 @@ import { argumentTypeError } from './errors.js'
 import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
 import { tierHost } from './fetch/tier_host.js'
 import { wrap } from './keys/wrap.js'
-import { hitChannel, missChannel } from './observe/channel_objects.js'
 import { FetchEvents } from './observe/fetch_events.js'
 import {
   familiesOf,
@@ -14,11 +13,13 @@ import { RemovalReports } from './observe/removals.js'
 import {
   type CallOptions,
   getOrFetchOptions,
+  readOptions,
   type Settings,
   setOptions,
   settingsFrom,
 } from './options/options.js'
 import { checkFetcher, checkKey, readClock } from './options/validate.js'
+import { Reads } from './read/reads.js'
 import { MISSED } from './store/backend.js'
 import { ObjectStore } from './store/object_store.js'
 import { sizeFor } from './store/sizes.js'
@@ -28,6 +29,7 @@ import type {
   CacheStats,
   Fetcher,
   GetOrFetchOptions,
+  ReadOptions,
   SetOptions,
   WrapOptions,
   Wrapped,
@@ -47,6 +49,7 @@ export class CacheManager<V = unknown> {
   readonly #settings: Settings
   readonly #parts: CacheParts
   readonly #fetches: Fetches
+  readonly #reads: Reads
 
   /**
    * @throws TypeError when `options` is not an object, names an unknown option, or an option has
@@ -76,6 +79,7 @@ export class CacheManager<V = unknown> {
       now: clock === undefined ? () => undefined : () => readClock(clock),
     }
     this.#fetches = new Fetches(this.#parts)
+    this.#reads = new Reads(this.#parts)
     settings.tier?.attach(tierHost(this.#parts))
   }
 
@@ -157,23 +161,14 @@ export class CacheManager<V = unknown> {
   /**
    * The fresh value stored for `key`, or `null` on a miss (so a stored `null` needs `has` to
    * tell apart). Counts a hit or a miss; a hit makes the entry most recently used. A stale value
-   * is a miss here: only `getOrFetch` serves stale values.
-   * @throws TypeError for a non-string key.
+   * is a miss here unless `options.allowStale` (then it answers, counted as a hit and a stale
+   * hit); `get` never starts a fetch or a refresh. With a tier, an L1 miss reads the tier's
+   * fresh value.
+   * @throws TypeError for a non-string key or a bad option.
    */
-  get<T extends V>(key: string): Promise<T | null> {
+  get<T extends V>(key: string, options?: ReadOptions): Promise<T | null> {
     checkKey(key)
-    const { store, removals, cache } = this.#parts
-    removals.watch()
-    const found = store.get(key, this.#parts.now())
-    if (found !== MISSED) {
-      if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: false })
-      return Promise.resolve(found as T)
-    }
-    if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
-    removals.report()
-    const tier = this.#parts.tier
-    if (tier === undefined) return Promise.resolve(null)
-    return tier.read(key).then((answer) => (answer === undefined ? null : (answer.value as T)))
+    return this.#reads.get(key, readOptions(options)) as Promise<T | null>
   }
 
   /**
@@ -254,16 +249,64 @@ export class CacheManager<V = unknown> {
    * expired entry found here is removed.
    */
   has(key: string): boolean {
-    return this.#peek(key) !== MISSED
+    checkKey(key)
+    return this.#reads.peek(key, false) !== MISSED
   }
 
   /**
-   * The fresh value stored for `key`, or `undefined`. Counts no lookup and leaves recency alone.
-   * An expired entry found here is removed.
+   * The fresh value stored for `key` (with `options.allowStale`, also a stale one still kept for
+   * its stale windows), or `undefined`. Counts no lookup and leaves recency alone. An expired
+   * entry found here is removed.
+   * @throws TypeError for a non-string key or a bad option.
    */
-  peek<T extends V>(key: string): T | undefined {
-    const found = this.#peek(key)
+  peek<T extends V>(key: string, options?: ReadOptions): T | undefined {
+    checkKey(key)
+    const found = this.#reads.peek(key, readOptions(options))
     return found === MISSED ? undefined : (found as T)
+  }
+
+  /**
+   * How many milliseconds `key`'s entry stays fresh (lru-cache's `getRemainingTTL`):
+   *
+   * - positive: fresh for that long yet (`has(key)` is true exactly then);
+   * - `Infinity`: it never expires;
+   * - 0 or negative: not fresh; a negative number is a stale entry still kept for its stale
+   *   windows, expired that many milliseconds ago;
+   * - 0 also when nothing is stored for `key` (an in-flight fetch is no entry).
+   *
+   * Counts no lookup and leaves recency alone; an expired entry found here is removed, as by
+   * `has`. With a tier, only this instance's L1 is asked.
+   * @throws TypeError for a non-string key.
+   */
+  getRemainingTTL(key: string): number {
+    checkKey(key)
+    return this.#reads.remainingTtl(key)
+  }
+
+  /**
+   * The keys of the fresh entries (with `options.allowStale`, of every entry still kept),
+   * most recently used first, as lru-cache lists them. A snapshot taken now: changing the cache
+   * while iterating is safe and does not change what is listed. Counts no lookup, leaves
+   * recency alone, and removes nothing (expired entries are skipped). O(n) at the call; L1 only.
+   * @throws TypeError for a bad option.
+   */
+  keys(options?: ReadOptions): IterableIterator<string> {
+    return this.#reads.keys(readOptions(options))
+  }
+
+  /** The values of {@link keys}'s entries, in the same order; a snapshot taken now. */
+  values<T extends V>(options?: ReadOptions): IterableIterator<T> {
+    return this.#reads.values(readOptions(options)) as IterableIterator<T>
+  }
+
+  /** `[key, value]` pairs of {@link keys}'s entries, in the same order; a snapshot taken now. */
+  entries<T extends V>(options?: ReadOptions): IterableIterator<[string, T]> {
+    return this.#reads.entries(readOptions(options)) as IterableIterator<[string, T]>
+  }
+
+  /** The same as {@link entries}: `for (const [key, value] of cache)`. */
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries()
   }
 
   /** The number of entries stored, stale ones included. In-flight fetches are not entries. */
@@ -298,15 +341,6 @@ export class CacheManager<V = unknown> {
       maxBytes: this.#settings.maxBytes,
       durations: this.#parts.events.durations,
     })
-  }
-
-  #peek(key: string): unknown {
-    checkKey(key)
-    const { store, removals } = this.#parts
-    removals.watch()
-    const found = store.peek(key, this.#parts.now())
-    removals.report()
-    return found
   }
 
   // A change that may remove entries, reported once the cache is consistent again.

@@ -52,6 +52,7 @@ export type {
   FetcherOptions,
   Fetcher,
   GetOrFetchOptions,
+  ReadOptions,
   SetOptions,
   WrapOptions,
   Wrapped,

@@ -151,6 +151,16 @@ export interface WrapOptions<F extends AnyFunction> extends GetOrFetchOptions {
   key?: (this: ThisParameterType<F>, ...args: Parameters<F>) => string
 }
 
+/** Options of the reads that may answer with a stale value: `get`, `peek` and iteration. */
+export interface ReadOptions {
+  /**
+   * Answer with a stale value too: one past its TTL but still kept for its
+   * `staleWhileRevalidateMs` or `staleIfErrorMs` window (lru-cache's `allowStale`). No refresh
+   * starts. Default `false`: fresh values only.
+   */
+  allowStale?: boolean
+}
+
 /** Options of one `set` call. */
 export interface SetOptions extends EntryTimes {
   /** Tags for the entry, for `invalidateTag`. */

@@ -18,6 +18,8 @@ const storeCalls: Record<string, (store: StoreHandle) => unknown> = {
   acquire: (store) => binding.acquire(store, 'k'),
   get: (store) => binding.get(store, 'k'),
   peek: (store) => binding.peek(store, 'k'),
+  remainingTtl: (store) => binding.remainingTtl(store, 'k'),
+  walk: (store) => binding.walk(store, false, true),
   set: (store) => binding.set(store, 'k', undefined),
   complete: (store) => binding.complete(store, 0, 0),
   tagFlight: (store) => binding.tagFlight(store, 0, 0, ['t']),

@@ -4,7 +4,7 @@
  */
 import { argumentRangeError, argumentTypeError, unknownOptionError } from '../errors.js'
 import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
-import type { CacheOptions, GetOrFetchOptions, SetOptions } from '../types.js'
+import type { CacheOptions, GetOrFetchOptions, ReadOptions, SetOptions } from '../types.js'
 import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
 import { isTier, type Tier } from '../fetch/tier.js'
 import { checkPositiveInteger, checkTags, checkTtl } from './validate.js'
@@ -61,6 +61,7 @@ const GET_OR_FETCH_OPTIONS = [
 ] as const
 const WRAP_OPTIONS = ['key', ...GET_OR_FETCH_OPTIONS] as const
 const SET_OPTIONS = ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'tags', 'size'] as const
+const READ_OPTIONS = ['allowStale'] as const
 const DEFAULT_MAX_SIZE = 1000
 
 function checkKnown(options: object, known: readonly string[]): void {
@@ -216,6 +217,19 @@ export function setOptions(options: unknown, defaults: CallOptions): CallOptions
     forceRefresh: false,
     size,
   }
+}
+
+/** The options of a read (`get`, `peek`, iteration): whether it may answer stale values. */
+export function readOptions(options: unknown): boolean {
+  if (options === undefined) return false
+  checkObject('options', options)
+  checkKnown(options, READ_OPTIONS)
+  const { allowStale } = options as ReadOptions
+  if (allowStale === undefined) return false
+  if (typeof allowStale !== 'boolean') {
+    throw argumentTypeError('allowStale', 'a boolean', allowStale)
+  }
+  return allowStale
 }
 
 function entryTimes(o: GetOrFetchOptions | SetOptions, defaults: CallOptions) {

@@ -138,12 +138,49 @@ export class ObjectStore implements Backend {
     return { fallback: code >= 0 ? { value: this.#values[code] } : undefined, endedAt }
   }
 
-  get(key: string, now: number | undefined): unknown {
-    return this.#answer(binding.get(this.#store, key, now))
+  get(key: string, now: number | undefined, allowStale: boolean): unknown {
+    const code = binding.get(this.#store, key, now, allowStale)
+    if (code >= 0) return this.#values[code]
+    this.#release()
+    const lookup = this.lookup
+    lookup.kind = code === CODE_STALE ? 'stale' : 'miss'
+    lookup.value = code === CODE_STALE ? this.#values[this.#io[IO_VALUE_SLOT]!] : undefined
+    return MISSED
   }
 
-  peek(key: string, now: number | undefined): unknown {
-    return this.#answer(binding.peek(this.#store, key, now))
+  peek(key: string, now: number | undefined, allowStale: boolean): unknown {
+    const code = binding.peek(this.#store, key, now, allowStale)
+    if (code >= 0) return this.#values[code]
+    this.#release()
+    return code === CODE_STALE ? this.#values[this.#io[IO_VALUE_SLOT]!] : MISSED
+  }
+
+  remainingTtl(key: string, now: number | undefined): number | undefined {
+    const left = binding.remainingTtl(this.#store, key, now)
+    this.#release()
+    return left
+  }
+
+  entries(now: number | undefined, allowStale: boolean): [string, unknown][] {
+    const listed = binding.walk(this.#store, allowStale, true, now)
+    const entries: [string, unknown][] = []
+    for (let i = 0; i < listed.length; i += 2) {
+      entries.push([listed[i + 1] as string, this.#values[listed[i] as number]])
+    }
+    return entries
+  }
+
+  keys(now: number | undefined, allowStale: boolean): string[] {
+    const listed = binding.walk(this.#store, allowStale, true, now)
+    const keys: string[] = []
+    for (let i = 1; i < listed.length; i += 2) keys.push(listed[i] as string)
+    return keys
+  }
+
+  values(now: number | undefined, allowStale: boolean): unknown[] {
+    return binding
+      .walk(this.#store, allowStale, false, now)
+      .map((slot) => this.#values[slot as number])
   }
 
   set(key: string, value: unknown, call: CallOptions, bytes: number, now: number | undefined) {
@@ -199,12 +236,6 @@ export class ObjectStore implements Backend {
 
   stats(): CacheStats {
     return binding.stats(this.#store)
-  }
-
-  #answer(slot: number): unknown {
-    if (slot >= 0) return this.#values[slot]
-    this.#release()
-    return MISSED
   }
 
   #forget(flight: Flight): void {
