@@ -1,4 +1,3 @@
-import { argumentTypeError } from './errors.js'
 import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
 import { tierHost } from './fetch/tier_host.js'
 import { wrap } from './keys/wrap.js'
@@ -18,7 +17,7 @@ import {
   setOptions,
   settingsFrom,
 } from './options/options.js'
-import { checkFetcher, checkKey, readClock } from './options/validate.js'
+import { checkFetcher, checkKey, readClock, tagList } from './options/validate.js'
 import { Reads } from './read/reads.js'
 import { MISSED } from './store/backend.js'
 import { ObjectStore } from './store/object_store.js'
@@ -215,18 +214,21 @@ export class CacheManager<V = unknown> {
   }
 
   /**
-   * Removes every entry tagged `tag` and detaches every fetch in flight tagged with it (its
-   * waiters still get its result; it is not stored).
-   * @returns how many entries were removed.
-   * @throws TypeError for a non-string tag.
+   * Removes every entry tagged with any of `tags` and detaches every fetch in flight tagged with
+   * one of them (its waiters still get its result; it is not stored). With a tier, every
+   * instance drops them too, in one round of Redis commands and one message.
+   * @param tags - a tag, or an array of tags (`[]` removes nothing).
+   * @returns how many entries were removed (an entry with several of the tags counts once).
+   * @throws TypeError, synchronously, for `tags` that are not a string or an array of strings,
+   *   naming the element (`tags[1] must be a string`).
    */
-  invalidateTag(tag: string): Promise<number> {
-    if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
-    const removed = this.#change((store) => store.invalidateTag(tag))
+  invalidateTag(tags: string | readonly string[]): Promise<number> {
+    const list = tagList(tags)
+    const removed = this.#change((store) => store.invalidateTags(list))
     const tier = this.#parts.tier
-    return tier === undefined
+    return tier === undefined || list.length === 0
       ? Promise.resolve(removed)
-      : tier.invalidateTags([tag]).then(() => removed)
+      : tier.invalidateTags(list).then(() => removed)
   }
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */

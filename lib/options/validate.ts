@@ -50,3 +50,12 @@ export function checkTags(value: unknown): readonly string[] | undefined {
   }
   return tags as string[]
 }
+
+/** `invalidateTag`'s argument as a list: a tag, or an array of tags (copied, then checked). */
+export function tagList(tags: unknown): readonly string[] {
+  if (typeof tags === 'string') return [tags]
+  if (!Array.isArray(tags)) {
+    throw argumentTypeError('tags', 'a string or an array of strings', tags)
+  }
+  return checkTags(tags)!
+}

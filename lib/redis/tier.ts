@@ -256,13 +256,15 @@ export class RedisTier implements Tier {
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     try {
-      for (const tag of tags) {
-        const set = tagName(this.#settings.prefix, tag)
-        const members = await this.#command(set, ['SMEMBERS', set])
-        const keys = Array.isArray(members) ? members.flatMap(memberKey) : []
-        await this.#dropKeys(keys)
-        await this.#command(set, ['DEL', set])
-      }
+      // One round for all the tags: their members read together, each key dropped once, the
+      // sets removed together, and one message for the fleet.
+      const sets = tags.map((tag) => tagName(this.#settings.prefix, tag))
+      const members = await Promise.all(sets.map((set) => this.#command(set, ['SMEMBERS', set])))
+      const keys = new Set(
+        members.flatMap((set) => (Array.isArray(set) ? set.flatMap(memberKey) : [])),
+      )
+      await this.#dropKeys([...keys])
+      await Promise.all(sets.map((set) => this.#command(set, ['DEL', set])))
       await this.#publish({ kind: 'tags', tags: [...tags] })
     } catch {
       // counted in #redis

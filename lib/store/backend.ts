@@ -130,8 +130,8 @@ export interface Backend {
   ): boolean
   /** Removes `key`'s entry and detaches its fetch; whether an entry was removed. */
   delete(key: string): boolean
-  /** Removes the tag's entries and detaches its fetches; how many entries it removed. */
-  invalidateTag(tag: string): number
+  /** Removes the tags' entries and detaches their fetches; how many entries it removed. */
+  invalidateTags(tags: readonly string[]): number
   /** Removes every entry and detaches every fetch. */
   clear(): void
   /** Removes up to `limit` expired entries; ms until the next expiry, and whether more remain. */

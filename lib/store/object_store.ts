@@ -198,9 +198,12 @@ export class ObjectStore implements Backend {
     return removed
   }
 
-  invalidateTag(tag: string): number {
-    const removed = binding.invalidateTag(this.#store, tag)
-    this.#release()
+  invalidateTags(tags: readonly string[]): number {
+    let removed = 0
+    for (const tag of tags) {
+      removed += binding.invalidateTag(this.#store, tag)
+      this.#release()
+    }
     return removed
   }
 
