@@ -1,6 +1,6 @@
 import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
 import { tierHost } from './fetch/tier_host.js'
-import { wrap } from './keys/wrap.js'
+import { type WrapRegistry, wrap } from './keys/wrap.js'
 import { FetchEvents } from './observe/fetch_events.js'
 import {
   familiesOf,
@@ -49,6 +49,8 @@ export class CacheManager<V = unknown> {
   readonly #parts: CacheParts
   readonly #fetches: Fetches
   readonly #reads: Reads
+  // The functions wrapped under their names as default namespaces: see wrap().
+  readonly #wrapped: WrapRegistry = new Map()
 
   /**
    * @throws TypeError when `options` is not an object, names an unknown option, or an option has
@@ -132,29 +134,37 @@ export class CacheManager<V = unknown> {
    * arguments share one call of `fn` (and, without a `signal`, one Promise), results are stored
    * by `options.ttlMs`, and failures are never stored.
    *
-   * - The key is `options.key.apply(this, args)`, or `cacheKey(...args)`: equal arguments (by
-   *   value, object key order aside) share an entry, and arguments `cacheKey` rejects throw.
-   *   Keys carry no trace of `fn`, so wrapped functions sharing a cache need `key` functions
-   *   that name them, or they would answer with each other's results.
+   * - The key is `cacheKey(namespace, ...args)` with trailing `undefined` arguments dropped (so
+   *   `f()` and `f(undefined)` share an entry): equal arguments (by value, object key order
+   *   aside) share an entry, and arguments `cacheKey` rejects throw. Or it is
+   *   `options.key.apply(this, args)`, exactly.
+   * - `namespace` defaults to `fn.name`, which is the same in every process of a fleet, so
+   *   instances share entries through a tier. A function without a name needs
+   *   `options.namespace`; a second, different function of a name this cache already wraps under
+   *   it throws (`ERR_HERDCACHE_NAMESPACE_IN_USE`), so two wrapped functions can never answer
+   *   with each other's results by accident. The same function wrapped twice shares its entries.
+   * - The wrapper has `fn`'s `name` and `length`.
    * - `fn` and `key` are called with the wrapper's `this` (as a method, `obj.m = cache.wrap(f)`
    *   calls `f` on `obj`); the default key ignores `this`. Bind an extracted method first:
-   *   `cache.wrap(api.getUser.bind(api))`.
-   * - `fn` receives its arguments only; use `getOrFetch` for the fetch's `AbortSignal`.
+   *   `cache.wrap(api.getUser.bind(api))` (named `'bound getUser'`).
+   * - `fn` receives its arguments only; use `getOrFetch` for the fetch's `AbortSignal` and
+   *   `context.options`.
    *
    * @typeParam F - the type of `fn`; its results must be values of this cache (`V`).
-   * @param options - `key`, and the getOrFetch options every call passes on; checked and copied
-   *   now.
-   * @returns a function with `fn`'s parameters, returning a Promise of `fn`'s awaited result.
-   *   It throws synchronously, as `getOrFetch` does, when the key cannot be made (an argument
-   *   `cacheKey` rejects, a `key` that throws or returns a non-string).
-   * @throws TypeError / RangeError, now, for a non-function `fn`, an unknown option, or an option
-   *   getOrFetch would reject.
+   * @param options - `namespace` or `key`, and the getOrFetch options every call passes on;
+   *   checked and copied now.
+   * @returns a function with `fn`'s parameters, name and length, returning a Promise of `fn`'s
+   *   awaited result. It throws synchronously, as `getOrFetch` does, when the key cannot be made
+   *   (an argument `cacheKey` rejects, a `key` that throws or returns a non-string).
+   * @throws TypeError / RangeError, now, for a non-function `fn`, an unknown option, an option
+   *   getOrFetch would reject, `namespace` with `key`, a function without a name and no
+   *   `namespace`, or a name another wrapped function has (`ERR_HERDCACHE_NAMESPACE_IN_USE`).
    */
   wrap<F extends (this: never, ...args: never) => V | PromiseLike<V>>(
     fn: F,
     options?: WrapOptions<F>,
   ): Wrapped<F> {
-    return wrap(this, fn, options, this.#settings.defaults) as unknown as Wrapped<F>
+    return wrap(this, this.#wrapped, fn, options, this.#settings.defaults) as unknown as Wrapped<F>
   }
 
   /**

@@ -137,16 +137,24 @@ export type Wrapped<F extends AnyFunction> =
     : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
 
 /**
- * Options of `cache.wrap(fn, options)`: a key function, and the getOrFetch options every call of
- * the wrapper passes on (`ttlMs`, `staleWhileRevalidateMs`, `staleIfErrorMs`, `timeoutMs`,
- * `signal`, `tags`, `forceRefresh`). They are checked and copied when `wrap` is called, so
- * changing the object later has no effect.
+ * Options of `cache.wrap(fn, options)`: how calls are keyed (`namespace` or `key`), and the
+ * getOrFetch options every call of the wrapper passes on (`ttlMs`, `staleWhileRevalidateMs`,
+ * `staleIfErrorMs`, `timeoutMs`, `signal`, `tags`, `forceRefresh`). They are checked and copied
+ * when `wrap` is called, so changing the object later has no effect.
  */
 export interface WrapOptions<F extends AnyFunction> extends GetOrFetchOptions {
   /**
-   * The cache key for a call, given the call's arguments and `this`. Defaults to
-   * `cacheKey(...args)`. Give one to share a cache between wrapped functions (put a name in
-   * each function's keys), to key on part of the arguments, or to key on `this`.
+   * What the default key starts with, so that functions sharing a cache keep their results
+   * apart: each call's key is `cacheKey(namespace, ...args)`, trailing `undefined` arguments
+   * dropped. Defaults to `fn.name`; required for a function without a name. A non-empty string.
+   * Two wrappers given the same namespace share their entries.
+   */
+  namespace?: string
+  /**
+   * The whole cache key for a call, given the call's arguments and `this`, instead of
+   * `cacheKey(namespace, ...args)`: to key on part of the arguments, or on `this`. Name the
+   * function in what it returns (`cacheKey('user', id)`) when the cache holds other functions'
+   * results. Not together with `namespace`.
    */
   key?: (this: ThisParameterType<F>, ...args: Parameters<F>) => string
 }
