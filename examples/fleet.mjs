@@ -53,7 +53,9 @@ console.log(`after a.delete: b still has it in L1? ${b.cache.has('question:1')}`
 // #endregion delete
 
 const won = [a, b].reduce((sum, { cache }) => sum + (cache.stats().tier?.leasesWon ?? 0), 0)
-console.log(`leases won by the fleet: ${won}; invalidations a sent: ${a.cache.stats().tier?.invalidationsSent}`)
+console.log(
+  `leases won by the fleet: ${won}; invalidations a sent: ${a.cache.stats().tier?.invalidationsSent}`,
+)
 
 // #region close
 for (const { cache, client } of [a, b]) {
