@@ -285,11 +285,12 @@ class Model {
     flight.done = true
     this.stats.fetchErrors++
     flight.outcome = rejected(error)
-    if (!flight.current) return
-    if (flight.background) this.stats.refreshErrors++
+    if (flight.current && flight.background) this.stats.refreshErrors++
+    // The newest good value: within staleIfErrorMs, or for a fetch a set detached, fresh too.
     const entry = this.entries.get(flight.key)
-    if (entry !== undefined && this.now < entry.fallbackUntil)
-      flight.outcome = fulfilled(entry.value)
+    const fallbackUntil = entry === undefined ? -Infinity : entry.fallbackUntil
+    const freshUntil = entry === undefined || flight.current ? -Infinity : entry.freshUntil
+    if (this.now < Math.max(fallbackUntil, freshUntil)) flight.outcome = fulfilled(entry!.value)
     this.detach(flight)
   }
 

@@ -166,8 +166,7 @@ for (const leaver of [0, 1]) {
 }
 
 // A TTL that depends on the value (a DNS record's own TTL): lru-cache lets fetchMethod change
-// options.ttl; in herdcache the fetcher stores the value itself with set(). A set during a fetch
-// wins over the fetch, so the value is stored once, with the TTL set() gave it.
+// options.ttl; herdcache's fetcher changes context.options.ttlMs.
 {
   // A stand-in DNS client whose records carry their own TTL.
   const resolveName = async (name) => ({ name, address: '192.0.2.1', ttlSeconds: 30 })
@@ -185,9 +184,9 @@ for (const leaver of [0, 1]) {
   const cache = new CacheManager({ maxSize: 100, defaultTtlMs: 60_000, clock })
   await lru.fetch('example.com')
   // #region ttl-from-value
-  await cache.getOrFetch('example.com', async ({ key }) => {
+  await cache.getOrFetch('example.com', async ({ key, options }) => {
     const record = await resolveName(key)
-    await cache.set(key, record, record.ttlSeconds * 1000)
+    options.ttlMs = record.ttlSeconds * 1000
     return record
   })
   // #endregion ttl-from-value

@@ -1,8 +1,6 @@
-import { argumentTypeError } from './errors.js'
 import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
 import { tierHost } from './fetch/tier_host.js'
-import { wrap } from './keys/wrap.js'
-import { hitChannel, missChannel } from './observe/channel_objects.js'
+import { type WrapRegistry, wrap } from './keys/wrap.js'
 import { FetchEvents } from './observe/fetch_events.js'
 import {
   familiesOf,
@@ -14,11 +12,13 @@ import { RemovalReports } from './observe/removals.js'
 import {
   type CallOptions,
   getOrFetchOptions,
+  readOptions,
   type Settings,
   setOptions,
   settingsFrom,
 } from './options/options.js'
-import { checkFetcher, checkKey, readClock } from './options/validate.js'
+import { checkFetcher, checkKey, readClock, tagList } from './options/validate.js'
+import { Reads } from './read/reads.js'
 import { MISSED } from './store/backend.js'
 import { ObjectStore } from './store/object_store.js'
 import { sizeFor } from './store/sizes.js'
@@ -28,6 +28,7 @@ import type {
   CacheStats,
   Fetcher,
   GetOrFetchOptions,
+  ReadOptions,
   SetOptions,
   WrapOptions,
   Wrapped,
@@ -47,6 +48,9 @@ export class CacheManager<V = unknown> {
   readonly #settings: Settings
   readonly #parts: CacheParts
   readonly #fetches: Fetches
+  readonly #reads: Reads
+  // The functions wrapped under their names as default namespaces: see wrap().
+  readonly #wrapped: WrapRegistry = new Map()
 
   /**
    * @throws TypeError when `options` is not an object, names an unknown option, or an option has
@@ -76,6 +80,7 @@ export class CacheManager<V = unknown> {
       now: clock === undefined ? () => undefined : () => readClock(clock),
     }
     this.#fetches = new Fetches(this.#parts)
+    this.#reads = new Reads(this.#parts)
     settings.tier?.attach(tierHost(this.#parts))
   }
 
@@ -129,51 +134,50 @@ export class CacheManager<V = unknown> {
    * arguments share one call of `fn` (and, without a `signal`, one Promise), results are stored
    * by `options.ttlMs`, and failures are never stored.
    *
-   * - The key is `options.key.apply(this, args)`, or `cacheKey(...args)`: equal arguments (by
-   *   value, object key order aside) share an entry, and arguments `cacheKey` rejects throw.
-   *   Keys carry no trace of `fn`, so wrapped functions sharing a cache need `key` functions
-   *   that name them, or they would answer with each other's results.
+   * - The key is `cacheKey(namespace, ...args)` with trailing `undefined` arguments dropped (so
+   *   `f()` and `f(undefined)` share an entry): equal arguments (by value, object key order
+   *   aside) share an entry, and arguments `cacheKey` rejects throw. Or it is
+   *   `options.key.apply(this, args)`, exactly.
+   * - `namespace` defaults to `fn.name`, which is the same in every process of a fleet, so
+   *   instances share entries through a tier. A function without a name needs
+   *   `options.namespace`; a second, different function of a name this cache already wraps under
+   *   it throws (`ERR_HERDCACHE_NAMESPACE_IN_USE`), so two wrapped functions can never answer
+   *   with each other's results by accident. The same function wrapped twice shares its entries.
+   * - The wrapper has `fn`'s `name` and `length`.
    * - `fn` and `key` are called with the wrapper's `this` (as a method, `obj.m = cache.wrap(f)`
    *   calls `f` on `obj`); the default key ignores `this`. Bind an extracted method first:
-   *   `cache.wrap(api.getUser.bind(api))`.
-   * - `fn` receives its arguments only; use `getOrFetch` for the fetch's `AbortSignal`.
+   *   `cache.wrap(api.getUser.bind(api))` (named `'bound getUser'`).
+   * - `fn` receives its arguments only; use `getOrFetch` for the fetch's `AbortSignal` and
+   *   `context.options`.
    *
    * @typeParam F - the type of `fn`; its results must be values of this cache (`V`).
-   * @param options - `key`, and the getOrFetch options every call passes on; checked and copied
-   *   now.
-   * @returns a function with `fn`'s parameters, returning a Promise of `fn`'s awaited result.
-   *   It throws synchronously, as `getOrFetch` does, when the key cannot be made (an argument
-   *   `cacheKey` rejects, a `key` that throws or returns a non-string).
-   * @throws TypeError / RangeError, now, for a non-function `fn`, an unknown option, or an option
-   *   getOrFetch would reject.
+   * @param options - `namespace` or `key`, and the getOrFetch options every call passes on;
+   *   checked and copied now.
+   * @returns a function with `fn`'s parameters, name and length, returning a Promise of `fn`'s
+   *   awaited result. It throws synchronously, as `getOrFetch` does, when the key cannot be made
+   *   (an argument `cacheKey` rejects, a `key` that throws or returns a non-string).
+   * @throws TypeError / RangeError, now, for a non-function `fn`, an unknown option, an option
+   *   getOrFetch would reject, `namespace` with `key`, a function without a name and no
+   *   `namespace`, or a name another wrapped function has (`ERR_HERDCACHE_NAMESPACE_IN_USE`).
    */
   wrap<F extends (this: never, ...args: never) => V | PromiseLike<V>>(
     fn: F,
     options?: WrapOptions<F>,
   ): Wrapped<F> {
-    return wrap(this, fn, options, this.#settings.defaults) as unknown as Wrapped<F>
+    return wrap(this, this.#wrapped, fn, options, this.#settings.defaults) as unknown as Wrapped<F>
   }
 
   /**
    * The fresh value stored for `key`, or `null` on a miss (so a stored `null` needs `has` to
    * tell apart). Counts a hit or a miss; a hit makes the entry most recently used. A stale value
-   * is a miss here: only `getOrFetch` serves stale values.
-   * @throws TypeError for a non-string key.
+   * is a miss here unless `options.allowStale` (then it answers, counted as a hit and a stale
+   * hit); `get` never starts a fetch or a refresh. With a tier, an L1 miss reads the tier's
+   * fresh value.
+   * @throws TypeError for a non-string key or a bad option.
    */
-  get<T extends V>(key: string): Promise<T | null> {
+  get<T extends V>(key: string, options?: ReadOptions): Promise<T | null> {
     checkKey(key)
-    const { store, removals, cache } = this.#parts
-    removals.watch()
-    const found = store.get(key, this.#parts.now())
-    if (found !== MISSED) {
-      if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: false })
-      return Promise.resolve(found as T)
-    }
-    if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
-    removals.report()
-    const tier = this.#parts.tier
-    if (tier === undefined) return Promise.resolve(null)
-    return tier.read(key).then((answer) => (answer === undefined ? null : (answer.value as T)))
+    return this.#reads.get(key, readOptions(options)) as Promise<T | null>
   }
 
   /**
@@ -220,18 +224,21 @@ export class CacheManager<V = unknown> {
   }
 
   /**
-   * Removes every entry tagged `tag` and detaches every fetch in flight tagged with it (its
-   * waiters still get its result; it is not stored).
-   * @returns how many entries were removed.
-   * @throws TypeError for a non-string tag.
+   * Removes every entry tagged with any of `tags` and detaches every fetch in flight tagged with
+   * one of them (its waiters still get its result; it is not stored). With a tier, every
+   * instance drops them too, in one round of Redis commands and one message.
+   * @param tags - a tag, or an array of tags (`[]` removes nothing).
+   * @returns how many entries were removed (an entry with several of the tags counts once).
+   * @throws TypeError, synchronously, for `tags` that are not a string or an array of strings,
+   *   naming the element (`tags[1] must be a string`).
    */
-  invalidateTag(tag: string): Promise<number> {
-    if (typeof tag !== 'string') throw argumentTypeError('tag', 'a string', tag)
-    const removed = this.#change((store) => store.invalidateTag(tag))
+  invalidateTag(tags: string | readonly string[]): Promise<number> {
+    const list = tagList(tags)
+    const removed = this.#change((store) => store.invalidateTags(list))
     const tier = this.#parts.tier
-    return tier === undefined
+    return tier === undefined || list.length === 0
       ? Promise.resolve(removed)
-      : tier.invalidateTags([tag]).then(() => removed)
+      : tier.invalidateTags(list).then(() => removed)
   }
 
   /** Removes every entry and detaches every fetch in flight. Counters are kept. */
@@ -254,16 +261,64 @@ export class CacheManager<V = unknown> {
    * expired entry found here is removed.
    */
   has(key: string): boolean {
-    return this.#peek(key) !== MISSED
+    checkKey(key)
+    return this.#reads.peek(key, false) !== MISSED
   }
 
   /**
-   * The fresh value stored for `key`, or `undefined`. Counts no lookup and leaves recency alone.
-   * An expired entry found here is removed.
+   * The fresh value stored for `key` (with `options.allowStale`, also a stale one still kept for
+   * its stale windows), or `undefined`. Counts no lookup and leaves recency alone. An expired
+   * entry found here is removed.
+   * @throws TypeError for a non-string key or a bad option.
    */
-  peek<T extends V>(key: string): T | undefined {
-    const found = this.#peek(key)
+  peek<T extends V>(key: string, options?: ReadOptions): T | undefined {
+    checkKey(key)
+    const found = this.#reads.peek(key, readOptions(options))
     return found === MISSED ? undefined : (found as T)
+  }
+
+  /**
+   * How many milliseconds `key`'s entry stays fresh (lru-cache's `getRemainingTTL`):
+   *
+   * - positive: fresh for that long yet (`has(key)` is true exactly then);
+   * - `Infinity`: it never expires;
+   * - 0 or negative: not fresh; a negative number is a stale entry still kept for its stale
+   *   windows, expired that many milliseconds ago;
+   * - 0 also when nothing is stored for `key` (an in-flight fetch is no entry).
+   *
+   * Counts no lookup and leaves recency alone; an expired entry found here is removed, as by
+   * `has`. With a tier, only this instance's L1 is asked.
+   * @throws TypeError for a non-string key.
+   */
+  getRemainingTTL(key: string): number {
+    checkKey(key)
+    return this.#reads.remainingTtl(key)
+  }
+
+  /**
+   * The keys of the fresh entries (with `options.allowStale`, of every entry still kept),
+   * most recently used first, as lru-cache lists them. A snapshot taken now: changing the cache
+   * while iterating is safe and does not change what is listed. Counts no lookup, leaves
+   * recency alone, and removes nothing (expired entries are skipped). O(n) at the call; L1 only.
+   * @throws TypeError for a bad option.
+   */
+  keys(options?: ReadOptions): IterableIterator<string> {
+    return this.#reads.keys(readOptions(options))
+  }
+
+  /** The values of {@link keys}'s entries, in the same order; a snapshot taken now. */
+  values<T extends V>(options?: ReadOptions): IterableIterator<T> {
+    return this.#reads.values(readOptions(options)) as IterableIterator<T>
+  }
+
+  /** `[key, value]` pairs of {@link keys}'s entries, in the same order; a snapshot taken now. */
+  entries<T extends V>(options?: ReadOptions): IterableIterator<[string, T]> {
+    return this.#reads.entries(readOptions(options)) as IterableIterator<[string, T]>
+  }
+
+  /** The same as {@link entries}: `for (const [key, value] of cache)`. */
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries()
   }
 
   /** The number of entries stored, stale ones included. In-flight fetches are not entries. */
@@ -298,15 +353,6 @@ export class CacheManager<V = unknown> {
       maxBytes: this.#settings.maxBytes,
       durations: this.#parts.events.durations,
     })
-  }
-
-  #peek(key: string): unknown {
-    checkKey(key)
-    const { store, removals } = this.#parts
-    removals.watch()
-    const found = store.peek(key, this.#parts.now())
-    removals.report()
-    return found
   }
 
   // A change that may remove entries, reported once the cache is consistent again.

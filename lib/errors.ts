@@ -139,6 +139,21 @@ export function tierInUseError() {
   )
 }
 
+/**
+ * A second function wrapped by one cache under a default namespace another function already has,
+ * with code `ERR_HERDCACHE_NAMESPACE_IN_USE`: the two would answer with each other's results.
+ */
+export function namespaceInUseError(namespace: string) {
+  return withCode(
+    new TypeError(
+      `another function named '${namespace}' is already wrapped by this cache, and the two ` +
+        "would answer with each other's results; give this one its own options.namespace (or " +
+        'the same namespace to both, to share their entries on purpose)',
+    ),
+    'ERR_HERDCACHE_NAMESPACE_IN_USE',
+  )
+}
+
 /** A value whose size cannot be told under `maxBytes`, with code `ERR_HERDCACHE_SIZE`. */
 export function sizeError(message: string) {
   return withCode(new TypeError(message), 'ERR_HERDCACHE_SIZE')

@@ -21,9 +21,60 @@ export interface FetchContext<T = unknown> {
    * `fetch()` or your client so the upstream call stops too.
    */
   readonly signal: AbortSignal
-  /** The stale value still held for the key (a refresh, or a fetch within stale-if-error), or
-   * `undefined`. */
+  /**
+   * The value still held for the key, or `undefined`: the stale value a refresh or a fetch
+   * within stale-if-error replaces, or the fresh one a `forceRefresh` passes over.
+   */
   readonly staleValue: T | undefined
+  /**
+   * Whether this fetch is a background refresh: started by a stale hit within
+   * `staleWhileRevalidateMs`, whose caller was answered with the stale value at once. No caller
+   * waits for it, so it may run at a lower priority.
+   */
+  readonly background: boolean
+  /**
+   * How the result is stored, for the fetcher to decide from what it fetched (a `Cache-Control`
+   * header, a rate-limit reset): initialised from the call that started the fetch, and read when
+   * the fetcher's result arrives. See {@link FetcherOptions}.
+   */
+  readonly options: FetcherOptions
+}
+
+/**
+ * `context.options`: how a fetch's result is stored, decided by its fetcher (lru-cache's
+ * `fetchMethod` options, p-memoize's `shouldCache`). Each field starts as the call that started
+ * the fetch gave it (or its default); set any of them before the fetcher's result is returned.
+ *
+ * ```ts
+ * await cache.getOrFetch(url, async ({ options }) => {
+ *   const response = await fetch(url)
+ *   options.ttlMs = maxAgeMs(response.headers.get('cache-control'))
+ *   if (!response.ok) options.store = false
+ *   return response.json()
+ * })
+ * ```
+ *
+ * They are read once, when the result arrives, and checked as the call's options are: a bad
+ * value (or a name that is not an option) fails the fetch with the same `TypeError` or
+ * `RangeError` (every waiter rejects with it; nothing is stored). Callers who joined the fetch
+ * get its one result, whatever was decided. Changes after the result arrived have no effect.
+ */
+export interface FetcherOptions {
+  /** Milliseconds the value is fresh; `0` stores nothing, as `store: false` does. */
+  ttlMs: number
+  /** The stored entry's stale-while-revalidate window, in milliseconds. */
+  staleWhileRevalidateMs: number
+  /** The stored entry's stale-if-error window, in milliseconds. */
+  staleIfErrorMs: number
+  /**
+   * The stored entry's tags, replacing the call's: a copy of them to start with (empty when
+   * none), so `options.tags.push('user:42')` adds one. The call's tags still guard the fetch
+   * while it runs (an `invalidateTag` of one of them detaches it); a tag added here only
+   * applies to the entry it stores.
+   */
+  tags: string[]
+  /** `false` to store nothing: the result answers this fetch's callers only. Default `true`. */
+  store: boolean
 }
 
 /** Computes a fresh value: a value, or a Promise (any thenable) of one. */
@@ -86,18 +137,36 @@ export type Wrapped<F extends AnyFunction> =
     : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
 
 /**
- * Options of `cache.wrap(fn, options)`: a key function, and the getOrFetch options every call of
- * the wrapper passes on (`ttlMs`, `staleWhileRevalidateMs`, `staleIfErrorMs`, `timeoutMs`,
- * `signal`, `tags`, `forceRefresh`). They are checked and copied when `wrap` is called, so
- * changing the object later has no effect.
+ * Options of `cache.wrap(fn, options)`: how calls are keyed (`namespace` or `key`), and the
+ * getOrFetch options every call of the wrapper passes on (`ttlMs`, `staleWhileRevalidateMs`,
+ * `staleIfErrorMs`, `timeoutMs`, `signal`, `tags`, `forceRefresh`). They are checked and copied
+ * when `wrap` is called, so changing the object later has no effect.
  */
 export interface WrapOptions<F extends AnyFunction> extends GetOrFetchOptions {
   /**
-   * The cache key for a call, given the call's arguments and `this`. Defaults to
-   * `cacheKey(...args)`. Give one to share a cache between wrapped functions (put a name in
-   * each function's keys), to key on part of the arguments, or to key on `this`.
+   * What the default key starts with, so that functions sharing a cache keep their results
+   * apart: each call's key is `cacheKey(namespace, ...args)`, trailing `undefined` arguments
+   * dropped. Defaults to `fn.name`; required for a function without a name. A non-empty string.
+   * Two wrappers given the same namespace share their entries.
+   */
+  namespace?: string
+  /**
+   * The whole cache key for a call, given the call's arguments and `this`, instead of
+   * `cacheKey(namespace, ...args)`: to key on part of the arguments, or on `this`. Name the
+   * function in what it returns (`cacheKey('user', id)`) when the cache holds other functions'
+   * results. Not together with `namespace`.
    */
   key?: (this: ThisParameterType<F>, ...args: Parameters<F>) => string
+}
+
+/** Options of the reads that may answer with a stale value: `get`, `peek` and iteration. */
+export interface ReadOptions {
+  /**
+   * Answer with a stale value too: one past its TTL but still kept for its
+   * `staleWhileRevalidateMs` or `staleIfErrorMs` window (lru-cache's `allowStale`). No refresh
+   * starts. Default `false`: fresh values only.
+   */
+  allowStale?: boolean
 }
 
 /** Options of one `set` call. */

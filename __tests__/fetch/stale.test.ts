@@ -256,6 +256,23 @@ describe('stale-while-revalidate', () => {
     expect(cache.stats().refreshErrors).toBe(1)
   })
 
+  it('tells the refresh it runs in the background, and no other fetch', async () => {
+    const cache = cacheWith<string>()
+    const seen: boolean[] = []
+    const fetcher = ({ background }: FetchContext<string>) => {
+      seen.push(background)
+      return 'v'
+    }
+    const options = { ttlMs: TTL_MS, staleWhileRevalidateMs: SWR_MS }
+    await cache.getOrFetch('k', fetcher, options) // a miss
+    await cache.getOrFetch('k', fetcher, { ...options, forceRefresh: true })
+    now = T0 + TTL_MS
+    await cache.getOrFetch('k', fetcher, options) // a stale hit: its refresh
+    now = T0 + 2 * TTL_MS + SWR_MS
+    await cache.getOrFetch('k', fetcher, options) // beyond the window: a miss again
+    expect(seen).toEqual([false, false, true, false])
+  })
+
   it('is a miss beyond the window: the caller waits for the fetch', async () => {
     const cache = cacheWith<string>()
     await stored(cache, 'k', 'old', { staleWhileRevalidateMs: SWR_MS })

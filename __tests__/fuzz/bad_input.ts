@@ -195,7 +195,7 @@ const BAD_CALLS: readonly BadCall[] = [
   {
     name: 'invalidateTag number',
     type: TypeError,
-    argument: 'tag',
+    argument: 'tags',
     call: (c) => c.invalidateTag(asAny(3)),
   },
   { name: 'wrap fn string', type: TypeError, argument: 'fn', call: (c) => c.wrap(asAny('f')) },

@@ -359,8 +359,8 @@ export class Model {
   }
 
   /**
-   * The fetch ended without a value (`cause`), answering `error` or, within staleIfErrorMs,
-   * the stored value.
+   * The fetch ended without a value (`cause`), answering `error` or the newest good value: the
+   * stored value within staleIfErrorMs, or while fresh for a fetch that is no longer current.
    */
   fail(flight: ModelFlight, cause: 'error' | 'timeout' | 'abort', error: Expectation): void {
     if (flight.done) return
@@ -368,14 +368,18 @@ export class Model {
     if (cause === 'timeout') this.counters.timeouts += 1
     if (cause === 'abort') this.counters.aborts += 1
     let fallback: { value: unknown } | undefined
-    if (flight.current) {
-      if (flight.background && cause !== 'abort') this.counters.refreshErrors += 1
+    if (cause !== 'abort') {
+      if (flight.current && flight.background) this.counters.refreshErrors += 1
+      // The newest good value: within staleIfErrorMs, or for a fetch a set detached, fresh too.
       const entry = this.entries.get(flight.key)
-      if (cause !== 'abort' && entry !== undefined && this.now < entry.fallbackUntil) {
+      if (
+        entry !== undefined &&
+        (this.now < entry.fallbackUntil || (!flight.current && this.now < entry.freshUntil))
+      ) {
         fallback = { value: entry.value }
       }
-      this.#detach(flight)
     }
+    if (flight.current) this.#detach(flight)
     this.#finish(flight, fallback === undefined ? { ok: false, error } : { ok: true, ...fallback })
     this.deliver()
   }

@@ -1,5 +1,6 @@
-// Issue 5, section 1: cache.wrap(fn, options) memoizes fn through getOrFetch, keyed by
-// cacheKey(...args) or options.key. Time comes from the `clock` option (`let now`), and fetches
+// Issue 5, section 1 (and issue 12, point 5): cache.wrap(fn, options) memoizes fn through
+// getOrFetch, keyed by cacheKey(namespace, ...args) (namespace: fn.name by default) or
+// options.key. Time comes from the `clock` option (`let now`), and fetches
 // are settled by hand with deferreds, so nothing sleeps.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -71,25 +72,27 @@ describe('wrap: coalescing and caching', () => {
     await expect(Promise.all(results)).resolves.toEqual(['r0', 'r1', 'r2', 'r3'])
   })
 
-  it('stores each result under cacheKey(...args)', async () => {
+  it('stores each result under cacheKey(fn.name, ...args)', async () => {
     const cache = new CacheManager<string>()
-    const get = cache.wrap((id: string, page: number) => `${id}@${page}`)
+    const get = cache.wrap(function page(id: string, n: number) {
+      return `${id}@${n}`
+    })
     await get('user', 2)
-    expect(cache.peek(cacheKey('user', 2))).toBe('user@2')
+    expect(cache.peek(cacheKey('page', 'user', 2))).toBe('user@2')
   })
 
-  it('wraps a function of no arguments under the empty key', async () => {
+  it('wraps a function of no arguments under its namespace alone', async () => {
     const cache = new CacheManager<number>()
     let calls = 0
-    const count = cache.wrap(() => ++calls)
+    const count = cache.wrap(() => ++calls, { namespace: 'count' })
     await expect(count()).resolves.toBe(1)
     await expect(count()).resolves.toBe(1)
-    expect(cache.has('')).toBe(true)
+    expect(cache.has(cacheKey('count'))).toBe(true)
   })
 
   it('answers a synchronous fn with a Promise of its value', async () => {
     const cache = new CacheManager<number>()
-    const double = cache.wrap((n: number) => n * 2)
+    const double = cache.wrap((n: number) => n * 2, { namespace: 'double' })
     const answer = double(21)
     expect(answer).toBeInstanceOf(Promise)
     await expect(answer).resolves.toBe(42)
@@ -130,13 +133,14 @@ describe('wrap: the key option', () => {
     await expect(post('1')).resolves.toBe('post 1')
   })
 
-  it("answers with another wrapped function's result when default keys coincide (documented)", async () => {
-    // The default key is the arguments alone; this pins the caveat the docs give.
+  it('refuses namespace and key together', () => {
     const cache = new CacheManager<string>()
-    const user = cache.wrap((id: string) => `user ${id}`)
-    const post = cache.wrap((id: string) => `post ${id}`)
-    await expect(user('1')).resolves.toBe('user 1')
-    await expect(post('1')).resolves.toBe('user 1')
+    expectThrown(
+      () => cache.wrap((id: string) => id, { namespace: 'n', key: (id) => id }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      /^options\.namespace and options\.key cannot be given together/,
+    )
   })
 
   it('throws synchronously, without calling fn, when key returns a non-string', () => {
@@ -167,11 +171,126 @@ describe('wrap: the key option', () => {
   })
 })
 
+describe('wrap: namespaces keep functions apart', () => {
+  it('keeps two functions sharing a cache apart by their names', async () => {
+    const cache = new CacheManager<string>()
+    const user = cache.wrap(function user(id: string) {
+      return `user ${id}`
+    })
+    const post = cache.wrap(function post(id: string) {
+      return `post ${id}`
+    })
+    await expect(user('1')).resolves.toBe('user 1')
+    await expect(post('1')).resolves.toBe('post 1')
+  })
+
+  it('refuses a second, different function of a name the cache already wraps', () => {
+    const cache = new CacheManager<string>()
+    const users = { get: (id: string) => `user ${id}` }
+    const posts = { get: (id: string) => `post ${id}` }
+    cache.wrap(users.get.bind(users))
+    expectThrown(
+      () => cache.wrap(posts.get.bind(posts)),
+      TypeError,
+      'ERR_HERDCACHE_NAMESPACE_IN_USE',
+      /^another function named 'bound get' is already wrapped by this cache/,
+    )
+    // With namespaces of their own, both are fine.
+    cache.wrap(posts.get.bind(posts), { namespace: 'posts.get' })
+    expect(() => new CacheManager().wrap(posts.get.bind(posts))).not.toThrow()
+  })
+
+  it('lets the same function be wrapped again, sharing its entries', async () => {
+    const cache = new CacheManager<string>()
+    let calls = 0
+    function load(id: string) {
+      calls += 1
+      return `v${id}`
+    }
+    await cache.wrap(load, { ttlMs: 1_000 })('1')
+    await expect(cache.wrap(load)('1')).resolves.toBe('v1')
+    expect(calls).toBe(1)
+  })
+
+  it('lets two wrappers share entries on purpose under one explicit namespace', async () => {
+    const cache = new CacheManager<string>()
+    const a = cache.wrap((id: string) => `a ${id}`, { namespace: 'shared' })
+    const b = cache.wrap((id: string) => `b ${id}`, { namespace: 'shared' })
+    await expect(a('1')).resolves.toBe('a 1')
+    await expect(b('1')).resolves.toBe('a 1')
+  })
+
+  it('needs a namespace for a function without a name', () => {
+    const cache = new CacheManager<string>()
+    expectThrown(
+      () => cache.wrap((id: string) => id),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      /^options\.namespace must be a non-empty string for a function without a name .*, received undefined$/,
+    )
+    expect(() => cache.wrap((id: string) => id, { key: (id) => id })).not.toThrow()
+  })
+
+  it('refuses a namespace that is not a non-empty string', () => {
+    const cache = new CacheManager<string>()
+    expectThrown(
+      () => cache.wrap((id: string) => id, { namespace: '' }),
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      "namespace must be a non-empty string, received string ''",
+    )
+    expectThrown(
+      () => cache.wrap((id: string) => id, { namespace: 5 as never }),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      'namespace must be a non-empty string, received number 5',
+    )
+  })
+
+  it('records no name for a wrap that throws', () => {
+    const cache = new CacheManager<string>()
+    const first = function get(id: string) {
+      return id
+    }
+    const second = function get(id: string) {
+      return `${id}!`
+    }
+    expect(() => cache.wrap(first, { ttlMs: -1 })).toThrow(RangeError)
+    expect(() => cache.wrap(second)).not.toThrow()
+  })
+})
+
+describe('wrap: arguments and the wrapper', () => {
+  it('gives f() and f(undefined) one entry: trailing undefined arguments are dropped', () => {
+    const cache = new CacheManager<string>()
+    const { fn, calls } = upstream<[string?, unknown?], string>()
+    const get = cache.wrap(fn)
+    const a = get()
+    expect(get(undefined)).toBe(a)
+    const b = get('x')
+    expect(get('x', undefined)).toBe(b)
+    expect(get(undefined, 'x')).not.toBe(a)
+    expect(calls.map((call) => call.args)).toEqual([[], ['x'], [undefined, 'x']])
+  })
+
+  it("keeps fn's name and length", () => {
+    const cache = new CacheManager<string>()
+    const getUser = cache.wrap(function getUser(id: string, verbose = false) {
+      return `${id} ${verbose}`
+    })
+    expect(getUser.name).toBe('getUser')
+    expect(getUser.length).toBe(1)
+    const anonymous = cache.wrap((a: string, b: string) => a + b, { namespace: 'n' })
+    expect(anonymous.name).toBe('')
+    expect(anonymous.length).toBe(2)
+  })
+})
+
 describe('wrap: getOrFetch options pass through', () => {
   it('stores results for ttlMs on the cache clock', async () => {
     const cache = new CacheManager<string>({ clock })
     let calls = 0
-    const get = cache.wrap((id: string) => `${id}:${++calls}`, { ttlMs: 1_000 })
+    const get = cache.wrap((id: string) => `${id}:${++calls}`, { ttlMs: 1_000, namespace: 'get' })
     await expect(get('a')).resolves.toBe('a:1')
 
     now += 999
@@ -184,7 +303,7 @@ describe('wrap: getOrFetch options pass through', () => {
   it('uses the constructor defaults when wrap gives no ttlMs', async () => {
     const cache = new CacheManager<number>({ clock, defaultTtlMs: 50 })
     let calls = 0
-    const get = cache.wrap(() => ++calls)
+    const get = cache.wrap(() => ++calls, { namespace: 'get' })
     await get()
     now += 51
     await expect(get()).resolves.toBe(2)
@@ -207,7 +326,7 @@ describe('wrap: getOrFetch options pass through', () => {
   it('tags stored results, so invalidateTag removes them and the next call fetches anew', async () => {
     const cache = new CacheManager<string>()
     let calls = 0
-    const get = cache.wrap((id: string) => `${id}:${++calls}`, { tags: ['users'] })
+    const get = cache.wrap((id: string) => `${id}:${++calls}`, { tags: ['users'], namespace: 'g' })
     await get('a')
     await get('b')
 
@@ -247,7 +366,7 @@ describe('wrap: getOrFetch options pass through', () => {
   it('keeps the options as they were when wrap was called', async () => {
     const cache = new CacheManager<string>({ clock })
     const tags = ['a']
-    const options = { ttlMs: 100, tags }
+    const options = { ttlMs: 100, tags, namespace: 'get' }
     let calls = 0
     const get = cache.wrap(() => String(++calls), options)
     options.ttlMs = -1
@@ -283,7 +402,7 @@ describe('wrap: failures', () => {
     const cache = new CacheManager<string>()
     const failure = new Error('sync')
     let calls = 0
-    const get = cache.wrap((): string => {
+    const get = cache.wrap(function get(): string {
       calls++
       throw failure
     })
@@ -308,7 +427,7 @@ describe('wrap: failures', () => {
       /^getUser arguments\[0\]\.tags\[1\] must be a string, .*, received an instance of Map$/,
     )
     expectThrown(
-      () => cache.wrap((f: () => void) => String(f))(() => undefined),
+      () => cache.wrap((f: () => void) => String(f), { namespace: 'show' })(() => undefined),
       TypeError,
       'ERR_INVALID_ARG_TYPE',
       /^the wrapped function arguments\[0\] must be .*, received a function$/,
@@ -376,7 +495,7 @@ describe('wrap: bad options throw synchronously at wrap time', () => {
       fn,
       { ttl: 5 },
       unknownOption(
-        'options.ttl is not an option; the options are key, ttlMs, staleWhileRevalidateMs, ' +
+        'options.ttl is not an option; the options are key, namespace, ttlMs, staleWhileRevalidateMs, ' +
           'staleIfErrorMs, timeoutMs, signal, tags, forceRefresh',
       ),
     ],
@@ -396,7 +515,7 @@ describe('wrap: this', () => {
     const cache = new CacheManager<string>()
     const repo = {
       table: 'users',
-      find: cache.wrap(function (this: { table: string }, id: number) {
+      find: cache.wrap(function find(this: { table: string }, id: number) {
         return `${this.table}/${id}`
       }),
     }
@@ -427,7 +546,7 @@ describe('wrap: this', () => {
 
   it('leaves this out of the default key: objects calling one wrapper share entries', async () => {
     const cache = new CacheManager<string>()
-    const find = cache.wrap(function (this: { table: string }, id: number) {
+    const find = cache.wrap(function find(this: { table: string }, id: number) {
       return `${this.table}/${id}`
     })
     const users = { table: 'users', find }

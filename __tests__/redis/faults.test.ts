@@ -90,6 +90,32 @@ describe('Redis paused (SIGSTOP)', () => {
   })
 })
 
+describe('Redis paused after a fetch', () => {
+  it("keeps a leader's result in L1 as its fetcher decided when Redis stops before the write", async () => {
+    const { instances } = await fleetOf(1, FAST)
+    const { cache } = instances[0]!
+    const gate = deferred<void>()
+    const answer = cache.getOrFetch(
+      'k',
+      async ({ options }) => {
+        await gate.promise
+        options.tags = ['decided']
+        options.ttlMs = 120_000
+        return 'v'
+      },
+      { ttlMs: 60_000, tags: ['call'] },
+    )
+    await until(() => cache.stats().tier!.leasesWon === 1, 'the lease')
+    server!.pause() // the decided tags cannot reach Redis: the write is given up
+    gate.resolve()
+    expect(await answer).toBe('v')
+    expect(cache.getRemainingTTL('k')).toBeGreaterThan(60_000)
+    expect(await cache.invalidateTag('call')).toBe(0)
+    expect(await cache.invalidateTag('decided')).toBe(1)
+    server!.resume()
+  })
+})
+
 describe('Redis killed and restarted', () => {
   it('keeps answering, and re-reads L1 entries once the subscription is back', async () => {
     const { instances } = await fleetOf(2, FAST)

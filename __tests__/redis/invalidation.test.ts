@@ -74,6 +74,21 @@ describe('invalidations reach every instance', () => {
     expect(f.instances[1]!.cache.has('b')).toBe(true)
   })
 
+  it('invalidateTag with several tags removes them everywhere, in one message', async () => {
+    fleet = await startFleet(server, 2)
+    const f = fleet
+    const [a, b] = f.instances as [Instance, Instance]
+    await a.cache.getOrFetch('a', () => 'A', { ttlMs: 60_000, tags: ['T'] })
+    await a.cache.getOrFetch('b', () => 'B', { ttlMs: 60_000, tags: ['T', 'U'] })
+    await a.cache.getOrFetch('c', () => 'C', { ttlMs: 60_000, tags: ['V'] })
+    for (const key of ['a', 'b', 'c']) expect(await b.cache.getOrFetch(key, () => 'x', 60_000))
+    expect(await a.cache.invalidateTag(['T', 'U'])).toBe(2)
+    expect(await f.admin.exists('test:{k:a}', 'test:{k:b}', 'test:{k:c}')).toBe(1)
+    expect(a.cache.stats().tier!.invalidationsSent).toBe(1)
+    await until(() => received(f, 1) === 1, 'the tags to arrive')
+    expect([...b.cache.keys()]).toEqual(['c'])
+  })
+
   it('clear removes every key under the prefix, and nothing else', async () => {
     const f = await warmFleet(2, ['a', 'b', 'c'])
     await f.admin.set('unrelated', '1')

@@ -80,6 +80,19 @@ describe('reads', () => {
     expect(instances[1]!.cache.has('k')).toBe(false)
   })
 
+  it("shares a wrapped function's results across instances: its default namespace is its name", async () => {
+    const { instances } = await fleetOf(2)
+    let calls = 0
+    function getUser(id: string) {
+      calls += 1
+      return Promise.resolve({ id })
+    }
+    const [a, b] = instances.map(({ cache }) => cache.wrap(getUser, { ttlMs: 60_000 }))
+    expect(await a!('42')).toEqual({ id: '42' })
+    expect(await b!('42')).toEqual({ id: '42' })
+    expect(calls).toBe(1)
+  })
+
   it('reads through to Redis on get(), answering null for a key Redis lacks', async () => {
     const { instances } = await fleetOf(2)
     await instances[0]!.cache.set('k', 'v', 60_000)

@@ -1,4 +1,4 @@
-// Issue 3: invalidateTag(tag) removes every entry carrying the tag, whether set or fetched with
+// Issue 3 (and 12, point 4: several tags at once): invalidateTag(tag) removes every entry carrying the tag, whether set or fetched with
 // it, and detaches every fetch in flight carrying it, so a result computed before the
 // invalidation is handed to its waiters but never stored.
 import { describe, expect, it, vi } from 'vitest'
@@ -170,22 +170,26 @@ describe('tags follow their entry', () => {
 })
 
 describe('bad arguments', () => {
-  it.each<[string, unknown]>([
-    ['a number', 1],
-    ['undefined', undefined],
-    ['null', null],
-    ['an array', ['t']],
-    ['a symbol', Symbol('t')],
-    ['a String object', new String('t')],
-  ])('invalidateTag throws a TypeError synchronously for %s', async (_name, tag) => {
-    const cache = new CacheManager<string>()
-    await cache.set('k', 'V', { tags: ['t'] })
-    expectTypeError(
-      thrownBy(() => loose(cache).invalidateTag(tag)),
-      /^tag must be a string, received /,
-    )
-    expect(cache.has('k')).toBe(true)
-  })
+  it.each<[string, unknown, RegExp]>([
+    ['a number', 1, /^tags must be a string or an array of strings, received number 1$/],
+    ['undefined', undefined, /^tags must be a string or an array of strings, received undefined$/],
+    ['null', null, /^tags must be a string or an array of strings, received null$/],
+    ['a symbol', Symbol('t'), /^tags must be a string or an array of strings, received a symbol$/],
+    ['a String object', new String('t'), /^tags must be a string or an array of strings, received/],
+    ['a Set', new Set(['t']), /^tags must be a string or an array of strings, received/],
+    ['an array holding a number', ['t', 3], /^tags\[1\] must be a string, received number 3$/],
+  ])(
+    'invalidateTag throws a TypeError synchronously for %s, with the cache untouched',
+    async (_name, tags, message) => {
+      const cache = new CacheManager<string>()
+      await cache.set('k', 'V', { tags: ['t'] })
+      expectTypeError(
+        thrownBy(() => loose(cache).invalidateTag(tags)),
+        message,
+      )
+      expect(cache.has('k')).toBe(true)
+    },
+  )
 
   it.each<[string, unknown, RegExp]>([
     ['a string', 't', /^tags must be an array of strings, received string 't'/],
@@ -245,6 +249,53 @@ describe('bad arguments', () => {
       expect(cache.stats()).toEqual(before)
     },
   )
+})
+
+describe('invalidateTag with several tags', () => {
+  it('removes the entries of every tag given, counting an entry with several of them once', async () => {
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: ['users'] })
+    await cache.set('b', 'B', { tags: ['users', 'posts'] })
+    await cache.set('c', 'C', { tags: ['posts'] })
+    await cache.set('d', 'D', { tags: ['other'] })
+    expect(await cache.invalidateTag(['users', 'posts', 'unknown'])).toBe(3)
+    expect([...cache.keys()]).toEqual(['d'])
+  })
+
+  it('detaches the fetches in flight tagged with any of them', async () => {
+    const cache = new CacheManager<string>()
+    const a = deferred<string>()
+    const b = deferred<string>()
+    const waiters = [
+      cache.getOrFetch('a', () => a.promise, { tags: ['users'] }),
+      cache.getOrFetch('b', () => b.promise, { tags: ['posts'] }),
+    ]
+    await cache.invalidateTag(['users', 'posts'])
+    expect(cache.stats().inFlight).toBe(0)
+    a.resolve('A')
+    b.resolve('B')
+    expect(await Promise.all(waiters)).toEqual(['A', 'B'])
+    expect(cache.size).toBe(0)
+  })
+
+  it('removes nothing for an empty array', async () => {
+    const cache = new CacheManager<string>()
+    await cache.set('a', 'A', { tags: ['users'] })
+    expect(await cache.invalidateTag([])).toBe(0)
+    expect(cache.has('a')).toBe(true)
+  })
+
+  it('reports each removal to onEvict once, as a delete', async () => {
+    const onEvict = vi.fn()
+    const cache = new CacheManager<string>({ onEvict })
+    await cache.set('a', 'A', { tags: ['x', 'y'] })
+    await cache.set('b', 'B', { tags: ['y'] })
+    await cache.invalidateTag(['x', 'y'])
+    expect(onEvict.mock.calls.sort()).toEqual([
+      ['a', 'A', 'delete'],
+      ['b', 'B', 'delete'],
+    ])
+  })
 })
 
 describe('invalidateTag on entries stored by getOrFetch', () => {

@@ -98,9 +98,18 @@ export class Fetches implements FlightHost {
   #throughTier(tier: Tier, flight: Flight, fetcher: Fetcher<unknown>): Fetcher<unknown> {
     return (context) =>
       tier
-        .fetch(flight.key, fetcher, context, flight.options, flight.background)
+        .fetch(
+          {
+            key: flight.key,
+            call: flight.options,
+            background: flight.background,
+            context,
+            decide: () => flight.decide(),
+          },
+          fetcher,
+        )
         .then((answer: TierAnswer) => {
-          flight.times = answer.times
+          if (answer.times !== undefined) flight.times = answer.times
           if (answer.tags !== undefined) this.parts.store.tagFlight(flight, answer.tags)
           return answer.value
         })
@@ -111,21 +120,32 @@ export class Fetches implements FlightHost {
     removals.watch()
     let bytes = 0
     let now: number | undefined
+    let times: StoreTimes
     try {
+      times = flight.times ?? this.#decided(flight)
       // A detached fetch, or one with ttlMs 0, stores nothing, so its value needs no size.
-      if (settings.sized && flight.times.ttlMs !== 0 && store.isCurrent(flight)) {
+      if (settings.sized && times.ttlMs !== 0 && store.isCurrent(flight)) {
         bytes = sizeFor(value, flight.key, settings.sizeOf)
       }
       now = this.parts.now()
     } catch (error) {
-      // The value cannot be sized or timed: the fetch still ends here, as a failure.
+      // A bad decision, or a value that cannot be sized or timed: the fetch still ends here, as
+      // a failure, and stores nothing.
       this.recordFailure(flight, FailCause.Error, error)
       throw error
     }
-    const { stored, endedAt } = store.complete(flight, value, bytes, now)
-    if (stored) this.parts.sweeper.written(lifetimeOf(flight.times), now ?? performance.now())
+    const { stored, endedAt } = store.complete(flight, value, times, bytes, now)
+    if (stored) this.parts.sweeper.written(lifetimeOf(times), now ?? performance.now())
     removals.report()
     events.succeeded(flight, value, stored, endedAt)
+  }
+
+  // The fetcher's decision (context.options), applied to its record: tags it decided replace
+  // the call's, so the entry it becomes has them.
+  #decided(flight: Flight): StoreTimes {
+    const { times, tags } = flight.decide()
+    if (tags !== undefined && times.ttlMs !== 0) this.parts.store.tagFlight(flight, tags, true)
+    return times
   }
 
   recordFailure(flight: Flight, cause: FailCause, error: unknown): { value: unknown } | undefined {

@@ -6,8 +6,9 @@
 import { TimeoutError } from '../errors.js'
 import type { FetchMessage } from '../observe/channels.js'
 import { FailCause } from '../store/backend.js'
+import { type Decision, decisionOf, fetcherOptionsFor } from '../options/fetcher_options.js'
 import type { CallOptions } from '../options/options.js'
-import type { FetchContext, Fetcher } from '../types.js'
+import type { FetchContext, Fetcher, FetcherOptions } from '../types.js'
 import type { StoreTimes } from './tier.js'
 
 /** What a flight asks of its cache when it ends. */
@@ -27,7 +28,7 @@ function ignore(): void {}
 // eslint-disable-next-line @typescript-eslint/unbound-method
 const promiseThen = Promise.prototype.then
 
-/** The argument a fetcher receives; its signal is made only if the fetcher reads it. */
+/** The argument a fetcher receives; its signal and options are made only if it reads them. */
 class Context<T> implements FetchContext<T> {
   readonly #flight: Flight
   constructor(
@@ -39,6 +40,12 @@ class Context<T> implements FetchContext<T> {
   }
   get signal(): AbortSignal {
     return this.#flight.signal
+  }
+  get background(): boolean {
+    return this.#flight.background
+  }
+  get options(): FetcherOptions {
+    return this.#flight.fetcherOptions
   }
 }
 
@@ -63,10 +70,12 @@ export class Flight {
   /** True while the fetcher itself runs: a failure then is a synchronous throw. */
   calling = false
   /**
-   * How the result is stored: as the call asked, unless a tier decided otherwise (a value from
-   * Redis keeps the time it has left there).
+   * How the result is stored when a tier decided it (a value from Redis keeps the time it has
+   * left there); undefined while the fetcher's own decision (`decide()`) applies.
    */
-  times: StoreTimes
+  times: StoreTimes | undefined
+  #fetcherOptions: FetcherOptions | undefined
+  #decision: Decision | undefined
 
   /**
    * @param background - a refresh started by a stale hit: it runs to completion whoever
@@ -80,7 +89,6 @@ export class Flight {
     readonly options: CallOptions,
     readonly background: boolean,
   ) {
-    this.times = options
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
@@ -95,6 +103,22 @@ export class Flight {
       if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason.reason)
     }
     return this.#controller.signal
+  }
+
+  /** The fetcher's `context.options`, made on first use from the call: most never look. */
+  get fetcherOptions(): FetcherOptions {
+    this.#fetcherOptions ??= fetcherOptionsFor(this.options)
+    return this.#fetcherOptions
+  }
+
+  /**
+   * How the fetcher decided its result is stored (`context.options`), read and checked on the
+   * first call; later calls answer the same.
+   * @throws TypeError / RangeError for a bad decision, as for the call's options.
+   */
+  decide(): Decision {
+    this.#decision ??= decisionOf(this.#fetcherOptions, this.options)
+    return this.#decision
   }
 
   #abort(reason: unknown): void {

@@ -5,6 +5,7 @@
  * instance of the fleet calls the fetcher. Changes made through the cache go to the tier too,
  * and changes other instances make come back through the host's `drop*` methods.
  */
+import type { Decision } from '../options/fetcher_options.js'
 import type { CallOptions } from '../options/options.js'
 import type { FetchContext, Fetcher } from '../types.js'
 
@@ -25,9 +26,30 @@ export const NOT_STORED: StoreTimes = Object.freeze({
 /** A value a tier produced, and how long the cache may keep it. */
 export interface TierAnswer {
   value: unknown
-  times: StoreTimes
+  /**
+   * How long the cache may keep the value. Absent when this instance's fetcher produced it:
+   * the fetcher's own decision (`context.options`) then applies.
+   */
+  times?: StoreTimes
   /** Tags the value has in the tier, beyond the ones the call gave. */
   tags?: readonly string[]
+}
+
+/** An L1 miss's fetch, as a tier sees it. */
+export interface TierFetch {
+  readonly key: string
+  /** The options of the call that started the fetch. */
+  readonly call: CallOptions
+  /** A refresh started by a stale hit: no caller waits for it. */
+  readonly background: boolean
+  /** What the fetcher is to be called with. */
+  readonly context: FetchContext<unknown>
+  /**
+   * How the fetcher decided its result is stored (its `context.options`), once it has
+   * returned; the same answer on every call.
+   * @throws TypeError / RangeError for a bad decision, as for the call's options.
+   */
+  decide(): Decision
 }
 
 /** What a tier may ask of the cache it serves: changes made elsewhere, applied here only. */
@@ -84,17 +106,12 @@ export interface Tier extends CacheTier {
   /** Binds the tier to the cache it serves; a tier serves one cache. */
   attach(host: TierHost): void
   /**
-   * The fetch of `key` for an L1 miss: a value from the tier, or `fetcher`'s (called with
-   * `context`) when this instance is the one to call it. Rejects as the fetcher does, or with
-   * the error another instance's fetch ended with.
+   * The fetch of an L1 miss: a value from the tier, or `fetcher`'s (called with
+   * `fetch.context`) when this instance is the one to call it, stored in the tier as the
+   * fetcher decided. Rejects as the fetcher does (or with its bad decision), or with the error
+   * another instance's fetch ended with.
    */
-  fetch(
-    key: string,
-    fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
-    background: boolean,
-  ): Promise<TierAnswer>
+  fetch(fetch: TierFetch, fetcher: Fetcher<unknown>): Promise<TierAnswer>
   /** A fresh value for `key` from the tier, or undefined; never rejects. */
   read(key: string): Promise<TierAnswer | undefined>
   /** Encodes `value` for `write`; throws a clear error for a value the tier cannot hold. */

@@ -16,10 +16,7 @@ export function tierHost(parts: CacheParts): TierHost {
       change(() => {
         for (const key of keys) parts.store.delete(key)
       }),
-    dropTags: (tags) =>
-      change(() => {
-        for (const tag of tags) parts.store.invalidateTag(tag)
-      }),
+    dropTags: (tags) => change(() => parts.store.invalidateTags(tags)),
     dropAll: () => change(() => parts.store.clear()),
   }
 }

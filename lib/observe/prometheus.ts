@@ -119,8 +119,8 @@ function defaultRegistry(): PrometheusRegistry {
  * @throws TypeError for a bad argument; an Error with code `ERR_HERDCACHE_DUPLICATE_NAME` when a
  *   cache of the same name already reports in the registry.
  */
-export function collectCacheMetrics(
-  cache: CacheManager<never>,
+export function collectCacheMetrics<V>(
+  cache: CacheManager<V>,
   options: CollectCacheMetricsOptions = {},
 ): () => void {
   const provider = cache as unknown as MetricsProvider

@@ -2,12 +2,17 @@
  * Checks and normalizes constructor and per-call options. Every check runs before the cache is
  * touched, so a rejected call leaves it exactly as it was.
  */
-import { argumentRangeError, argumentTypeError, unknownOptionError } from '../errors.js'
+import {
+  argumentRangeError,
+  argumentTypeError,
+  invalidArgTypeError,
+  unknownOptionError,
+} from '../errors.js'
 import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
-import type { CacheOptions, GetOrFetchOptions, SetOptions } from '../types.js'
+import type { CacheOptions, GetOrFetchOptions, ReadOptions, SetOptions } from '../types.js'
 import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
 import { isTier, type Tier } from '../fetch/tier.js'
-import { checkPositiveInteger, checkTtl } from './validate.js'
+import { checkPositiveInteger, checkTags, checkTtl } from './validate.js'
 
 /** The settled options of one getOrFetch or set call. */
 export interface CallOptions {
@@ -59,8 +64,9 @@ const GET_OR_FETCH_OPTIONS = [
   'tags',
   'forceRefresh',
 ] as const
-const WRAP_OPTIONS = ['key', ...GET_OR_FETCH_OPTIONS] as const
+const WRAP_OPTIONS = ['key', 'namespace', ...GET_OR_FETCH_OPTIONS] as const
 const SET_OPTIONS = ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'tags', 'size'] as const
+const READ_OPTIONS = ['allowStale'] as const
 const DEFAULT_MAX_SIZE = 1000
 
 function checkKnown(options: object, known: readonly string[]): void {
@@ -83,17 +89,6 @@ function checkTimeout(name: string, value: unknown): number {
   return value
 }
 
-function checkTags(value: unknown): readonly string[] | undefined {
-  if (value === undefined) return undefined
-  if (!Array.isArray(value)) throw argumentTypeError('tags', 'an array of strings', value)
-  // Copied before it is checked: a Proxy (or a getter) could answer differently on a second read.
-  const tags: unknown[] = Array.from(value as unknown[])
-  for (const [index, tag] of tags.entries()) {
-    if (typeof tag !== 'string') throw argumentTypeError(`tags[${index}]`, 'a string', tag)
-  }
-  return tags as string[]
-}
-
 function checkSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined
   if (typeof value === 'object' && value !== null) {
@@ -109,10 +104,10 @@ function checkSignal(value: unknown): AbortSignal | undefined {
   throw argumentTypeError('signal', 'an AbortSignal', value)
 }
 
-function checkName(value: unknown): string | undefined {
+function checkNonEmpty(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw argumentTypeError('name', 'a non-empty string', value)
-  if (value === '') throw argumentRangeError('name', 'a non-empty string', value)
+  if (typeof value !== 'string') throw argumentTypeError(name, 'a non-empty string', value)
+  if (value === '') throw argumentRangeError(name, 'a non-empty string', value)
   return value
 }
 
@@ -159,7 +154,7 @@ export function settingsFrom(options: unknown): Settings {
     sized: maxBytes !== undefined || sizeOf !== undefined,
     onEvict: checkFunction('onEvict', o.onEvict),
     clock: checkFunction('clock', o.clock),
-    name: checkName(o.name),
+    name: checkNonEmpty('name', o.name),
     fetchDurationBuckets: checkBuckets(o.fetchDurationBuckets),
     tier: checkTier(o.tier),
     defaults: {
@@ -229,6 +224,19 @@ export function setOptions(options: unknown, defaults: CallOptions): CallOptions
   }
 }
 
+/** The options of a read (`get`, `peek`, iteration): whether it may answer stale values. */
+export function readOptions(options: unknown): boolean {
+  if (options === undefined) return false
+  checkObject('options', options)
+  checkKnown(options, READ_OPTIONS)
+  const { allowStale } = options as ReadOptions
+  if (allowStale === undefined) return false
+  if (typeof allowStale !== 'boolean') {
+    throw argumentTypeError('allowStale', 'a boolean', allowStale)
+  }
+  return allowStale
+}
+
 function entryTimes(o: GetOrFetchOptions | SetOptions, defaults: CallOptions) {
   return {
     ttlMs: o.ttlMs === undefined ? defaults.ttlMs : checkTtl('ttlMs', o.ttlMs),
@@ -246,6 +254,8 @@ function entryTimes(o: GetOrFetchOptions | SetOptions, defaults: CallOptions) {
 /** The options of a wrap call after checks. */
 export interface WrapSettings {
   key: ((this: unknown, ...args: unknown[]) => unknown) | undefined
+  /** The `namespace` option, or undefined (then the default key is named after fn). */
+  namespace: string | undefined
   /** What each call passes to getOrFetch: a checked copy, or undefined for the defaults. */
   fetchOptions: GetOrFetchOptions | undefined
 }
@@ -255,15 +265,24 @@ export interface WrapSettings {
  * later change to the caller's object can neither change nor break the wrapper.
  */
 export function wrapOptions(options: unknown, defaults: CallOptions): WrapSettings {
-  if (options === undefined) return { key: undefined, fetchOptions: undefined }
+  if (options === undefined)
+    return { key: undefined, namespace: undefined, fetchOptions: undefined }
   checkObject('options', options)
   checkKnown(options, WRAP_OPTIONS)
-  const { key, ...rest } = options
+  const { key, namespace, ...rest } = options
   const fetchOptions: GetOrFetchOptions = rest
   getOrFetchOptions(fetchOptions, defaults)
   if (fetchOptions.tags !== undefined) fetchOptions.tags = [...fetchOptions.tags]
-  return {
-    key: checkFunction('key', key),
+  const settings = {
+    key: checkFunction<WrapSettings['key']>('key', key),
+    namespace: checkNonEmpty('namespace', namespace),
     fetchOptions: Object.keys(fetchOptions).length === 0 ? undefined : fetchOptions,
   }
+  if (settings.key !== undefined && settings.namespace !== undefined) {
+    throw invalidArgTypeError(
+      'options.namespace and options.key cannot be given together: key makes the whole key, so ' +
+        'name the function in what it returns',
+    )
+  }
+  return settings
 }

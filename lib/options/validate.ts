@@ -38,3 +38,24 @@ export function readClock(clock: () => number): number {
   }
   return now
 }
+
+/** Tags: undefined, or an array of strings, copied before it is checked. */
+export function checkTags(value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) throw argumentTypeError('tags', 'an array of strings', value)
+  // Copied before it is checked: a Proxy (or a getter) could answer differently on a second read.
+  const tags: unknown[] = Array.from(value as unknown[])
+  for (const [index, tag] of tags.entries()) {
+    if (typeof tag !== 'string') throw argumentTypeError(`tags[${index}]`, 'a string', tag)
+  }
+  return tags as string[]
+}
+
+/** `invalidateTag`'s argument as a list: a tag, or an array of tags (copied, then checked). */
+export function tagList(tags: unknown): readonly string[] {
+  if (typeof tags === 'string') return [tags]
+  if (!Array.isArray(tags)) {
+    throw argumentTypeError('tags', 'a string or an array of strings', tags)
+  }
+  return checkTags(tags)!
+}

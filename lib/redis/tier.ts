@@ -14,10 +14,12 @@ import {
   type StoreTimes,
   type Tier,
   type TierAnswer,
+  type TierFetch,
   type TierHost,
   type TierStats,
   tierBrand,
 } from '../fetch/tier.js'
+import type { Decision } from '../options/fetcher_options.js'
 import type { CallOptions } from '../options/options.js'
 import type { FetchContext, Fetcher } from '../types.js'
 import { Breaker } from './breaker.js'
@@ -42,8 +44,6 @@ export interface TierSettings {
 
 /** A command not sent: the tier is closed or the breaker open. */
 class NotSent extends Error {}
-/** A command sent that did not answer within commandTimeoutMs: it may still run. */
-class TimedOut extends Error {}
 
 const NEVER = -1
 // How many keys of a clear or tag invalidation are deleted at once.
@@ -126,21 +126,17 @@ export class RedisTier implements Tier {
       })
   }
 
-  async fetch(
-    key: string,
-    fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
-    background: boolean,
-  ): Promise<TierAnswer> {
-    // Coalescing only: nothing is stored, so there is nothing to share with the fleet.
-    if (call.ttlMs === 0) return this.#alone(fetcher, context, call)
+  async fetch(fetch: TierFetch, fetcher: Fetcher<unknown>): Promise<TierAnswer> {
+    const { key, call, context, background } = fetch
+    // Coalescing only: the fleet shares no lease for it, so whatever the fetcher then decides,
+    // its result is kept in this instance's L1 alone.
+    if (call.ttlMs === 0) return this.#alone(fetcher, context)
     const names = keyNames(this.#settings.prefix, key)
     if (call.tags !== undefined && call.tags.length > 0) {
       // Before the lease: an invalidateTag that does not see the key then began before this
       // fetch did, and one that does see it ends the lease, so the result is not written.
       if (!(await this.#tag(key, call.tags, lifetimeOf(call)))) {
-        return this.#alone(fetcher, context, call)
+        return this.#alone(fetcher, context)
       }
     }
     // A forced refresh passes over a fresh value, but not over one written while it waited.
@@ -159,12 +155,13 @@ export class RedisTier implements Tier {
           ),
         )
       } catch (error) {
-        // A command that timed out may still run once Redis answers: its lease must not keep
-        // the fleet waiting. Sent after it on the same connection, so it runs right after it.
-        if (error instanceof TimedOut) {
+        // A command that was sent may still run once Redis answers (it timed out, or its reply
+        // was lost): its lease must not keep the fleet waiting. Sent after it on the same
+        // connection, so it runs right after it.
+        if (!(error instanceof NotSent)) {
           this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
         }
-        return this.#alone(fetcher, context, call)
+        return this.#alone(fetcher, context)
       }
       const value = found.envelope === null ? MISSING : this.#decode(key, found.envelope)
       if (value === MISSING && found.envelope !== null) {
@@ -187,10 +184,10 @@ export class RedisTier implements Tier {
         if (waited) this.#stats.takeovers += 1
         if (stale !== undefined && !background && performance.now() < stale.revalidateUntil) {
           // Served stale now; this instance refreshes it for the whole fleet.
-          this.#lead(key, names, token, fetcher, context, call, undefined).catch(ignore)
+          this.#lead(fetch, names, token, fetcher, undefined).catch(ignore)
           return { value: stale.value, times: NOT_STORED }
         }
-        return this.#lead(key, names, token, fetcher, context, call, stale)
+        return this.#lead(fetch, names, token, fetcher, stale)
       }
       if (stale !== undefined && performance.now() < stale.revalidateUntil) {
         return { value: stale.value, times: NOT_STORED } // another instance refreshes it
@@ -239,7 +236,7 @@ export class RedisTier implements Tier {
         await this.#script(
           WRITE,
           [names.value, names.lease],
-          ['', encoded as Buffer, ...writeArgs(call)],
+          ['', encoded as Buffer, ...writeArgs(call, call.tags ?? [])],
         )
       }
       await this.#publish({ kind: 'drop', keys: [key] })
@@ -259,13 +256,13 @@ export class RedisTier implements Tier {
 
   async invalidateTags(tags: readonly string[]): Promise<void> {
     try {
-      for (const tag of tags) {
-        const set = tagName(this.#settings.prefix, tag)
-        const members = (await this.#command(set, ['SMEMBERS', set])) as Reply[]
-        const keys = members.flatMap(memberKey)
-        await this.#dropKeys(keys)
-        await this.#command(set, ['DEL', set])
-      }
+      // One round for all the tags: their members read together, each key dropped once, the
+      // sets removed together, and one message for the fleet.
+      const sets = tags.map((tag) => tagName(this.#settings.prefix, tag))
+      const members = await Promise.all(sets.map((set) => this.#command(set, ['SMEMBERS', set])))
+      const keys = new Set(members.flatMap((set) => (set as Reply[]).flatMap(memberKey)))
+      await this.#dropKeys([...keys])
+      await Promise.all(sets.map((set) => this.#command(set, ['DEL', set])))
       await this.#publish({ kind: 'tags', tags: [...tags] })
     } catch {
       // counted in #redis
@@ -305,16 +302,16 @@ export class RedisTier implements Tier {
     await subscription?.close().catch(ignore)
   }
 
-  // Calls the fetcher under the lease `token` holds, and tells the fleet how it went.
+  // Calls the fetcher under the lease `token` holds, writes its result as it decided, and tells
+  // the fleet how it went.
   async #lead(
-    key: string,
+    fetch: TierFetch,
     names: KeyNames,
     token: string,
     fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
     stale: Stale | undefined,
   ): Promise<TierAnswer> {
+    const { key, call, context } = fetch
     const renewal = setInterval(
       () => this.#renew(names, token, renewal),
       this.#settings.leaseMs / 3,
@@ -322,10 +319,13 @@ export class RedisTier implements Tier {
     renewal.unref()
     this.#renewals.add(renewal)
     let value: unknown
-    let envelope: Buffer
+    let decision: Decision
+    let envelope: Buffer | undefined
     try {
       value = await fetcher(context)
-      envelope = this.encode(key, value)
+      decision = fetch.decide()
+      // A value the fetcher decided not to store need not be one the codec can hold.
+      if (decision.times.ttlMs !== 0) envelope = this.encode(key, value)
     } catch (error) {
       this.#stopRenewing(renewal)
       if (context.signal.aborted) {
@@ -341,28 +341,45 @@ export class RedisTier implements Tier {
       throw error
     }
     this.#stopRenewing(renewal)
+    if (envelope === undefined) {
+      // Not to be stored: nothing is written, and the waiters look again (one of them then
+      // fetches, under the lease).
+      this.#release(key, names, token).catch(ignore)
+      return { value }
+    }
     let written = true
     try {
+      const { times } = decision
+      const tags = decision.tags ?? call.tags ?? []
+      // Tags the fetcher chose, or a life longer than the call's: the tag sets must name the key
+      // for as long as the value lives, before it is written.
+      if (
+        tags.length > 0 &&
+        (decision.tags !== undefined || lifetimeOf(times) > lifetimeOf(call)) &&
+        !(await this.#tag(key, tags, lifetimeOf(times)))
+      ) {
+        throw new Error('the tag sets could not be written')
+      }
       const reply = await this.#script(
         WRITE,
         [names.value, names.lease],
-        [token, envelope, ...writeArgs(call)],
+        [token, envelope, ...writeArgs(times, tags)],
       )
       written = reply === 1
       // A forced refresh replaced a value other instances may hold: they drop it.
       await this.#publish({ kind: call.forceRefresh ? 'drop' : 'done', keys: [key] })
     } catch (error) {
-      // Redis failed us after the fetch: the value still answers here. If the write may yet
-      // run, the lease is let go and the waiters woken behind it, on the same connection: they
+      // Redis failed us after the fetch: the value still answers here. Unless nothing was sent,
+      // the lease is let go and the waiters woken behind what was, on the same connection: they
       // then look again rather than wait for the lease to run out.
-      if (error instanceof TimedOut) {
+      if (!(error instanceof NotSent)) {
         this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
         const done = formatMessage(this.#id, { kind: 'done', keys: [key] })
         this.#link.publish(channelName(this.#settings.prefix), done).catch(ignore)
       }
     }
     // A lease lost to an invalidation: the value answers its waiters but is kept nowhere.
-    return { value, times: written ? call : NOT_STORED }
+    return written ? { value } : { value, times: NOT_STORED }
   }
 
   async #failed(key: string, names: KeyNames, token: string, error: unknown): Promise<void> {
@@ -389,13 +406,10 @@ export class RedisTier implements Tier {
     this.#renewals.delete(renewal)
   }
 
-  async #alone(
-    fetcher: Fetcher<unknown>,
-    context: FetchContext<unknown>,
-    call: CallOptions,
-  ): Promise<TierAnswer> {
+  // A fetch without the fleet: stored in L1 only, as the fetcher decides.
+  async #alone(fetcher: Fetcher<unknown>, context: FetchContext<unknown>): Promise<TierAnswer> {
     this.#stats.localFetches += 1
-    return { value: await fetcher(context), times: call }
+    return { value: await fetcher(context) }
   }
 
   // Whether the key was added to every tag's set.
@@ -458,7 +472,10 @@ export class RedisTier implements Tier {
     if (this.#closed || !this.#breaker.allow()) throw new NotSent()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimedOut()), this.#settings.commandTimeoutMs)
+      timer = setTimeout(
+        () => reject(new Error('Redis did not answer within commandTimeoutMs')),
+        this.#settings.commandTimeoutMs,
+      )
     })
     try {
       const result = await Promise.race([operation(), timeout])
@@ -532,12 +549,12 @@ function staleOf(value: unknown, found: Found): Stale {
 }
 
 // WRITE's arguments after the envelope.
-function writeArgs(call: CallOptions): Arg[] {
+function writeArgs(times: StoreTimes, tags: readonly string[]): Arg[] {
   return [
-    ms(call.ttlMs),
-    ms(call.staleWhileRevalidateMs),
-    ms(call.staleIfErrorMs),
-    JSON.stringify(call.tags ?? []),
+    ms(times.ttlMs),
+    ms(times.staleWhileRevalidateMs),
+    ms(times.staleIfErrorMs),
+    JSON.stringify(tags),
   ]
 }
 

@@ -9,6 +9,7 @@
  * readings, or `undefined` for the store's own monotonic clock.
  */
 import type { Flight } from '../fetch/flight.js'
+import type { StoreTimes } from '../fetch/tier.js'
 import type { CallOptions } from '../options/options.js'
 import type { CacheStats, EvictionReason } from '../types.js'
 
@@ -16,12 +17,12 @@ import type { CacheStats, EvictionReason } from '../types.js'
 export const FailCause = { Error: 0, Timeout: 1, Abort: 2 } as const
 export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 
-/** What a getOrFetch lookup found when it did not hit a fresh entry. */
-type LookupKind = 'stale' | 'join' | 'start'
+/** What a lookup found when it did not hit a fresh entry ('miss': `get` only). */
+type LookupKind = 'stale' | 'join' | 'start' | 'miss'
 
 /**
- * The details of the last `acquire` that missed, valid until the store's next call (one object,
- * reused, so a lookup allocates nothing).
+ * The details of the last `acquire` (or `get`) that missed, valid until the store's next call
+ * (one object, reused, so a lookup allocates nothing).
  */
 export interface Lookup {
   kind: LookupKind
@@ -77,18 +78,48 @@ export interface Backend {
   acquire(key: string, now: number | undefined, forceRefresh: boolean): unknown
   /** Holds `flight` under the record it was made for, and tags it. */
   track(flight: Flight, tags: readonly string[] | undefined): void
-  /** Adds tags to `flight`'s record, if it is still current: its entry will have them. */
-  tagFlight(flight: Flight, tags: readonly string[]): void
+  /**
+   * Adds tags to `flight`'s record (with `replace`, gives it exactly these), if it is still
+   * current: its entry will have them.
+   */
+  tagFlight(flight: Flight, tags: readonly string[], replace?: boolean): void
   /** Whether `flight` is still its key's current record (its result would be stored). */
   isCurrent(flight: Flight): boolean
-  /** Ends `flight` with `value`, stored per `call` with `bytes` unless it was detached. */
-  complete(flight: Flight, value: unknown, bytes: number, now: number | undefined): Ending
+  /** Ends `flight` with `value`, stored per `times` with `bytes` unless it was detached. */
+  complete(
+    flight: Flight,
+    value: unknown,
+    times: StoreTimes,
+    bytes: number,
+    now: number | undefined,
+  ): Ending
   /** Ends `flight` without a value. */
   fail(flight: Flight, cause: FailCause, now: number | undefined): Failure
-  /** A counted lookup: the fresh value, or MISSED. */
-  get(key: string, now: number | undefined): unknown
-  /** An uncounted lookup that keeps recency: the fresh value, or MISSED. */
-  peek(key: string, now: number | undefined): unknown
+  /**
+   * A counted lookup: the fresh value, or MISSED. With `allowStale`, a stale entry still
+   * retained answers too (counted as a stale hit, made most recently used): MISSED, with
+   * `lookup.kind` 'stale' and its value in `lookup.value`; a miss leaves `lookup.kind` 'miss'.
+   */
+  get(key: string, now: number | undefined, allowStale: boolean): unknown
+  /**
+   * An uncounted lookup that keeps recency: the fresh value (with `allowStale`, also a stale one
+   * still retained), or MISSED.
+   */
+  peek(key: string, now: number | undefined, allowStale: boolean): unknown
+  /**
+   * Milliseconds the key's entry stays fresh (Infinity for never, 0 or less once stale), or
+   * undefined when none is retained. Uncounted; recency kept.
+   */
+  remainingTtl(key: string, now: number | undefined): number | undefined
+  /**
+   * The fresh entries (with `allowStale`, every retained one), most recently used first, as
+   * they are now. Counts nothing, changes nothing.
+   */
+  entries(now: number | undefined, allowStale: boolean): [string, unknown][]
+  /** The keys of `entries`, without their values. */
+  keys(now: number | undefined, allowStale: boolean): string[]
+  /** The values of `entries`, without their keys. */
+  values(now: number | undefined, allowStale: boolean): unknown[]
   /** Stores `value` per `call` (its times, tags and `bytes`); whether it was stored. */
   set(
     key: string,
@@ -99,8 +130,8 @@ export interface Backend {
   ): boolean
   /** Removes `key`'s entry and detaches its fetch; whether an entry was removed. */
   delete(key: string): boolean
-  /** Removes the tag's entries and detaches its fetches; how many entries it removed. */
-  invalidateTag(tag: string): number
+  /** Removes the tags' entries and detaches their fetches; how many entries it removed. */
+  invalidateTags(tags: readonly string[]): number
   /** Removes every entry and detaches every fetch. */
   clear(): void
   /** Removes up to `limit` expired entries; ms until the next expiry, and whether more remain. */

@@ -46,28 +46,47 @@ export interface Binding {
   /** A value slot on a fresh hit, else CODE_STALE, CODE_JOIN or CODE_START. With forceRefresh,
    * pass `now` (undefined for the monotonic clock). */
   acquire(store: StoreHandle, key: string, now?: number, forceRefresh?: boolean): number
-  /** A counted lookup: a value slot, or CODE_MISS. */
-  get(store: StoreHandle, key: string, now?: number): number
-  /** An uncounted lookup that keeps recency: a value slot, or CODE_MISS. */
-  peek(store: StoreHandle, key: string, now?: number): number
+  /**
+   * A counted lookup: a fresh value slot, or CODE_MISS; with `allowStale`, CODE_STALE for a
+   * stale entry still retained (its slot in io[IO_VALUE_SLOT]).
+   */
+  get(store: StoreHandle, key: string, now?: number, allowStale?: boolean): number
+  /** An uncounted lookup that keeps recency: as `get`. */
+  peek(store: StoreHandle, key: string, now?: number, allowStale?: boolean): number
+  /**
+   * Milliseconds the key's entry stays fresh (Infinity for never, 0 or less once stale), or
+   * undefined when no entry is retained. Uncounted; an expired entry found is removed.
+   */
+  remainingTtl(store: StoreHandle, key: string, now?: number): number | undefined
+  /**
+   * The fresh entries (with `allowStale`, every retained one), most recently used first:
+   * `[slot, ...]`, or with `keys`, `[slot, key, ...]`. Uncounted; changes nothing.
+   */
+  walk(store: StoreHandle, allowStale: boolean, keys: boolean, now?: number): (number | string)[]
   /** Stores the key per `spec`: the value slot to fill, or CODE_MISS when not stored. */
   set(store: StoreHandle, key: string, tags: readonly string[] | undefined, now?: number): number
   /** Ends a fetch with a value per `spec`: the value slot to fill, or CODE_MISS. */
   complete(store: StoreHandle, flightSlot: number, generation: number, now?: number): number
+  /** Adds tags to a fetch in flight; with `replace`, its tags become exactly these. */
   tagFlight(
     store: StoreHandle,
     flightSlot: number,
     generation: number,
     tags: readonly string[],
+    replace?: boolean,
   ): void
   /** Whether the fetch is still its key's current record (its result would be stored). */
   isCurrent(store: StoreHandle, flightSlot: number, generation: number): boolean
-  /** Ends a fetch without a value: a fallback value slot, CODE_MISS, or CODE_NOT_CURRENT. */
+  /**
+   * Ends a fetch of `key` without a value: a fallback value slot (the newest good value, see
+   * Store::Fail), else CODE_MISS, or CODE_NOT_CURRENT for a fetch that was no longer current.
+   */
   fail(
     store: StoreHandle,
     flightSlot: number,
     generation: number,
     cause: FailCause,
+    key: string,
     now?: number,
   ): number
   /** Removes the key's entry and detaches its fetch; whether an entry was removed. */

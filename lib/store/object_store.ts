@@ -104,16 +104,24 @@ export class ObjectStore implements Backend {
     }
   }
 
-  tagFlight(flight: Flight, tags: readonly string[]): void {
-    if (tags.length > 0) binding.tagFlight(this.#store, flight.slot, flight.generation, tags)
+  tagFlight(flight: Flight, tags: readonly string[], replace = false): void {
+    if (tags.length > 0 || replace) {
+      binding.tagFlight(this.#store, flight.slot, flight.generation, tags, replace)
+    }
   }
 
   isCurrent(flight: Flight): boolean {
     return binding.isCurrent(this.#store, flight.slot, flight.generation)
   }
 
-  complete(flight: Flight, value: unknown, bytes: number, now: number | undefined): Ending {
-    this.#writeSpec(flight.times, bytes)
+  complete(
+    flight: Flight,
+    value: unknown,
+    times: StoreTimes,
+    bytes: number,
+    now: number | undefined,
+  ): Ending {
+    this.#writeSpec(times, bytes)
     const slot = binding.complete(this.#store, flight.slot, flight.generation, now)
     const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
@@ -123,19 +131,56 @@ export class ObjectStore implements Backend {
   }
 
   fail(flight: Flight, cause: FailCause, now: number | undefined): Failure {
-    const code = binding.fail(this.#store, flight.slot, flight.generation, cause, now)
+    const code = binding.fail(this.#store, flight.slot, flight.generation, cause, flight.key, now)
     const endedAt = this.#spec[SPEC_NOW]!
     this.#release()
     this.#forget(flight)
     return { fallback: code >= 0 ? { value: this.#values[code] } : undefined, endedAt }
   }
 
-  get(key: string, now: number | undefined): unknown {
-    return this.#answer(binding.get(this.#store, key, now))
+  get(key: string, now: number | undefined, allowStale: boolean): unknown {
+    const code = binding.get(this.#store, key, now, allowStale)
+    if (code >= 0) return this.#values[code]
+    this.#release()
+    const lookup = this.lookup
+    lookup.kind = code === CODE_STALE ? 'stale' : 'miss'
+    lookup.value = code === CODE_STALE ? this.#values[this.#io[IO_VALUE_SLOT]!] : undefined
+    return MISSED
   }
 
-  peek(key: string, now: number | undefined): unknown {
-    return this.#answer(binding.peek(this.#store, key, now))
+  peek(key: string, now: number | undefined, allowStale: boolean): unknown {
+    const code = binding.peek(this.#store, key, now, allowStale)
+    if (code >= 0) return this.#values[code]
+    this.#release()
+    return code === CODE_STALE ? this.#values[this.#io[IO_VALUE_SLOT]!] : MISSED
+  }
+
+  remainingTtl(key: string, now: number | undefined): number | undefined {
+    const left = binding.remainingTtl(this.#store, key, now)
+    this.#release()
+    return left
+  }
+
+  entries(now: number | undefined, allowStale: boolean): [string, unknown][] {
+    const listed = binding.walk(this.#store, allowStale, true, now)
+    const entries: [string, unknown][] = []
+    for (let i = 0; i < listed.length; i += 2) {
+      entries.push([listed[i + 1] as string, this.#values[listed[i] as number]])
+    }
+    return entries
+  }
+
+  keys(now: number | undefined, allowStale: boolean): string[] {
+    const listed = binding.walk(this.#store, allowStale, true, now)
+    const keys: string[] = []
+    for (let i = 1; i < listed.length; i += 2) keys.push(listed[i] as string)
+    return keys
+  }
+
+  values(now: number | undefined, allowStale: boolean): unknown[] {
+    return binding
+      .walk(this.#store, allowStale, false, now)
+      .map((slot) => this.#values[slot as number])
   }
 
   set(key: string, value: unknown, call: CallOptions, bytes: number, now: number | undefined) {
@@ -153,9 +198,12 @@ export class ObjectStore implements Backend {
     return removed
   }
 
-  invalidateTag(tag: string): number {
-    const removed = binding.invalidateTag(this.#store, tag)
-    this.#release()
+  invalidateTags(tags: readonly string[]): number {
+    let removed = 0
+    for (const tag of tags) {
+      removed += binding.invalidateTag(this.#store, tag)
+      this.#release()
+    }
     return removed
   }
 
@@ -191,12 +239,6 @@ export class ObjectStore implements Backend {
 
   stats(): CacheStats {
     return binding.stats(this.#store)
-  }
-
-  #answer(slot: number): unknown {
-    if (slot >= 0) return this.#values[slot]
-    this.#release()
-    return MISSED
   }
 
   #forget(flight: Flight): void {

@@ -16,7 +16,8 @@ namespace herdcache {
 enum IoField : int32_t {
   kIoFlightSlot = 0,  // acquire: the flight joined or started (with kIoGeneration, its token)
   kIoGeneration = 1,
-  kIoValueSlot = 2,  // acquire: the stale entry served, or a retained entry for the fetcher
+  kIoValueSlot = 2,  // acquire: the stale entry served, or a retained entry for the fetcher;
+                     // get and peek: the stale entry that answered (kCodeStale)
   kIoRemovals = 3,   // after any call: how many entries it removed
   kIoFirstSlot = 4,  // ... and the first one's slot (one removal needs no takeRemovals call)
   kIoStarted = 5,    // acquire, stale hit: 1 when a background refresh started
@@ -38,8 +39,8 @@ enum SpecField : int32_t {
 inline constexpr int32_t kCodeMiss = -1;        // nothing to answer with (or no fallback)
 inline constexpr int32_t kCodeJoin = -2;        // acquire: joined the fetch in io[kIoFlightSlot]
 inline constexpr int32_t kCodeStart = -3;       // acquire: started the fetch in io
-inline constexpr int32_t kCodeStale = -4;       // acquire: a stale entry answered (io)
-inline constexpr int32_t kCodeNotCurrent = -5;  // fail(): the fetch was no longer current
+inline constexpr int32_t kCodeStale = -4;       // acquire, get, peek: a stale entry answered (io)
+inline constexpr int32_t kCodeNotCurrent = -5;  // fail(): no longer current, and no fallback
 
 // The frozen `protocol` object: { io, spec, codes, removalReasons, failCauses }, the two lists
 // in RemovalCause and FailCause order.

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "addon.h"
 #include "errors.h"
@@ -196,18 +198,63 @@ napi_value Acquire(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// get(handle, key, now?)
+// A lookup's answer: a fresh value slot, kCodeStale with the stale entry's slot in
+// io[kIoValueSlot], or kCodeMiss.
+Napi::Value SlotStaleOrMiss(Napi::Env env, StoreHandle& handle, const Result& result) {
+  if (result.outcome != Outcome::kStaleHit) return SlotOrMiss(env, handle, result);
+  handle.PublishRemovals();
+  handle.io[kIoValueSlot] = static_cast<int32_t>(result.slot);
+  return Napi::Number::New(env, kCodeStale);
+}
+
+// Argument `index` as the allowStale flag (absent: false).
+bool AllowStaleArg(const Napi::CallbackInfo& info, size_t index) {
+  return info.Length() > index && info[index].ToBoolean().Value();
+}
+
+// get(handle, key, now?, allowStale?)
 Napi::Value Get(const Napi::CallbackInfo& info) {
   StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const std::u16string_view key = KeyArg(info, handle);
-  return SlotOrMiss(info.Env(), handle, handle.store.Get(key, NowArg(info, 2)));
+  const Result result = handle.store.Get(key, NowArg(info, 2), AllowStaleArg(info, 3));
+  return SlotStaleOrMiss(info.Env(), handle, result);
 }
 
-// peek(handle, key, now?)
+// peek(handle, key, now?, allowStale?)
 Napi::Value Peek(const Napi::CallbackInfo& info) {
   StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const std::u16string_view key = KeyArg(info, handle);
-  return SlotOrMiss(info.Env(), handle, handle.store.Peek(key, NowArg(info, 2)));
+  const Result result = handle.store.Peek(key, NowArg(info, 2), AllowStaleArg(info, 3));
+  return SlotStaleOrMiss(info.Env(), handle, result);
+}
+
+// remainingTtl(handle, key, now?): milliseconds the entry stays fresh (Infinity for never, 0 or
+// less once stale), or undefined when none is retained
+Napi::Value RemainingTtl(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  const std::u16string_view key = KeyArg(info, handle);
+  const std::optional<double> left = handle.store.RemainingTtl(key, NowArg(info, 2));
+  handle.PublishRemovals();
+  return left ? Napi::Number::New(info.Env(), *left) : info.Env().Undefined();
+}
+
+// walk(handle, allowStale, keys, now?): the fresh (or retained) entries, most recently used
+// first, as [slot, ...], or with `keys` as [slot, key, slot, key, ...]
+Napi::Value Walk(const Napi::CallbackInfo& info) {
+  StoreHandle& handle = HandleArg(info);
+  Napi::Env env = info.Env();
+  const bool keys = info[2].ToBoolean().Value();
+  const std::vector<uint32_t> slots =
+      handle.store.Walk(NowArg(info, 3), info[1].ToBoolean().Value());
+  auto out = Napi::Array::New(env, slots.size() * (keys ? 2 : 1));
+  uint32_t at = 0;
+  for (const uint32_t slot : slots) {
+    out.Set(at++, Napi::Number::New(env, slot));
+    // As a napi_value, so the key comes back code unit for code unit (see TakeRemovals).
+    if (keys)
+      out.Set(at++, static_cast<napi_value>(Napi::String::New(env, handle.store.KeyOf(slot))));
+  }
+  return out;
 }
 
 // set(handle, key, tags: string[] | undefined, now?), with the entry spec in `spec`
@@ -239,7 +286,8 @@ Napi::Value Complete(const Napi::CallbackInfo& info) {
   return SlotOrMiss(info.Env(), handle, result);
 }
 
-// tagFlight(handle, flightSlot, generation, tags: string[])
+// tagFlight(handle, flightSlot, generation, tags: string[], replace?): with `replace`, the
+// fetch's tags become exactly `tags`
 Napi::Value TagFlight(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
   const FlightToken token = TokenArg(info);
@@ -250,7 +298,7 @@ Napi::Value TagFlight(const Napi::CallbackInfo& info) {
     tag_storage.emplace_back(handle.key_buffer.Read(info.Env(), array.Get(i), "tags[]"));
   }
   const std::vector<std::u16string_view> tags(tag_storage.begin(), tag_storage.end());
-  handle.store.TagFlight(token, tags);
+  handle.store.TagFlight(token, tags, info[4].ToBoolean().Value());
   return info.Env().Undefined();
 }
 
@@ -260,19 +308,18 @@ Napi::Value IsCurrent(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), handle.store.IsCurrent(TokenArg(info)));
 }
 
-// fail(handle, flightSlot, generation, cause, now?): a fallback value slot, kCodeMiss when there
-// is none, or kCodeNotCurrent when the fetch was no longer current
+// fail(handle, flightSlot, generation, cause, key, now?): a fallback value slot, else kCodeMiss
+// for a fetch that was current, kCodeNotCurrent for one that was not
 Napi::Value Fail(const Napi::CallbackInfo& info) {
   StoreHandle& handle = HandleArg(info);
   const auto cause = static_cast<FailCause>(info[3].As<Napi::Number>().Int32Value());
-  Now now = NowArg(info, 4);
+  const std::u16string_view key = handle.key_buffer.Read(info.Env(), info[4], "key");
+  Now now = NowArg(info, 5);
   handle.spec[kSpecNow] = now.get();  // the fetch's end, for its duration
-  const FailResult result = handle.store.Fail(TokenArg(info), cause, now);
+  const FailResult result = handle.store.Fail(TokenArg(info), key, cause, now);
   handle.PublishRemovals();
-  int32_t code = kCodeNotCurrent;
-  if (result.current) {
-    code = result.fallback == kNoSlot ? kCodeMiss : static_cast<int32_t>(result.fallback);
-  }
+  int32_t code = result.current ? kCodeMiss : kCodeNotCurrent;
+  if (result.fallback != kNoSlot) code = static_cast<int32_t>(result.fallback);
   return Napi::Number::New(info.Env(), code);
 }
 
@@ -415,6 +462,8 @@ void DefineStoreFunctions(Napi::Env env, Napi::Object exports, Addon* addon) {
   exports.Set("acquire", acquire);
   exports.Set("get", Napi::Function::New<Get>(env, "get", addon));
   exports.Set("peek", Napi::Function::New<Peek>(env, "peek", addon));
+  exports.Set("remainingTtl", Napi::Function::New<RemainingTtl>(env, "remainingTtl"));
+  exports.Set("walk", Napi::Function::New<Walk>(env, "walk"));
   exports.Set("set", Napi::Function::New<Set>(env, "set"));
   exports.Set("complete", Napi::Function::New<Complete>(env, "complete"));
   exports.Set("tagFlight", Napi::Function::New<TagFlight>(env, "tagFlight"));

@@ -106,6 +106,13 @@ size_t EntryTable::Sweep(Now now, size_t limit) {
   return removed;
 }
 
+void EntryTable::Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) const {
+  out.reserve(out.size() + index_.size());
+  for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
+    if (allow_stale ? IsRetained(slot, now) : IsFresh(slot, now)) out.push_back(slot);
+  }
+}
+
 bool EntryTable::CheckInvariants() const {
   // Every linked slot is indexed under its own key, and the list holds exactly size() slots.
   size_t linked = 0;

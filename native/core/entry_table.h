@@ -97,6 +97,29 @@ class EntryTable {
     return now.Before(entries_[slot].fallback_until);
   }
 
+  // Whether a stored entry is still in one of its phases (not expired). Reads the clock only
+  // when its last phase ends at a finite time.
+  bool IsRetained(uint32_t slot, Now& now) const noexcept {
+    return now.Before(entries_[slot].retain_until());
+  }
+
+  // Milliseconds until a stored entry stops being fresh: +infinity when it never does, 0 or
+  // less once it is stale (it is fresh exactly while this is positive). Reads the clock only for
+  // a finite TTL.
+  double FreshFor(uint32_t slot, Now& now) const noexcept {
+    const double until = entries_[slot].fresh_until;
+    return until == kNever ? kNever : until - now.get();
+  }
+
+  // A stored entry's key.
+  const std::u16string& KeyOf(uint32_t slot) const noexcept { return entries_[slot].key; }
+
+  // Appends to `out` the slots of the stored entries that are fresh at `now` (with
+  // `allow_stale`, every retained one), most recently used first. Reads the clock at most once,
+  // and changes nothing: neither recency nor expired entries, which stay for lookups and the
+  // sweep to remove. O(n).
+  void Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) const;
+
   // Makes a stored entry the most recently used. O(1).
   void Touch(uint32_t slot) noexcept { recency_.MoveToFront(slot); }
 

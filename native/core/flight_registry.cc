@@ -28,6 +28,12 @@ void FlightRegistry::Tag(FlightToken token, std::span<const std::u16string_view>
   if (IsCurrent(token)) tags_.Attach(token.slot, tags);
 }
 
+void FlightRegistry::Retag(FlightToken token, std::span<const std::u16string_view> tags) {
+  if (!IsCurrent(token)) return;
+  tags_.DetachAll(token.slot);
+  tags_.Attach(token.slot, tags);
+}
+
 std::u16string FlightRegistry::Release(uint32_t slot) {
   Flight& flight = flights_[slot];
   assert(flight.current);

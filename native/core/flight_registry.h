@@ -74,6 +74,9 @@ class FlightRegistry {
   // Adds `tags` to the fetch `token` (no-op when it is not current; a tag it has, or one named
   // twice, is added once). O(tags.size() + the tags it has) average.
   void Tag(FlightToken token, std::span<const std::u16string_view> tags);
+  // Gives the fetch `token` exactly `tags`, dropping the ones it had (no-op when it is not
+  // current). O(tags.size() + the tags it had) average.
+  void Retag(FlightToken token, std::span<const std::u16string_view> tags);
 
   // Ends the fetch `token` if it is current: its record is removed (the token and every copy of
   // it go stale) and what it held is returned. nullopt when the token is not current.

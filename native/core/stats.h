@@ -9,7 +9,7 @@ namespace herdcache {
 struct StoreStats {
   uint64_t hits = 0;            // lookups (Get, Acquire) answered by a fresh or stale entry
   uint64_t misses = 0;          // lookups that found nothing to answer with
-  uint64_t stale_hits = 0;      // the hits answered by a stale entry (stale-while-revalidate)
+  uint64_t stale_hits = 0;      // the hits answered by a stale entry (SWR, or Get allow_stale)
   uint64_t fetches = 0;         // in-flight records started: one per fetcher call
   uint64_t refreshes = 0;       // the fetches started in the background by a stale hit
   uint64_t fetch_errors = 0;    // fetches that failed (FailCause::kError)

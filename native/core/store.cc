@@ -23,15 +23,17 @@ Store::Store(const StoreOptions& options)
   entries_.set_record_removed_keys(options.record_removed_keys);
 }
 
-Result Store::Get(std::u16string_view key, Now now) {
+Result Store::Get(std::u16string_view key, Now now, bool allow_stale) {
   const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
-  if (slot == kNoSlot || !entries_.IsFresh(slot, now)) {
+  const bool fresh = slot != kNoSlot && entries_.IsFresh(slot, now);
+  if (!fresh && (slot == kNoSlot || !allow_stale)) {
     ++stats_.misses;
     return Answer(Outcome::kMiss);
   }
   ++stats_.hits;
+  if (!fresh) ++stats_.stale_hits;
   entries_.Touch(slot);
-  return Answer(Outcome::kHit, slot);
+  return Answer(fresh ? Outcome::kHit : Outcome::kStaleHit, slot);
 }
 
 Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
@@ -76,8 +78,12 @@ FlightToken Store::StartFlight(std::u16string_view key, uint64_t hash, bool refr
   return flights_.Start(key, hash, refresh);
 }
 
-void Store::TagFlight(FlightToken token, std::span<const std::u16string_view> tags) {
-  flights_.Tag(token, tags);
+void Store::TagFlight(FlightToken token, std::span<const std::u16string_view> tags, bool replace) {
+  if (replace) {
+    flights_.Retag(token, tags);
+  } else {
+    flights_.Tag(token, tags);
+  }
 }
 
 Result Store::Complete(FlightToken token, const EntrySpec& spec, Now now) {
@@ -92,7 +98,7 @@ Result Store::Complete(FlightToken token, const EntrySpec& spec, Now now) {
   return Answer(Outcome::kStored, slot);
 }
 
-FailResult Store::Fail(FlightToken token, FailCause cause, Now now) {
+FailResult Store::Fail(FlightToken token, std::u16string_view key, FailCause cause, Now now) {
   switch (cause) {
     case FailCause::kError:
       ++stats_.fetch_errors;
@@ -106,12 +112,15 @@ FailResult Store::Fail(FlightToken token, FailCause cause, Now now) {
   }
   FailResult result;
   const std::optional<EndedFlight> ended = flights_.End(token);
-  if (!ended) return result;
-  result.current = true;
+  result.current = ended.has_value();
   if (cause == FailCause::kAbort) return result;
-  if (ended->refresh) ++stats_.refresh_errors;
-  const uint32_t slot = entries_.Find(ended->key, ended->hash);
-  if (slot != kNoSlot && entries_.InFallbackPhase(slot, now)) result.fallback = slot;
+  if (ended && ended->refresh) ++stats_.refresh_errors;
+  const uint32_t slot =
+      ended ? entries_.Find(ended->key, ended->hash) : entries_.Find(key, HashKey(seed_, key));
+  if (slot == kNoSlot) return result;
+  if (entries_.InFallbackPhase(slot, now) || (!ended && entries_.IsFresh(slot, now))) {
+    result.fallback = slot;
+  }
   return result;
 }
 
@@ -144,10 +153,23 @@ void Store::Clear() {
   entries_.Clear();
 }
 
-Result Store::Peek(std::u16string_view key, Now now) {
+Result Store::Peek(std::u16string_view key, Now now, bool allow_stale) {
   const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
-  if (slot == kNoSlot || !entries_.IsFresh(slot, now)) return Result{};
-  return Answer(Outcome::kHit, slot);
+  if (slot == kNoSlot) return Result{};
+  if (entries_.IsFresh(slot, now)) return Answer(Outcome::kHit, slot);
+  return allow_stale ? Answer(Outcome::kStaleHit, slot) : Result{};
+}
+
+std::optional<double> Store::RemainingTtl(std::u16string_view key, Now now) {
+  const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
+  if (slot == kNoSlot) return std::nullopt;
+  return entries_.FreshFor(slot, now);
+}
+
+std::vector<uint32_t> Store::Walk(Now now, bool allow_stale) const {
+  std::vector<uint32_t> slots;
+  entries_.Walk(now, allow_stale, slots);
+  return slots;
 }
 
 size_t Store::Sweep(Now now, size_t limit) { return entries_.Sweep(now, limit); }

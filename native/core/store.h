@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,7 @@ struct StoreOptions {
 
 enum class Outcome : uint8_t {
   kHit,        // a fresh entry answered; `slot` is its value slot
-  kStaleHit,   // a stale entry answered (`slot`); `started` tells whether a refresh began
+  kStaleHit,   // a stale entry answered (`slot`); Acquire: `started` tells if a refresh began
   kMiss,       // nothing fresh is stored (Get, Peek)
   kJoin,       // a fetch of the key is in flight; `flight.slot` is its slot
   kStart,      // a new in-flight record; `flight` is its token, `slot` a retained entry or none
@@ -70,8 +71,11 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // A lookup (counts a hit or a miss). A fresh entry hits and becomes most recently used;
-  // anything else misses (an expired entry is removed, a stale one is kept for Acquire).
-  Result Get(std::u16string_view key, Now now);
+  // anything else misses (an expired entry is removed, a stale one is kept for Acquire). With
+  // `allow_stale`, a stale entry still retained (in its stale-while-revalidate or stale-if-error
+  // window) answers too: kStaleHit with its slot, counted as a hit and a stale hit, made most
+  // recently used. No fetch starts either way.
+  Result Get(std::u16string_view key, Now now, bool allow_stale = false);
 
   // A getOrFetch lookup. kHit for a fresh entry (unless force_refresh). kStaleHit for an entry
   // in its stale phase (counted as a hit and a stale hit), starting a background refresh when no
@@ -81,8 +85,10 @@ class Store {
   Result Acquire(std::u16string_view key, Now now, bool force_refresh = false);
 
   // Adds `tags` to the in-flight fetch `token` (no-op when not current); its entry inherits
-  // them. O(tags.size()).
-  void TagFlight(FlightToken token, std::span<const std::u16string_view> tags);
+  // them. With `replace`, the fetch's tags become exactly `tags` (a fetcher that decided its
+  // entry's tags). O(tags.size()), plus the tags it had when replacing.
+  void TagFlight(FlightToken token, std::span<const std::u16string_view> tags,
+                 bool replace = false);
 
   // Ends a fetch that produced a value. When `token` is current its record is removed and the
   // value stored per `spec` (kStored with the slot to fill, replacing any entry for the key).
@@ -90,11 +96,19 @@ class Store {
   // than max_bytes: any existing entry for the key is then removed as replaced).
   Result Complete(FlightToken token, const EntrySpec& spec, Now now);
 
-  // Ends a fetch that failed, timed out or was abandoned by all its waiters; counts it under
-  // its cause (and refresh_errors for a refresh) and removes its record if still current.
-  // For a current fetch that failed or timed out, `fallback` names the key's entry if it is
-  // still within its stale-if-error phase.
-  FailResult Fail(FlightToken token, FailCause cause, Now now);
+  // Ends a fetch of `key` that failed, timed out or was abandoned by all its waiters; counts it
+  // under its cause (and refresh_errors for a refresh) and removes its record if still current.
+  // For a fetch that failed or timed out (not one abandoned: no one waits), `fallback` names the
+  // newest good value its waiters get instead of the error:
+  //  - a current fetch: the key's entry while it is in its stale-if-error phase (which, with a
+  //    window, starts at the write, so a failed forced refresh falls back to the fresh value;
+  //    without one there is none, and it rejects);
+  //  - a fetch no longer current (a Set, Delete, Clear or InvalidateTag detached it): the key's
+  //    entry if it is fresh, else if it is in its stale-if-error phase. Such an entry was written
+  //    by a Set or a later fetch, so it is newer than anything this fetch could have answered.
+  // `key` is the fetch's key (the registry forgets a detached record's key). Reads the clock at
+  // most once.
+  FailResult Fail(FlightToken token, std::u16string_view key, FailCause cause, Now now);
 
   // Stores under `key` per `spec`, replacing any entry, tagged with `tags`, and detaches any
   // fetch in flight for it so that fetch's result is not stored.
@@ -112,8 +126,20 @@ class Store {
   // Counters are kept.
   void Clear();
 
-  // Like Get for a fresh entry, without counting a lookup or changing recency.
-  Result Peek(std::u16string_view key, Now now);
+  // Like Get (kHit, or with `allow_stale` kStaleHit), without counting a lookup or changing
+  // recency. An expired entry found is removed.
+  Result Peek(std::u16string_view key, Now now, bool allow_stale = false);
+
+  // Milliseconds the key's entry stays fresh (EntryTable::FreshFor: +infinity for never, 0 or
+  // less once stale), or nullopt when no entry is retained. Counts no lookup and leaves recency
+  // alone; an expired entry found is removed, as by Peek.
+  std::optional<double> RemainingTtl(std::u16string_view key, Now now);
+
+  // The slots of the entries fresh at `now` (with `allow_stale`, every retained one), most
+  // recently used first. Counts nothing and changes nothing. O(n); reads the clock at most once.
+  std::vector<uint32_t> Walk(Now now, bool allow_stale) const;
+  // The key of the entry in `slot`. Precondition: `slot` holds an entry (from Walk, say).
+  const std::u16string& KeyOf(uint32_t slot) const noexcept { return entries_.KeyOf(slot); }
 
   // Removes up to `limit` entries whose last phase has ended by `now`, as kExpired. Returns how
   // many it removed.

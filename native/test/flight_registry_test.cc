@@ -134,6 +134,43 @@ TEST(FlightRegistry, TagOfAStaleTokenIsIgnored) {
   EXPECT_TRUE(registry->CheckInvariants());
 }
 
+TEST(FlightRegistry, RetagReplacesARecordsTags) {
+  Registry registry;
+  const FlightToken token = registry.Start(u"a");
+  registry->Tag(token, OneTag{u"x"});
+  registry->Tag(token, OneTag{u"y"});
+  const std::u16string_view tags[] = {u"y", u"z", u"z"};
+  registry->Retag(token, tags);
+  EXPECT_TRUE(registry->CheckInvariants());
+  EXPECT_EQ(registry->DetachTagged(u"x"), 0u) << "a tag left out is dropped";
+  std::optional<EndedFlight> ended = registry->End(token);
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(TagSet(ended->tags), (std::set<std::u16string>{u"y", u"z"}));
+  EXPECT_EQ(ended->tags.size(), 2u);
+}
+
+TEST(FlightRegistry, RetagWithNoTagsLeavesARecordUntagged) {
+  Registry registry;
+  const FlightToken token = registry.Start(u"a");
+  registry->Tag(token, OneTag{u"x"});
+  registry->Retag(token, {});
+  EXPECT_EQ(registry->DetachTagged(u"x"), 0u);
+  EXPECT_TRUE(registry->IsCurrent(token));
+  EXPECT_TRUE(registry->End(token)->tags.empty());
+}
+
+TEST(FlightRegistry, RetagOfAStaleTokenIsIgnored) {
+  Registry registry;
+  const FlightToken stale = registry.Start(u"a");
+  registry.Detach(u"a");
+  const FlightToken current = registry.Start(u"a");
+  registry->Tag(current, OneTag{u"x"});
+  registry->Retag(stale, OneTag{u"y"});
+  EXPECT_EQ(registry->DetachTagged(u"y"), 0u);
+  EXPECT_EQ(registry->DetachTagged(u"x"), 1u) << "the current record kept its tags";
+  EXPECT_TRUE(registry->CheckInvariants());
+}
+
 TEST(FlightRegistry, DetachTaggedEndsEveryTaggedRecordAndNoOther) {
   Registry registry;
   const FlightToken a = registry.Start(u"a");

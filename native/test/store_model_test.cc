@@ -63,7 +63,9 @@ enum class Op {
   kInvalidateTag,
   kClear,
   kPeek,
+  kRemainingTtl,
   kSweep,
+  kWalk,
   kAdvanceToBoundary,
   kAdvance,
 };
@@ -79,8 +81,10 @@ Op PickOp(uint64_t roll) {
   if (roll < 70) return Op::kDelete;
   if (roll < 73) return Op::kInvalidateTag;
   if (roll < 74) return Op::kClear;
-  if (roll < 81) return Op::kPeek;
-  if (roll < 86) return Op::kSweep;
+  if (roll < 79) return Op::kPeek;
+  if (roll < 81) return Op::kRemainingTtl;
+  if (roll < 85) return Op::kSweep;
+  if (roll < 86) return Op::kWalk;
   if (roll < 93) return Op::kAdvanceToBoundary;
   return Op::kAdvance;
 }
@@ -123,6 +127,8 @@ struct Step {
   std::vector<std::u16string_view> tags;
   FailCause cause;
   bool force_refresh;
+  bool replace_tags;
+  bool allow_stale;
   size_t limit;
 
   // Built only when a step fails: formatting every step would dominate the test's time.
@@ -135,11 +141,11 @@ struct Step {
     for (const std::u16string_view tag : tags) tag_names += " " + herdcache::Describe(tag);
     switch (op) {
       case Op::kGet:
-        return "Get " + herdcache::Describe(*key);
+        return "Get " + herdcache::Describe(*key) + (allow_stale ? " allow_stale" : "");
       case Op::kAcquire:
         return "Acquire " + herdcache::Describe(*key) + (force_refresh ? " force_refresh" : "");
       case Op::kTagFlight:
-        return "TagFlight " + token_name + tag_names;
+        return (replace_tags ? "TagFlight (replace) " : "TagFlight ") + token_name + tag_names;
       case Op::kComplete:
         return "Complete " + token_name + " " + spec_name;
       case Op::kFail:
@@ -153,7 +159,11 @@ struct Step {
       case Op::kClear:
         return "Clear";
       case Op::kPeek:
-        return "Peek " + herdcache::Describe(*key);
+        return "Peek " + herdcache::Describe(*key) + (allow_stale ? " allow_stale" : "");
+      case Op::kRemainingTtl:
+        return "RemainingTtl " + herdcache::Describe(*key);
+      case Op::kWalk:
+        return std::string("Walk") + (allow_stale ? " allow_stale" : "");
       case Op::kSweep:
         return "Sweep limit " + std::to_string(limit);
       case Op::kAdvanceToBoundary:
@@ -191,8 +201,10 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
   int completes_stale = 0;
   int fails_stale = 0;
   int fallbacks = 0;
+  int detached_fallbacks = 0;
   int too_large = 0;
   size_t swept = 0;
+  size_t walked = 0;
   size_t invalidated = 0;
   size_t flights_detached_by_tag = 0;
 
@@ -214,6 +226,8 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
     for (uint64_t n = pick(3); n > 0; --n) s.tags.push_back(kTags[pick(std::size(kTags))]);
     s.cause = kFailCauses[pick(std::size(kFailCauses))];
     s.force_refresh = pick(6) == 0;
+    s.replace_tags = pick(4) == 0;
+    s.allow_stale = pick(3) == 0;
     s.limit = pick(3) == 0 ? 1000 : pick(3);
     // Usually a current token (so fetches complete), otherwise a held, possibly stale one.
     s.token = FlightToken{static_cast<uint32_t>(pick(4)), static_cast<uint32_t>(pick(3))};
@@ -235,7 +249,7 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
     SCOPED_TRACE(::testing::Message() << "step " << step);
     switch (s.op) {
       case Op::kGet:
-        model.Get(*s.key, now, store.Get(*s.key, now));
+        model.Get(*s.key, now, s.allow_stale, store.Get(*s.key, now, s.allow_stale));
         break;
       case Op::kAcquire: {
         const Result result = store.Acquire(*s.key, now, s.force_refresh);
@@ -247,8 +261,10 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         break;
       }
       case Op::kTagFlight:
-        // One call with the whole list, as the binding makes it (duplicates included).
-        store.TagFlight(s.token, s.tags);
+        // One call with the whole list, as the binding makes it (duplicates included); some
+        // replace the fetch's tags, as a fetcher's decided tags do.
+        store.TagFlight(s.token, s.tags, s.replace_tags);
+        if (s.replace_tags) model.ClearFlightTags(s.token);
         for (const std::u16string_view tag : s.tags) model.TagFlight(s.token, std::u16string(tag));
         break;
       case Op::kComplete: {
@@ -261,10 +277,12 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         break;
       }
       case Op::kFail: {
-        const FailResult result = store.Fail(s.token, s.cause, now);
-        model.Fail(s.token, s.cause, now, result);
+        const std::u16string* issued_for = model.KeyOf(s.token);
+        const std::u16string& key = issued_for == nullptr ? *s.key : *issued_for;
+        const FailResult result = store.Fail(s.token, key, s.cause, now);
+        model.Fail(s.token, key, s.cause, now, result);
         if (!result.current) ++fails_stale;
-        if (result.fallback != kNoSlot) ++fallbacks;
+        if (result.fallback != kNoSlot) ++(result.current ? fallbacks : detached_fallbacks);
         break;
       }
       case Op::kSet: {
@@ -288,8 +306,18 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
         model.Clear();
         break;
       case Op::kPeek:
-        model.Peek(*s.key, now, store.Peek(*s.key, now));
+        model.Peek(*s.key, now, s.allow_stale, store.Peek(*s.key, now, s.allow_stale));
         break;
+      case Op::kRemainingTtl:
+        model.RemainingTtl(*s.key, now, store.RemainingTtl(*s.key, now));
+        break;
+      case Op::kWalk: {
+        const std::vector<uint32_t> slots = store.Walk(now, s.allow_stale);
+        model.Walk(now, s.allow_stale, slots);
+        for (const uint32_t slot : slots) EXPECT_EQ(model.SlotOf(store.KeyOf(slot)), slot);
+        walked += slots.size();
+        break;
+      }
       case Op::kSweep: {
         model.ExpectLog(TakeRemovals(store));  // so the Sweep's own removals stand apart
         const size_t removed = store.Sweep(now, s.limit);
@@ -326,7 +354,9 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
   EXPECT_GT(completes_stale, 0);
   EXPECT_GT(fails_stale, 0);
   EXPECT_GT(fallbacks, 0);
+  EXPECT_GT(detached_fallbacks, 0);
   EXPECT_GT(swept, 0u);
+  EXPECT_GT(walked, 0u);
   EXPECT_GT(invalidated, 0u);
   for (const RemovalCause cause : {RemovalCause::kEvicted, RemovalCause::kExpired,
                                    RemovalCause::kDeleted, RemovalCause::kReplaced}) {

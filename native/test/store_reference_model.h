@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -29,12 +30,14 @@ class ReferenceStore {
  public:
   explicit ReferenceStore(const StoreOptions& options) : options_(options) {}
 
-  void Get(const std::u16string& key, double now, const Result& actual) {
+  void Get(const std::u16string& key, double now, bool allow_stale, const Result& actual) {
     const auto entry = FindRetained(key, now);
-    if (entry != entries_.end() && now < entry->second.fresh_until) {
+    const bool fresh = entry != entries_.end() && now < entry->second.fresh_until;
+    if (fresh || (entry != entries_.end() && allow_stale)) {
       ++stats_.hits;
+      if (!fresh) ++stats_.stale_hits;
       entry->second.last_used = ++tick_;
-      EXPECT_EQ(actual.outcome, Outcome::kHit);
+      EXPECT_EQ(actual.outcome, fresh ? Outcome::kHit : Outcome::kStaleHit);
       EXPECT_EQ(actual.slot, entry->second.slot) << "a hit answers the slot the key was stored in";
       return;
     }
@@ -79,6 +82,12 @@ class ReferenceStore {
     StartFlight(key, actual.flight, /*refresh=*/false);
   }
 
+  // TagFlight with `replace` starts from no tags.
+  void ClearFlightTags(FlightToken token) {
+    if (const auto flight = FindFlight(token); flight != flights_.end())
+      flight->second.tags.clear();
+  }
+
   void TagFlight(FlightToken token, const std::u16string& tag) {
     if (const auto flight = FindFlight(token); flight != flights_.end()) {
       flight->second.tags.insert(tag);
@@ -98,7 +107,9 @@ class ReferenceStore {
     Write(key, spec, tags, now, actual);
   }
 
-  void Fail(FlightToken token, FailCause cause, double now, const FailResult& actual) {
+  // `key` is the fetch's key (the test passes the one it was issued for, if it was issued).
+  void Fail(FlightToken token, const std::u16string& key, FailCause cause, double now,
+            const FailResult& actual) {
     switch (cause) {
       case FailCause::kError:
         ++stats_.fetch_errors;
@@ -111,21 +122,27 @@ class ReferenceStore {
         break;
     }
     const auto flight = FindFlight(token);
-    EXPECT_EQ(actual.current, flight != flights_.end());
-    if (flight == flights_.end()) {
-      EXPECT_EQ(actual.fallback, kNoSlot);
-      return;
-    }
+    const bool current = flight != flights_.end();
+    EXPECT_EQ(actual.current, current);
     uint32_t fallback = kNoSlot;
     if (cause != FailCause::kAbort) {
-      if (flight->second.refresh) ++stats_.refresh_errors;
-      const auto entry = entries_.find(flight->first);
-      if (entry != entries_.end() && now < entry->second.fallback_until) {
+      if (current && flight->second.refresh) ++stats_.refresh_errors;
+      // The newest good value: an entry in its stale-if-error phase, or for a fetch that is no
+      // longer current (a newer write detached it), a fresh entry too.
+      const auto entry = entries_.find(current ? flight->first : key);
+      if (entry != entries_.end() &&
+          (now < entry->second.fallback_until || (!current && now < entry->second.fresh_until))) {
         fallback = entry->second.slot;
       }
     }
     EXPECT_EQ(actual.fallback, fallback) << "fallback";
-    flights_.erase(flight);
+    if (current) flights_.erase(flight);
+  }
+
+  // The key `token` was issued for, or nullptr when it was never issued.
+  const std::u16string* KeyOf(FlightToken token) const {
+    const auto found = issued_.find({token.slot, token.generation});
+    return found == issued_.end() ? nullptr : &found->second;
   }
 
   void Set(const std::u16string& key, const EntrySpec& spec,
@@ -179,15 +196,47 @@ class ReferenceStore {
     log_ordered_ = false;
   }
 
-  void Peek(const std::u16string& key, double now, const Result& actual) {
+  void Peek(const std::u16string& key, double now, bool allow_stale, const Result& actual) {
     const auto entry = FindRetained(key, now);
-    if (entry != entries_.end() && now < entry->second.fresh_until) {
-      EXPECT_EQ(actual.outcome, Outcome::kHit);
+    const bool fresh = entry != entries_.end() && now < entry->second.fresh_until;
+    if (fresh || (entry != entries_.end() && allow_stale)) {
+      EXPECT_EQ(actual.outcome, fresh ? Outcome::kHit : Outcome::kStaleHit);
       EXPECT_EQ(actual.slot, entry->second.slot);
       return;
     }
     EXPECT_EQ(actual.outcome, Outcome::kMiss);
     EXPECT_EQ(actual.slot, kNoSlot);
+  }
+
+  void RemainingTtl(const std::u16string& key, double now, std::optional<double> actual) {
+    const auto entry = FindRetained(key, now);
+    if (entry == entries_.end()) {
+      EXPECT_FALSE(actual.has_value()) << "no entry is retained";
+      return;
+    }
+    ASSERT_TRUE(actual.has_value());
+    const double until = entry->second.fresh_until;
+    EXPECT_EQ(*actual, until == kNever ? kNever : until - now);
+  }
+
+  // The entries fresh (or, allowing stale, retained) at `now`, most recently used first.
+  void Walk(double now, bool allow_stale, const std::vector<uint32_t>& actual) const {
+    std::vector<std::pair<uint64_t, uint32_t>> listed;  // (last used, slot)
+    for (const auto& [key, entry] : entries_) {
+      if (now < (allow_stale ? entry.retain_until() : entry.fresh_until)) {
+        listed.emplace_back(entry.last_used, entry.slot);
+      }
+    }
+    std::sort(listed.rbegin(), listed.rend());
+    std::vector<uint32_t> expected;
+    for (const auto& [used, slot] : listed) expected.push_back(slot);
+    EXPECT_EQ(actual, expected) << "Walk";
+  }
+
+  // The slot of the key's entry, or kNoSlot.
+  uint32_t SlotOf(const std::u16string& key) const {
+    const auto entry = entries_.find(key);
+    return entry == entries_.end() ? kNoSlot : entry->second.slot;
   }
 
   // `removed` is what the store logged for this Sweep alone.
@@ -308,7 +357,7 @@ class ReferenceStore {
 
   void StartFlight(const std::u16string& key, FlightToken token, bool refresh) {
     ++stats_.fetches;
-    EXPECT_TRUE(issued_.insert({token.slot, token.generation}).second)
+    EXPECT_TRUE(issued_.emplace(std::pair{token.slot, token.generation}, key).second)
         << "token {" << token.slot << ", " << token.generation << "} was issued before";
     for (const auto& [other_key, other] : flights_) {
       EXPECT_NE(other.token.slot, token.slot) << "flight slot shared with " << Describe(other_key);
@@ -371,7 +420,7 @@ class ReferenceStore {
   StoreOptions options_;
   EntryMap entries_;
   FlightMap flights_;
-  std::set<std::pair<uint32_t, uint32_t>> issued_;
+  std::map<std::pair<uint32_t, uint32_t>, std::u16string> issued_;  // token -> its key
   StoreStats stats_;
   uint64_t bytes_ = 0;
   uint64_t tick_ = 0;

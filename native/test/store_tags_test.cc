@@ -197,5 +197,17 @@ TEST(StoreFlightTags, RefreshTagsItsNewEntryButNotTheStaleOneItReplaces) {
   EXPECT_EQ(store.TakeRemovals(), Removals{Removed(fresh, RemovalCause::kDeleted)});
 }
 
+TEST(StoreFlightTags, ReplacedFetchTagsAreTheOnesItsEntryInheritsAndInvalidatesBy) {
+  CheckedStore store(4);
+  const FlightToken fetch = store.Acquire(u"a").flight;
+  store.TagFlight(fetch, u"call");
+  const std::u16string_view decided[] = {u"decided"};
+  store.Retag(fetch, decided);
+  const uint32_t a = store.Complete(fetch, kSpec).slot;
+  EXPECT_EQ(store.InvalidateTag(u"call"), 0u) << "the call's tag was replaced";
+  EXPECT_EQ(store.InvalidateTag(u"decided"), 1u);
+  EXPECT_EQ(store.TakeRemovals(), Removals{Removed(a, RemovalCause::kDeleted)});
+}
+
 }  // namespace
 }  // namespace herdcache

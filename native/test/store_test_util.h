@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -188,13 +190,24 @@ class CheckedStore {
   explicit CheckedStore(uint32_t max_entries) : store_(OptionsWith(max_entries)) {}
   explicit CheckedStore(const StoreOptions& options) : store_(options) {}
 
-  Result Get(std::u16string_view key) { return Checked(store_.Get(key, now_)); }
+  Result Get(std::u16string_view key, bool allow_stale = false) {
+    return Checked(store_.Get(key, now_, allow_stale));
+  }
   Result Acquire(std::u16string_view key, bool force_refresh = false) {
-    return Checked(store_.Acquire(key, now_, force_refresh));
+    const Result result = Checked(store_.Acquire(key, now_, force_refresh));
+    if (result.outcome == Outcome::kStart || result.started) {
+      flight_keys_[{result.flight.slot, result.flight.generation}] = std::u16string(key);
+    }
+    return result;
   }
   void TagFlight(FlightToken token, std::u16string_view tag) {
     store_.TagFlight(token, std::span<const std::u16string_view>(&tag, 1));
     EXPECT_TRUE(store_.CheckInvariants()) << "after TagFlight";
+  }
+  // TagFlight with `replace`: the fetch's tags become exactly `tags`.
+  void Retag(FlightToken token, std::span<const std::u16string_view> tags) {
+    store_.TagFlight(token, tags, /*replace=*/true);
+    EXPECT_TRUE(store_.CheckInvariants()) << "after TagFlight (replace)";
   }
   Result Complete(FlightToken token, double ttl_ms) {
     return Checked(store_.Complete(token, TtlSpec(ttl_ms), now_));
@@ -203,11 +216,13 @@ class CheckedStore {
     return Checked(store_.Complete(token, spec, now_));
   }
   // A failed fetch (FailCause::kError): whether it was still current.
-  bool Fail(FlightToken token) {
-    return Checked(store_.Fail(token, FailCause::kError, now_)).current;
-  }
+  bool Fail(FlightToken token) { return Fail(token, FailCause::kError).current; }
+  // Fails `token` with the key Acquire started it for (a key no test uses for a token never
+  // issued), as the binding passes the fetch's own key.
   FailResult Fail(FlightToken token, FailCause cause) {
-    return Checked(store_.Fail(token, cause, now_));
+    const auto found = flight_keys_.find({token.slot, token.generation});
+    const std::u16string key = found == flight_keys_.end() ? u"\u0001unissued" : found->second;
+    return Checked(store_.Fail(token, key, cause, now_));
   }
   Result Set(std::u16string_view key, double ttl_ms) {
     return Checked(store_.Set(key, TtlSpec(ttl_ms), {}, now_));
@@ -222,7 +237,16 @@ class CheckedStore {
     store_.Clear();
     EXPECT_TRUE(store_.CheckInvariants()) << "after Clear";
   }
-  Result Peek(std::u16string_view key) { return Checked(store_.Peek(key, now_)); }
+  Result Peek(std::u16string_view key, bool allow_stale = false) {
+    return Checked(store_.Peek(key, now_, allow_stale));
+  }
+  std::optional<double> RemainingTtl(std::u16string_view key) {
+    return Checked(store_.RemainingTtl(key, now_));
+  }
+  std::vector<uint32_t> Walk(bool allow_stale = false) {
+    return Checked(store_.Walk(now_, allow_stale));
+  }
+  const std::u16string& KeyOf(uint32_t slot) const { return store_.KeyOf(slot); }
   size_t Sweep(size_t limit) { return Checked(store_.Sweep(now_, limit)); }
   double NextExpiry() const { return store_.NextExpiry(); }
 
@@ -248,6 +272,7 @@ class CheckedStore {
 
   Store store_;
   double now_ = 1'000'000;
+  std::map<std::pair<uint32_t, uint32_t>, std::u16string> flight_keys_;  // token -> its key
 };
 
 }  // namespace testing_util
