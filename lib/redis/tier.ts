@@ -3,15 +3,15 @@
  * call the fetcher for a key, and the bus that carries invalidations and completions. See
  * docs/guides/fleet.md for what it guarantees with Redis healthy and how it degrades without.
  *
- * Every Redis command goes through `#redis`: a timeout and the breaker. A command that fails is
- * never the caller's failure: the cache goes on as a local one (its own L1, its own coalescing)
- * until Redis answers again.
+ * This module is the tier as the cache sees it: lookups (acquire, wait, take over), writes and
+ * invalidations, and what the bus brings. The lease holder's part is lead.ts; every Redis command
+ * goes through guarded.ts (a timeout and the breaker), so a command that fails is never the
+ * caller's failure: the cache goes on as a local one until Redis answers again.
  */
 import { randomUUID } from 'node:crypto'
 import { RemoteFetchError, tierInUseError } from '../errors.js'
 import {
   NOT_STORED,
-  type StoreTimes,
   type Tier,
   type TierAnswer,
   type TierFetch,
@@ -19,17 +19,18 @@ import {
   type TierStats,
   tierBrand,
 } from '../fetch/tier.js'
-import type { Decision } from '../options/fetcher_options.js'
 import type { CallOptions } from '../options/options.js'
 import type { FetchContext, Fetcher } from '../types.js'
-import { Breaker } from './breaker.js'
-import { failureOf, formatMessage, type Message, parseMessage } from './bus.js'
+import { parseMessage } from './bus.js'
 import type { Codec } from './codec.js'
 import { decodeEnvelope, encodeEnvelope } from './envelope.js'
 import { type Found, readFound, timesLeft } from './found.js'
-import { channelName, type KeyNames, keyNames, prefixPattern, tagName } from './keys.js'
-import type { Arg, LinkedClient, RedisLink, Reply, Script, Subscription } from './link.js'
-import { ACQUIRE, Acquired, DROP, DROP_IF, RELEASE, RENEW, TAG, WRITE } from './scripts.js'
+import { Guarded, NotSent } from './guarded.js'
+import { channelName, keyNames, prefixPattern, tagName } from './keys.js'
+import { Leases } from './lead.js'
+import type { LinkedClient, Reply, Subscription } from './link.js'
+import { ACQUIRE, Acquired, DROP, DROP_IF, RELEASE, TAG, WRITE } from './scripts.js'
+import { lifetimeOf, ms, type Stale, staleOf, writeArgs } from './times.js'
 import { Waits } from './waits.js'
 
 /** The settled options of a tier. */
@@ -42,39 +43,19 @@ export interface TierSettings {
   codec: Codec
 }
 
-/** A command not sent: the tier is closed or the breaker open. */
-class NotSent extends Error {}
-
-const NEVER = -1
 // How many keys of a clear or tag invalidation are deleted at once.
 const DELETE_BATCH = 100
 
-function ms(value: number): number {
-  return value === Infinity ? NEVER : Math.ceil(value)
-}
-
-function lifetimeOf(call: StoreTimes): number {
-  return call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
-}
-
 function ignore(): void {}
-
-/** A value found stale in Redis, with when (by this process's clock) its windows end. */
-interface Stale {
-  value: unknown
-  revalidateUntil: number
-  ifErrorUntil: number
-}
 
 export class RedisTier implements Tier {
   readonly [tierBrand] = true as const
   readonly #settings: TierSettings
   readonly #client: LinkedClient
-  readonly #link: RedisLink
-  readonly #breaker: Breaker
+  readonly #guarded: Guarded
+  readonly #leases: Leases
   readonly #waits = new Waits()
   readonly #id = randomUUID()
-  readonly #renewals = new Set<NodeJS.Timeout>()
   #tokens = 0
   #host: TierHost | undefined
   #subscription: Promise<Subscription | undefined> | undefined
@@ -96,12 +77,17 @@ export class RedisTier implements Tier {
 
   constructor(client: LinkedClient, settings: TierSettings) {
     this.#client = client
-    this.#link = client.link
     this.#settings = settings
     // An open breaker sends every waiting fetch back to look again, and so to go on alone.
-    this.#breaker = new Breaker(settings.failureThreshold, settings.retryAfterMs, () =>
+    this.#guarded = new Guarded(client.link, this.#id, settings, this.#stats, () =>
       this.#waits.wakeAll(),
     )
+    this.#leases = new Leases({
+      guarded: this.#guarded,
+      leaseMs: settings.leaseMs,
+      encode: (key, value) => this.encode(key, value),
+      tag: (key, tags, lifetime) => this.#tag(key, tags, lifetime),
+    })
   }
 
   /**
@@ -148,7 +134,7 @@ export class RedisTier implements Tier {
       let found: Found
       try {
         found = readFound(
-          await this.#script(
+          await this.#guarded.script(
             ACQUIRE,
             [names.value, names.lease],
             [token, this.#settings.leaseMs, mode],
@@ -159,7 +145,7 @@ export class RedisTier implements Tier {
         // was lost): its lease must not keep the fleet waiting. Sent after it on the same
         // connection, so it runs right after it.
         if (!(error instanceof NotSent)) {
-          this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
+          this.#guarded.behind(RELEASE, [names.lease], [token])
         }
         return this.#alone(fetcher, context)
       }
@@ -167,7 +153,7 @@ export class RedisTier implements Tier {
       if (value === MISSING && found.envelope !== null) {
         // A payload this cache cannot read is a miss: removed (unless rewritten meanwhile),
         // then looked up again; if Redis fails the removal, it fails that look too.
-        await this.#script(DROP_IF, [names.value], [found.envelope]).catch(ignore)
+        await this.#guarded.script(DROP_IF, [names.value], [found.envelope]).catch(ignore)
         continue
       }
       if (!waited) this.#stats[found.state === Acquired.Fresh ? 'l2Hits' : 'l2Misses'] += 1
@@ -184,10 +170,10 @@ export class RedisTier implements Tier {
         if (waited) this.#stats.takeovers += 1
         if (stale !== undefined && !background && performance.now() < stale.revalidateUntil) {
           // Served stale now; this instance refreshes it for the whole fleet.
-          this.#lead(fetch, names, token, fetcher, undefined).catch(ignore)
+          this.#leases.lead(fetch, names, token, fetcher, undefined).catch(ignore)
           return { value: stale.value, times: NOT_STORED }
         }
-        return this.#lead(fetch, names, token, fetcher, stale)
+        return this.#leases.lead(fetch, names, token, fetcher, stale)
       }
       if (stale !== undefined && performance.now() < stale.revalidateUntil) {
         return { value: stale.value, times: NOT_STORED } // another instance refreshes it
@@ -210,7 +196,7 @@ export class RedisTier implements Tier {
     const names = keyNames(this.#settings.prefix, key)
     try {
       const found = readFound(
-        await this.#script(ACQUIRE, [names.value, names.lease], ['', 0, 'read']),
+        await this.#guarded.script(ACQUIRE, [names.value, names.lease], ['', 0, 'read']),
       )
       if (found.state !== Acquired.Fresh || found.envelope === null) return undefined
       const value = this.#decode(key, found.envelope)
@@ -231,15 +217,15 @@ export class RedisTier implements Tier {
         await this.#tag(key, call.tags, lifetimeOf(call))
       }
       if (call.ttlMs === 0) {
-        await this.#script(DROP, [names.value, names.lease], [])
+        await this.#guarded.script(DROP, [names.value, names.lease], [])
       } else {
-        await this.#script(
+        await this.#guarded.script(
           WRITE,
           [names.value, names.lease],
           ['', encoded as Buffer, ...writeArgs(call, call.tags ?? [])],
         )
       }
-      await this.#publish({ kind: 'drop', keys: [key] })
+      await this.#guarded.publish({ kind: 'drop', keys: [key] })
     } catch {
       // counted in #redis; the cache has the value, other instances keep theirs until it ends
     }
@@ -248,7 +234,7 @@ export class RedisTier implements Tier {
   async delete(keys: readonly string[]): Promise<void> {
     try {
       await this.#dropKeys(keys)
-      await this.#publish({ kind: 'drop', keys: [...keys] })
+      await this.#guarded.publish({ kind: 'drop', keys: [...keys] })
     } catch {
       // counted in #redis
     }
@@ -259,11 +245,13 @@ export class RedisTier implements Tier {
       // One round for all the tags: their members read together, each key dropped once, the
       // sets removed together, and one message for the fleet.
       const sets = tags.map((tag) => tagName(this.#settings.prefix, tag))
-      const members = await Promise.all(sets.map((set) => this.#command(set, ['SMEMBERS', set])))
+      const members = await Promise.all(
+        sets.map((set) => this.#guarded.command(set, ['SMEMBERS', set])),
+      )
       const keys = new Set(members.flatMap((set) => (set as Reply[]).flatMap(memberKey)))
       await this.#dropKeys([...keys])
-      await Promise.all(sets.map((set) => this.#command(set, ['DEL', set])))
-      await this.#publish({ kind: 'tags', tags: [...tags] })
+      await Promise.all(sets.map((set) => this.#guarded.command(set, ['DEL', set])))
+      await this.#guarded.publish({ kind: 'tags', tags: [...tags] })
     } catch {
       // counted in #redis
     }
@@ -271,139 +259,39 @@ export class RedisTier implements Tier {
 
   async clear(): Promise<void> {
     try {
-      const batches = this.#link.scan(prefixPattern(this.#settings.prefix))[Symbol.asyncIterator]()
+      const batches = this.#guarded.link
+        .scan(prefixPattern(this.#settings.prefix))
+        [Symbol.asyncIterator]()
       for (;;) {
-        const next = await this.#redis(() => batches.next())
+        const next = await this.#guarded.run(() => batches.next())
         if (next.done === true) break
         const names = next.value
         for (let i = 0; i < names.length; i += DELETE_BATCH) {
           await Promise.all(
-            names.slice(i, i + DELETE_BATCH).map((name) => this.#command(name, ['DEL', name])),
+            names
+              .slice(i, i + DELETE_BATCH)
+              .map((name) => this.#guarded.command(name, ['DEL', name])),
           )
         }
       }
-      await this.#publish({ kind: 'clear' })
+      await this.#guarded.publish({ kind: 'clear' })
     } catch {
       // counted in #redis
     }
   }
 
   stats(): TierStats {
-    return { ...this.#stats, breaker: this.#breaker.state }
+    return { ...this.#stats, breaker: this.#guarded.breakerState }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    for (const timer of this.#renewals) clearInterval(timer)
-    this.#renewals.clear()
+    this.#guarded.close()
+    this.#leases.stopAll()
     this.#waits.wakeAll()
     const subscription = await this.#subscription
     await subscription?.close().catch(ignore)
-  }
-
-  // Calls the fetcher under the lease `token` holds, writes its result as it decided, and tells
-  // the fleet how it went.
-  async #lead(
-    fetch: TierFetch,
-    names: KeyNames,
-    token: string,
-    fetcher: Fetcher<unknown>,
-    stale: Stale | undefined,
-  ): Promise<TierAnswer> {
-    const { key, call, context } = fetch
-    const renewal = setInterval(
-      () => this.#renew(names, token, renewal),
-      this.#settings.leaseMs / 3,
-    )
-    renewal.unref()
-    this.#renewals.add(renewal)
-    let value: unknown
-    let decision: Decision
-    let envelope: Buffer | undefined
-    try {
-      value = await fetcher(context)
-      decision = fetch.decide()
-      // A value the fetcher decided not to store need not be one the codec can hold.
-      if (decision.times.ttlMs !== 0) envelope = this.encode(key, value)
-    } catch (error) {
-      this.#stopRenewing(renewal)
-      if (context.signal.aborted) {
-        // Given up here (timed out, or every caller left): not the fleet's failure. The lease
-        // ends and the waiters look again; one of them fetches for its own callers.
-        this.#release(key, names, token).catch(ignore)
-      } else {
-        this.#failed(key, names, token, error).catch(ignore)
-      }
-      if (stale !== undefined && performance.now() < stale.ifErrorUntil) {
-        return { value: stale.value, times: NOT_STORED }
-      }
-      throw error
-    }
-    this.#stopRenewing(renewal)
-    if (envelope === undefined) {
-      // Not to be stored: nothing is written, and the waiters look again (one of them then
-      // fetches, under the lease).
-      this.#release(key, names, token).catch(ignore)
-      return { value }
-    }
-    let written = true
-    try {
-      const { times } = decision
-      const tags = decision.tags ?? call.tags ?? []
-      // Tags the fetcher chose, or a life longer than the call's: the tag sets must name the key
-      // for as long as the value lives, before it is written.
-      if (
-        tags.length > 0 &&
-        (decision.tags !== undefined || lifetimeOf(times) > lifetimeOf(call)) &&
-        !(await this.#tag(key, tags, lifetimeOf(times)))
-      ) {
-        throw new Error('the tag sets could not be written')
-      }
-      const reply = await this.#script(
-        WRITE,
-        [names.value, names.lease],
-        [token, envelope, ...writeArgs(times, tags)],
-      )
-      written = reply === 1
-      // A forced refresh replaced a value other instances may hold: they drop it.
-      await this.#publish({ kind: call.forceRefresh ? 'drop' : 'done', keys: [key] })
-    } catch (error) {
-      // Redis failed us after the fetch: the value still answers here. Unless nothing was sent,
-      // the lease is let go and the waiters woken behind what was, on the same connection: they
-      // then look again rather than wait for the lease to run out.
-      if (!(error instanceof NotSent)) {
-        this.#link.script(RELEASE, [names.lease], [token]).catch(ignore)
-        const done = formatMessage(this.#id, { kind: 'done', keys: [key] })
-        this.#link.publish(channelName(this.#settings.prefix), done).catch(ignore)
-      }
-    }
-    // A lease lost to an invalidation: the value answers its waiters but is kept nowhere.
-    return written ? { value } : { value, times: NOT_STORED }
-  }
-
-  async #failed(key: string, names: KeyNames, token: string, error: unknown): Promise<void> {
-    // The lease ends first, so that the next call, anywhere, fetches anew at once. The waiters
-    // are told of the failure rather than woken: they reject instead of each calling a failing
-    // upstream again.
-    await this.#script(RELEASE, [names.lease], [token])
-    await this.#publish({ kind: 'failed', keys: [key], error: failureOf(error) })
-  }
-
-  async #release(key: string, names: KeyNames, token: string): Promise<void> {
-    await this.#script(RELEASE, [names.lease], [token])
-    await this.#publish({ kind: 'done', keys: [key] })
-  }
-
-  #renew(names: KeyNames, token: string, renewal: NodeJS.Timeout): void {
-    this.#script(RENEW, [names.lease], [token, this.#settings.leaseMs]).then((reply) => {
-      if (reply !== 1) this.#stopRenewing(renewal)
-    }, ignore)
-  }
-
-  #stopRenewing(renewal: NodeJS.Timeout): void {
-    clearInterval(renewal)
-    this.#renewals.delete(renewal)
   }
 
   // A fetch without the fleet: stored in L1 only, as the fetcher decides.
@@ -418,7 +306,7 @@ export class RedisTier implements Tier {
       const member = JSON.stringify(key)
       await Promise.all(
         tags.map((tag) =>
-          this.#script(TAG, [tagName(this.#settings.prefix, tag)], [member, ms(lifetime)]),
+          this.#guarded.script(TAG, [tagName(this.#settings.prefix, tag)], [member, ms(lifetime)]),
         ),
       )
       return true
@@ -432,7 +320,7 @@ export class RedisTier implements Tier {
       await Promise.all(
         keys.slice(i, i + DELETE_BATCH).map((key) => {
           const names = keyNames(this.#settings.prefix, key)
-          return this.#script(DROP, [names.value, names.lease], [])
+          return this.#guarded.script(DROP, [names.value, names.lease], [])
         }),
       )
     }
@@ -448,45 +336,6 @@ export class RedisTier implements Tier {
         code: 'HERDCACHE_BAD_PAYLOAD',
       })
       return MISSING
-    }
-  }
-
-  async #publish(message: Message): Promise<void> {
-    if (message.kind === 'drop' || message.kind === 'tags' || message.kind === 'clear') {
-      this.#stats.invalidationsSent += 1
-    }
-    const text = formatMessage(this.#id, message)
-    await this.#redis(() => this.#link.publish(channelName(this.#settings.prefix), text))
-  }
-
-  #script(script: Script, keys: readonly Arg[], args: readonly Arg[]): Promise<Reply> {
-    return this.#redis(() => this.#link.script(script, keys, args))
-  }
-
-  #command(key: Arg, args: readonly Arg[]): Promise<Reply> {
-    return this.#redis(() => this.#link.command(key, args))
-  }
-
-  // One Redis round trip, bounded by commandTimeoutMs and guarded by the breaker.
-  async #redis<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#closed || !this.#breaker.allow()) throw new NotSent()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error('Redis did not answer within commandTimeoutMs')),
-        this.#settings.commandTimeoutMs,
-      )
-    })
-    try {
-      const result = await Promise.race([operation(), timeout])
-      this.#breaker.succeeded()
-      return result
-    } catch (error) {
-      this.#stats.redisErrors += 1
-      this.#breaker.failed()
-      throw error
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -538,25 +387,6 @@ export class RedisTier implements Tier {
 }
 
 const MISSING: unique symbol = Symbol('herdcache.missing')
-
-function staleOf(value: unknown, found: Found): Stale {
-  const now = performance.now()
-  return {
-    value,
-    revalidateUntil: now + found.revalidateLeft,
-    ifErrorUntil: now + found.ifErrorLeft,
-  }
-}
-
-// WRITE's arguments after the envelope.
-function writeArgs(times: StoreTimes, tags: readonly string[]): Arg[] {
-  return [
-    ms(times.ttlMs),
-    ms(times.staleWhileRevalidateMs),
-    ms(times.staleIfErrorMs),
-    JSON.stringify(tags),
-  ]
-}
 
 // A tag set's member: the key as JSON text, which keeps lone surrogates. Anything else (written
 // by someone else) names no key.
