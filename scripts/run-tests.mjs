@@ -5,7 +5,8 @@
 // GoogleTest suite and vitest also run against AddressSanitizer + UndefinedBehaviorSanitizer
 // builds. With --packaging (CI), it also checks the npm packages (scripts/pack-check.mjs) and runs
 // vitest on Node 20, 22, 24 and 26 against the addon of the packed platform package
-// (scripts/node-matrix.mjs).
+// (scripts/node-matrix.mjs). With --arm64 (CI), it cross-builds the linux-arm64-gnu addon and runs
+// the addon suites on an arm64 node under qemu (scripts/emulated-tests.mjs).
 // With --coverage (CI), vitest and the GoogleTest suite run instrumented instead
 // (scripts/coverage.mjs), and a coverage floor not reached fails.
 import { spawnSync } from 'node:child_process'
@@ -21,6 +22,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sanitize = process.argv.includes('--sanitize')
 const packaging = process.argv.includes('--packaging')
 const coverage = process.argv.includes('--coverage')
+const arm64 = process.argv.includes('--arm64')
 const results = []
 let broken = false
 
@@ -157,6 +159,7 @@ if (packaging) {
   // pack-check has just built the platform package it packed: the matrix tests that file.
   await script('Node matrix (platform package addon)', 'scripts/node-matrix.mjs', ['--no-build'])
 }
+if (arm64) await script('vitest on arm64 (qemu)', 'scripts/emulated-tests.mjs')
 
 console.log('\n== summary')
 for (const { label, passed, failed, note } of results) {
