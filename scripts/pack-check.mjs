@@ -1,25 +1,31 @@
 #!/usr/bin/env node
-// Checks the npm package as a user gets it: `npm pack`, then install the tarball into fresh
-// projects in a temporary directory.
+// Checks the npm packages as a user gets them: herdcache's tarball and this machine's platform
+// package (@herdcache/linux-x64-gnu), made by scripts/platform-packages.mjs as the release
+// workflow makes them, installed into fresh projects in a temporary directory.
 // - publint: package.json's entry points, `exports` and `types` name files the tarball ships, and
 //   its fields are well formed. attw (@arethetypeswrong/cli): the types resolve and match the
 //   JavaScript for `require` and `import` under every TypeScript module resolution.
-// - The tarball holds what those tools cannot know it needs (the prebuilt addon, the sources for
-//   a fallback build, LICENSE, README, CHANGELOG) and nothing it should not (tests, build dirs).
-// - Installed with a PATH that holds only node, npm and sh (no cmake, no compiler), it uses the
-//   prebuilt addon and builds nothing; `import` and `require` both work and export the same names.
-// - Repacked with the prebuild moved to another platform, the install builds from source.
+// - herdcache's tarball holds what those tools cannot know it needs (the sources and the command
+//   for a source build, LICENSE, README, CHANGELOG), no addon, no tests or builds, no install
+//   script and no dependency but the platform packages, each pinned at its own version; the
+//   platform package holds the addon, with `os`, `cpu` and `libc` to match.
+// - Installed with a PATH that holds only node, npm and sh (no cmake, no compiler), with and
+//   without --ignore-scripts: npm prints no install-script warning, nothing is built, and
+//   `import`, `require` and the types all work, loading the platform package's addon.
+// - Installed without a platform package (--omit=optional, as on a machine none fits), loading
+//   fails with an error that names the package and `npx herdcache-build`; that command asks for
+//   cmake-js and node-addon-api, and with them builds the addon, which then loads.
 // Each check prints `ok` or `not ok`; the last line is `pack-check: N passed, M failed`.
 // With --keep, the temporary directory is left for inspection.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -35,8 +41,15 @@ import { formatMessage } from 'publint/utils'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const temp = mkdtempSync(join(tmpdir(), 'herdcache-pack-'))
-const prebuildPath = `prebuilds/${process.platform}-${process.arch}/herdcache.napi.glibc.node`
+const platform = createRequire(import.meta.url)(join(root, 'dist', 'store', 'platform.js'))
+const target = platform.currentTarget()
+const platformPackage = platform.packageName(target)
+const platformDir = platformPackage.replace('@herdcache/', '')
+const builtAddon = join(root, 'npm', platformDir, platform.ADDON_FILE)
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const npmInstallFlags = ['--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts']
+// What npm 11 prints for a dependency with install scripts that allowScripts does not cover.
+const scriptWarning = /install-scripts|allow-scripts/
 const results = []
 
 function sh(command, args, { cwd = root, env = process.env } = {}) {
@@ -129,17 +142,41 @@ function smokeChecks(label, dir, addon, env) {
   }
 }
 
-// 1. Pack: prepack builds the prebuilt addon, prepare the TypeScript.
+/** The packages a project's node_modules holds, and their bytes on disk. */
+function footprint(dir) {
+  const modules = join(dir, 'node_modules')
+  const names = readdirSync(modules)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((n) => `${name}/${n}`) : [name],
+    )
+  const bytes = Number(sh('du', ['-sb', modules]).output.split('\t')[0])
+  return `${names.length} packages (${names.join(', ')}), ${(bytes / 1e6).toFixed(2)} MB`
+}
+
+/** Fails the check when an install's output has npm's install-script warning. */
+function noScriptWarning(install) {
+  const lines = install.output.split('\n').filter((line) => scriptWarning.test(line))
+  return lines.length === 0 ? [] : ['npm warned about install scripts:', ...lines]
+}
+
+// 1. Pack, as the release workflow does: this machine's platform package, herdcache staged with
+// its optionalDependencies, both packed.
 console.log(`pack-check: in ${temp}`)
-const pack = sh('npm', ['pack', '--pack-destination', temp])
-const tarballs = readdirSync(temp).filter((file) => file.endsWith('.tgz'))
+const tarballDir = join(temp, 'tarballs')
+const makers = [['build'], ['main'], ['pack', tarballDir]]
+const made = makers.map((args) => sh(process.execPath, ['scripts/platform-packages.mjs', ...args]))
+const tarballs = existsSync(tarballDir) ? readdirSync(tarballDir) : []
+const tarball = join(tarballDir, `herdcache-${manifest.version}.tgz`)
+const platformTarball = join(tarballDir, `herdcache-${platformDir}-${manifest.version}.tgz`)
 check(
-  'npm pack makes one tarball',
-  pack.ok && tarballs.length === 1 ? [] : [tail(pack.output)],
-  `${pack.seconds.toFixed(0)} s`,
+  `platform-packages.mjs packs herdcache and ${platformPackage}`,
+  made.every((m) => m.ok) && existsSync(tarball) && existsSync(platformTarball)
+    ? []
+    : [`made ${tarballs.join(', ') || 'nothing'}`, ...made.map((m) => tail(m.output, 10))],
+  `${made.reduce((sum, m) => sum + m.seconds, 0).toFixed(0)} s`,
 )
-if (tarballs.length !== 1) finish()
-const tarball = join(temp, tarballs[0])
+if (!existsSync(tarball) || !existsSync(platformTarball)) finish()
 
 // 2. package.json against the files shipped (publint), and the types against the JavaScript for
 // CommonJS and ESM callers (attw), both reading the tarball itself.
@@ -164,12 +201,20 @@ check(
     : [tail(`${attw.stdout ?? ''}${attw.stderr ?? ''}${attw.error?.message ?? ''}`)],
 )
 
-// 3. Contents: what the install script and a source build need, which no package.json field
-// names (the entry points and their types are publint's and attw's).
-const files = sh('tar', ['-tzf', tarball])
-  .output.trim()
-  .split('\n')
-  .map((file) => file.replace(/^package\//, ''))
+// 3. Contents and manifests: what a source build needs, which no package.json field names (the
+// entry points and their types are publint's and attw's), and what npm decides the install by.
+function unpack(file, name) {
+  const dir = join(temp, name)
+  mkdirSync(dir)
+  sh('tar', ['-xzf', file, '-C', dir])
+  const files = sh('tar', ['-tzf', file])
+    .output.trim()
+    .split('\n')
+    .map((entry) => entry.replace(/^package\//, ''))
+  const pkg = JSON.parse(readFileSync(join(dir, 'package', 'package.json'), 'utf8'))
+  return { dir: join(dir, 'package'), files, pkg }
+}
+const main = unpack(tarball, 'unpacked-main')
 const required = [
   'LICENSE',
   'README.md',
@@ -177,13 +222,15 @@ const required = [
   'dist/watch/index.js',
   'dist/redis/index.js',
   'dist/store/native.js',
-  prebuildPath,
-  'scripts/install.cjs',
+  'dist/store/addon_path.js',
+  'scripts/build-from-source.cjs',
   'CMakeLists.txt',
   'native/core/store.cc',
   'native/binding/addon.cc',
 ]
 const forbidden = [
+  /\.node$/,
+  /^prebuilds\//,
   /^__tests__\//,
   /^build/,
   /^native\/(test|bench)\//,
@@ -191,32 +238,69 @@ const forbidden = [
   /^demo\//,
   /^docs\//,
   /^node_modules\//,
+  /^npm\//,
   /^\.ci\//,
   /^\.node-versions\//,
   /\.tgz$/,
-  /^scripts\/(?!install\.cjs$)/,
+  /^scripts\/(?!build-from-source\.cjs$)/,
 ]
-const unpacked = join(temp, 'unpacked')
-mkdirSync(unpacked)
-sh('tar', ['-xzf', tarball, '-C', unpacked])
-const packedPrebuild = join(unpacked, 'package', prebuildPath)
-const contentProblems = [
-  ...required.filter((file) => !files.includes(file)).map((file) => `missing ${file}`),
-  ...files.filter((file) => forbidden.some((re) => re.test(file))).map((file) => `ships ${file}`),
-]
-if (existsSync(packedPrebuild) && sha256(packedPrebuild) !== sha256(join(root, prebuildPath))) {
-  contentProblems.push(`${prebuildPath} differs from the checkout's`)
-}
-const needed = sh('readelf', ['-d', packedPrebuild]).output
+const pinned = Object.fromEntries(
+  platform.TARGETS.map((t) => [platform.packageName(t), manifest.version]),
+)
+const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare']
 check(
-  'the tarball ships the prebuild, the sources, LICENSE, and no tests or builds',
-  contentProblems,
-  `${files.length} files, ${(statSync(tarball).size / 1024).toFixed(0)} KiB, ` +
-    `prebuild sha256 ${existsSync(packedPrebuild) ? sha256(packedPrebuild) : 'none'}`,
+  'herdcache ships the sources and build command, no addon, no install script, no dependency',
+  [
+    ...required.filter((file) => !main.files.includes(file)).map((file) => `missing ${file}`),
+    ...main.files
+      .filter((file) => forbidden.some((re) => re.test(file)))
+      .map((file) => `ships ${file}`),
+    ...lifecycle.filter((name) => main.pkg.scripts?.[name]).map((name) => `has a ${name} script`),
+    ...(main.pkg.dependencies ? [`has dependencies ${JSON.stringify(main.pkg.dependencies)}`] : []),
+    ...(isDeepStrictEqual(main.pkg.optionalDependencies, pinned)
+      ? []
+      : [`optionalDependencies ${JSON.stringify(main.pkg.optionalDependencies)}`]),
+    ...(main.pkg.bin?.['herdcache-build'] === './scripts/build-from-source.cjs'
+      ? []
+      : [`bin ${JSON.stringify(main.pkg.bin)}`]),
+  ],
+  `${main.files.length} files, ${(statSync(tarball).size / 1024).toFixed(0)} KiB, ` +
+    `optionalDependencies: ${Object.keys(pinned).length} platform packages at ${manifest.version}`,
+)
+const native = unpack(platformTarball, 'unpacked-platform')
+const packedAddon = join(native.dir, platform.ADDON_FILE)
+const expectedFields = {
+  name: platformPackage,
+  version: manifest.version,
+  os: [target.platform],
+  cpu: [target.arch],
+  libc: target.libc ? [target.libc] : undefined,
+  main: platform.ADDON_FILE,
+}
+const actualFields = Object.fromEntries(Object.keys(expectedFields).map((k) => [k, native.pkg[k]]))
+check(
+  `${platformPackage} ships the addon, with os, cpu and libc in its package.json`,
+  [
+    ...(isDeepStrictEqual([...native.files].sort(), [
+      'LICENSE',
+      'README.md',
+      platform.ADDON_FILE,
+      'package.json',
+    ])
+      ? []
+      : [`files ${native.files.join(', ')}`]),
+    ...(isDeepStrictEqual(actualFields, expectedFields)
+      ? []
+      : [`expected ${JSON.stringify(expectedFields)}`, `received ${JSON.stringify(actualFields)}`]),
+    ...(existsSync(packedAddon) && sha256(packedAddon) === sha256(builtAddon)
+      ? []
+      : [`${platform.ADDON_FILE} differs from ${builtAddon}`]),
+  ],
+  `${(statSync(platformTarball).size / 1024).toFixed(0)} KiB, addon sha256 ${sha256(packedAddon)}`,
 )
 console.log(
-  needed
-    .split('\n')
+  sh('readelf', ['-d', packedAddon])
+    .output.split('\n')
     .filter((line) => line.includes('NEEDED'))
     .join('\n'),
 )
@@ -224,7 +308,7 @@ console.log(
 // 4. No compiler: PATH holds only node, npm and sh.
 const bareBin = join(temp, 'bin')
 mkdirSync(bareBin)
-for (const tool of ['node', 'npm', 'sh']) {
+for (const tool of ['node', 'npm', 'npx', 'sh']) {
   const found = sh('sh', ['-c', `command -v ${tool}`]).output.trim()
   symlinkSync(found, join(bareBin, tool))
 }
@@ -233,65 +317,98 @@ const absent = ['cmake', 'ninja', 'make', 'cc', 'c++', 'gcc', 'g++', 'clang', 'c
 const reachable = absent.filter((tool) => {
   return sh('sh', ['-c', `command -v ${tool}`], { env: bareEnv }).ok
 })
-const bare = newProject('no-compiler')
-const bareInstall = sh('npm', ['install', tarball, ...npmInstallFlags], { cwd: bare, env: bareEnv })
-const bareRoot = join(bare, 'node_modules', 'herdcache')
-check(
-  'installs with no cmake or compiler on PATH, using the prebuilt addon',
+
+/** Installs both tarballs into a new project with `flags`; checks what npm printed and did. */
+function installWithPlatformPackage(name, flags) {
+  const dir = newProject(name)
+  const install = sh('npm', ['install', tarball, platformTarball, ...flags, ...npmInstallFlags], {
+    cwd: dir,
+    env: bareEnv,
+  })
+  const installed = join(dir, 'node_modules', 'herdcache')
+  check(
+    `installs with ${flags.join(' ') || 'no flags'}, no compiler on PATH: no install-script ` +
+      'warning, nothing built',
+    [
+      ...reachable.map((tool) => `${tool} is on the restricted PATH`),
+      ...(install.ok ? [] : ['npm install failed:', tail(install.output)]),
+      ...noScriptWarning(install),
+      ...(existsSync(join(installed, 'build')) ? ['it made a build/ directory'] : []),
+    ],
+    `${install.seconds.toFixed(0)} s; ${install.ok ? footprint(dir) : 'not installed'}`,
+  )
+  const addon = join(dir, 'node_modules', platformPackage, platform.ADDON_FILE)
+  smokeChecks(`${name} install`, dir, addon, bareEnv)
+  return dir
+}
+const plain = installWithPlatformPackage('no-compiler', [])
+installWithPlatformPackage('ignore-scripts', ['--ignore-scripts'])
+
+// The types as a TypeScript user compiles against them: strict, NodeNext, from node_modules.
+copyFileSync(join(root, '__tests__', 'fixtures', 'typed-usage.ts'), join(plain, 'usage.ts'))
+const typecheck = sh(
+  process.execPath,
   [
-    ...reachable.map((tool) => `${tool} is on the restricted PATH`),
-    ...(bareInstall.ok ? [] : ['npm install failed:', tail(bareInstall.output)]),
-    ...(bareInstall.output.includes(`herdcache: using the prebuilt addon ${prebuildPath}`)
-      ? []
-      : ['the install did not report using the prebuild:', tail(bareInstall.output)]),
-    ...(existsSync(join(bareRoot, 'build')) ? ['it made a build/ directory'] : []),
+    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '--noEmit',
+    '--strict',
+    '--module',
+    'nodenext',
+    '--typeRoots',
+    join(root, 'node_modules', '@types'),
+    '--types',
+    'node',
+    'usage.ts',
   ],
-  `PATH=${bareBin} (${readdirSync(bareBin).join(', ')}), ${bareInstall.seconds.toFixed(0)} s`,
+  { cwd: plain },
 )
-smokeChecks('no-compiler install', bare, join(bareRoot, prebuildPath), bareEnv)
-
-// npm may not run install scripts at all (--ignore-scripts; npm 11 already warns of packages whose
-// scripts were not approved with allowScripts): node-gyp-build still finds the prebuild at load.
-const unscripted = newProject('ignore-scripts')
-const unscriptedInstall = sh('npm', ['install', tarball, '--ignore-scripts', ...npmInstallFlags], {
-  cwd: unscripted,
-  env: bareEnv,
-})
 check(
-  'installs with --ignore-scripts',
-  unscriptedInstall.ok ? [] : [tail(unscriptedInstall.output)],
-)
-smokeChecks(
-  '--ignore-scripts install',
-  unscripted,
-  join(unscripted, 'node_modules', 'herdcache', prebuildPath),
-  bareEnv,
+  'TypeScript (strict, NodeNext) compiles a program against the installed types',
+  typecheck.ok ? [] : [tail(typecheck.output)],
 )
 
-// 5. No matching prebuild: the same tarball with its prebuild moved to another platform.
-const repack = join(temp, 'repack')
-mkdirSync(repack)
-sh('tar', ['-xzf', tarball, '-C', repack])
-const prebuilds = join(repack, 'package', 'prebuilds')
-renameSync(join(prebuilds, `${process.platform}-${process.arch}`), join(prebuilds, 'sunos-riscv64'))
-const foreignTarball = join(temp, 'herdcache-foreign-prebuild.tgz')
-sh('tar', ['-czf', foreignTarball, '-C', repack, 'package'])
+// 5. No platform package: a clear error, then the source build the user opts into.
 const source = newProject('from-source')
-const sourceInstall = sh('npm', ['install', foreignTarball, ...npmInstallFlags], { cwd: source })
-const sourceRoot = join(source, 'node_modules', 'herdcache')
-const built = join(sourceRoot, 'build', 'Release', 'herdcache.node')
+const sourceInstall = sh('npm', ['install', tarball, '--omit=optional', ...npmInstallFlags], {
+  cwd: source,
+})
+const missing = sh(process.execPath, ['-e', "require('herdcache')"], { cwd: source })
+check('without a platform package, loading fails naming the package and the source build', [
+  ...(sourceInstall.ok ? [] : ['npm install failed:', tail(sourceInstall.output)]),
+  ...noScriptWarning(sourceInstall),
+  ...(!missing.ok &&
+  missing.output.includes('ERR_HERDCACHE_ADDON_NOT_FOUND') &&
+  missing.output.includes(`its optional dependency ${platformPackage} is not installed`) &&
+  missing.output.includes('npx herdcache-build')
+    ? []
+    : ['expected ERR_HERDCACHE_ADDON_NOT_FOUND naming the package:', tail(missing.output, 8)]),
+])
+const noTools = sh('npx', ['herdcache-build'], { cwd: source })
+const wanted = ['cmake-js', 'node-addon-api'].map(
+  (name) => `${name}@${manifest.devDependencies[name]}`,
+)
 check(
-  'installs without a matching prebuild by building from source',
+  'npx herdcache-build without cmake-js says what to install',
+  !noTools.ok && noTools.output.includes(`npm install --save-dev ${wanted.join(' ')}`)
+    ? []
+    : [tail(noTools.output, 8)],
+)
+const tools = sh(
+  'npm',
+  ['install', '--save-dev', ...wanted, '--omit=optional', ...npmInstallFlags],
+  {
+    cwd: source,
+  },
+)
+const sourceBuild = sh('npx', ['herdcache-build'], { cwd: source })
+const built = join(source, 'node_modules', 'herdcache', 'build', 'Release', platform.ADDON_FILE)
+check(
+  'npx herdcache-build builds the addon from source',
   [
-    ...(sourceInstall.ok ? [] : ['npm install failed:', tail(sourceInstall.output)]),
-    ...(sourceInstall.output.includes(
-      'herdcache: building the addon from source (no usable prebuilt',
-    )
-      ? []
-      : ['the install did not report a source build:', tail(sourceInstall.output)]),
-    ...(existsSync(built) ? [] : [`no ${built}`]),
+    ...(tools.ok ? [] : ['npm install cmake-js node-addon-api failed:', tail(tools.output)]),
+    ...(sourceBuild.ok && existsSync(built) ? [] : [tail(sourceBuild.output)]),
   ],
-  `${sourceInstall.seconds.toFixed(0)} s`,
+  `${sourceBuild.seconds.toFixed(0)} s`,
 )
 smokeChecks('source-built install', source, built, process.env)
 

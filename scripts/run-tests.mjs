@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The whole test suite, as `npm test` runs it: build the TypeScript, lint (tsc, eslint, Biome's
+// The whole test suite, as `npm test` runs it: build the addon and the TypeScript, lint (tsc, eslint, Biome's
 // format check, knip, clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest.
 // Ends with one line, `tests: N passed, M failed`, summing every part. With --sanitize, the
 // GoogleTest suite and vitest also run against AddressSanitizer + UndefinedBehaviorSanitizer
-// builds. With --packaging (CI), it also checks the npm package (scripts/pack-check.mjs) and runs
-// vitest on Node 20, 22, 24 and 26 against the packed prebuilt addon (scripts/node-matrix.mjs).
+// builds. With --packaging (CI), it also checks the npm packages (scripts/pack-check.mjs) and runs
+// vitest on Node 20, 22, 24 and 26 against the addon of the packed platform package
+// (scripts/node-matrix.mjs). With --arm64 (CI), it cross-builds the linux-arm64-gnu addon and runs
+// the addon suites on an arm64 node under qemu (scripts/emulated-tests.mjs).
 // With --coverage (CI), vitest and the GoogleTest suite run instrumented instead
 // (scripts/coverage.mjs), and a coverage floor not reached fails.
 import { spawnSync } from 'node:child_process'
@@ -20,6 +22,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sanitize = process.argv.includes('--sanitize')
 const packaging = process.argv.includes('--packaging')
 const coverage = process.argv.includes('--coverage')
+const arm64 = process.argv.includes('--arm64')
 const results = []
 let broken = false
 
@@ -97,6 +100,9 @@ async function sanitizedVitest() {
   rmSync(json, { force: true })
 }
 
+// build/Release/herdcache.node, which the tests load (npm install builds nothing), with the
+// compile commands clang-tidy reads.
+await step('build addon', process.execPath, ['scripts/build-from-source.cjs'])
 await step('build TypeScript', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
 await step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
 // The examples' JavaScript, against the types just built into dist/.
@@ -117,7 +123,7 @@ const nativeSources = ['native/core', 'native/binding', 'native/test', 'native/b
       .filter((file) => /\.(cc|h)$/.test(file)),
   )
 await step('clang-format', 'clang-format', ['--dry-run', '--Werror', ...nativeSources])
-// The addon's build (npm install) leaves the compile commands clang-tidy needs.
+// The addon's build (the first step) leaves the compile commands clang-tidy needs.
 const tidySources = nativeSources.filter((file) => /^native\/(core|binding)\/.*\.cc$/.test(file))
 // clang-tidy counts the warnings it suppressed in headers outside the filter ("13915 warnings
 // generated."): a line a newcomer would take for a failure. Its real findings are errors.
@@ -152,9 +158,10 @@ if (sanitize) {
 
 if (packaging) {
   await script('pack check', 'scripts/pack-check.mjs')
-  // `npm pack` has just built the prebuild that the tarball ships: the matrix tests that file.
-  await script('Node matrix (prebuilt addon)', 'scripts/node-matrix.mjs', ['--no-build'])
+  // pack-check has just built the platform package it packed: the matrix tests that file.
+  await script('Node matrix (platform package addon)', 'scripts/node-matrix.mjs', ['--no-build'])
 }
+if (arm64) await script('vitest on arm64 (qemu)', 'scripts/emulated-tests.mjs')
 
 console.log('\n== summary')
 for (const { label, passed, failed, note } of results) {

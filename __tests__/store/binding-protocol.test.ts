@@ -181,7 +181,7 @@ describe('checkProtocol', () => {
     expect(error.message).toBe(
       'the herdcache addon at /some/where/herdcache.node does not match this version of ' +
         `herdcache: protocol.io.started is 6 in the addon, expected ${PROTOCOL.io.started}; ` +
-        'rebuild it (npm rebuild herdcache)',
+        'reinstall herdcache, or rebuild it (npx herdcache-build)',
     )
   })
 

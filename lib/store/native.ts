@@ -2,9 +2,8 @@
  * Loads the compiled addon and describes its surface. Internal: the public API is CacheManager.
  * See native/binding/store_handle.h for the binding's side of each contract.
  */
-import { join } from 'node:path'
-
 import type { CacheStats } from '../types.js'
+import { type AddonLocation, BUILD_COMMAND, locateAddon } from './addon_path.js'
 import { FailCause } from './backend.js'
 
 /** A store as JavaScript holds it: an opaque handle and the memory shared with the core. */
@@ -211,30 +210,35 @@ export function checkProtocol(expected: Protocol, actual: unknown, addonPath: st
   const error = new Error(
     `the herdcache addon at ${addonPath} does not match this version of herdcache: ` +
       `${mismatch.path} is ${show(mismatch.actual)} in the addon, expected ` +
-      `${show(mismatch.expected)}; rebuild it (npm rebuild herdcache)`,
+      `${show(mismatch.expected)}; reinstall herdcache, or rebuild it (${BUILD_COMMAND})`,
   )
   throw Object.assign(error, { code: 'ERR_HERDCACHE_ADDON_MISMATCH' })
 }
 
-/** node-gyp-build's resolver (the package ships no types). */
-interface NodeGypBuild {
-  /** The addon file for the package in `dir`; throws if none matches this machine. */
-  path(dir: string): string
+/** Loads the addon `location` names; a file that cannot load says where it came from. */
+function load(location: AddonLocation): Binding {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(location.path) as Binding
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    const failure = new Error(
+      `the herdcache addon ${location.path} (from ${location.from}) does not load on this ` +
+        `machine: ${reason}; build it from source with \`${BUILD_COMMAND}\``,
+      { cause: error },
+    )
+    throw Object.assign(failure, { code: 'ERR_HERDCACHE_ADDON_LOAD' })
+  }
 }
 
-// The package root holds build/Release/herdcache.node when the addon was built from source (a
-// checkout, or an install without a matching prebuild), else the prebuilt
-// prebuilds/<platform>-<arch>/herdcache.napi.<libc>.node from the npm tarball; node-gyp-build
-// looks in that order (PREBUILDS_ONLY=1 skips build/). See scripts/install.cjs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const nodeGypBuild = require('node-gyp-build') as NodeGypBuild
+const location = locateAddon()
 
 /**
- * The addon file this process loaded. HERDCACHE_ADDON, when set, names the file to load instead:
- * the test suite uses it to run against an AddressSanitizer build (scripts/run-tests.mjs).
+ * The addon file this process loaded (see addon_path.ts for the order it is looked for in).
+ * HERDCACHE_ADDON, when set, names the file to load instead: the test suite uses it to run
+ * against an AddressSanitizer build (scripts/run-tests.mjs) and the Node matrix against the
+ * platform package's file (scripts/node-matrix.mjs).
  */
-export const addonPath: string =
-  process.env.HERDCACHE_ADDON ?? nodeGypBuild.path(join(__dirname, '..', '..'))
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const binding = require(addonPath) as Binding
+export const addonPath: string = location.path
+export const binding = load(location)
 checkProtocol(PROTOCOL, binding.protocol, addonPath)

@@ -34,10 +34,18 @@ struct SipState {
   }
 };
 
+// std::byteswap is C++23, and MSVC has no __builtin_bswap64; only a big-endian build calls this.
+constexpr uint64_t ByteSwap64(uint64_t x) noexcept {
+  x = ((x & 0x00FF00FF00FF00FFULL) << 8) | ((x >> 8) & 0x00FF00FF00FF00FFULL);
+  x = ((x & 0x0000FFFF0000FFFFULL) << 16) | ((x >> 16) & 0x0000FFFF0000FFFFULL);
+  return (x << 32) | (x >> 32);
+}
+static_assert(ByteSwap64(0x0102030405060708ULL) == 0x0807060504030201ULL);
+
 uint64_t LoadLittleEndian64(const unsigned char* p) noexcept {
   uint64_t word;
   std::memcpy(&word, p, sizeof word);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+  if constexpr (std::endian::native == std::endian::big) word = ByteSwap64(word);
   return word;
 }
 
