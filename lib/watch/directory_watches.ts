@@ -148,7 +148,9 @@ class DirectoryWatches implements PathWatches {
         this.#hooks.changed(path)
       }
     }
-    if (lost) this.#lost(root)
+    // A batch that does not name the directory's own removal may still come after it (its
+    // entries' removals): the directory's absence then says it is lost, as its event would.
+    if (lost || (events.length > 0 && !isDirectory(root.dir))) this.#lost(root)
   }
 
   /** Keeps a tree's listing up to date, reporting the entries of a directory gone from it. */
