@@ -185,6 +185,10 @@ export class CacheManager<V = unknown> {
    * flight is detached: its waiters still get its result, but that result is not stored.
    * With `ttlMs` 0, or a value larger than `maxBytes`, nothing is stored and any existing entry
    * is removed.
+   * With a tier, the value also goes to Redis and every other instance drops its copy; the
+   * Promise resolves once that is done (or Redis has failed: the change then stays local), and
+   * rejects with an `EncodeError` (`ERR_HERDCACHE_ENCODE`), the cache untouched, for a value
+   * the tier's codec cannot store.
    * @param options - `ttlMs` as a number, or {@link SetOptions}.
    * @throws TypeError / RangeError for a bad key or option, or a value whose size cannot be
    *   told under `maxBytes`, synchronously, with the cache untouched.
