@@ -1,4 +1,5 @@
-import { Fetches, lifetimeOf, type CacheParts } from './fetch/fetches.js'
+import { Fetches, type CacheParts } from './fetch/fetches.js'
+import { lifetimeOf } from './fetch/tier.js'
 import { tierHost } from './fetch/tier_host.js'
 import { type WrapRegistry, wrap } from './keys/wrap.js'
 import { FetchEvents } from './observe/fetch_events.js'

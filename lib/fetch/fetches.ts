@@ -13,7 +13,7 @@ import { sizeFor } from '../store/sizes.js'
 import type { Sweeper } from '../store/sweeper.js'
 import type { Fetcher } from '../types.js'
 import { Flight, type FlightHost } from './flight.js'
-import type { StoreTimes, Tier, TierAnswer } from './tier.js'
+import { lifetimeOf, type StoreTimes, type Tier, type TierAnswer } from './tier.js'
 
 /** The parts of one cache that its operations share. */
 export interface CacheParts {
@@ -28,11 +28,6 @@ export interface CacheParts {
   readonly tier: Tier | undefined
   /** The clock option's reading, or undefined for the store's own clock; throws as it does. */
   now(): number | undefined
-}
-
-/** The longest an entry written with `call` lives: its TTL and its longer stale window. */
-export function lifetimeOf(call: StoreTimes): number {
-  return call.ttlMs + Math.max(call.staleWhileRevalidateMs, call.staleIfErrorMs)
 }
 
 export class Fetches implements FlightHost {

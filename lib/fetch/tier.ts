@@ -16,6 +16,11 @@ export interface StoreTimes {
   staleIfErrorMs: number
 }
 
+/** The longest an entry with these times lives: its TTL and its longer stale window. */
+export function lifetimeOf(times: StoreTimes): number {
+  return times.ttlMs + Math.max(times.staleWhileRevalidateMs, times.staleIfErrorMs)
+}
+
 /** Stores nothing: a value handed to the waiters only. */
 export const NOT_STORED: StoreTimes = Object.freeze({
   ttlMs: 0,

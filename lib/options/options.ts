@@ -69,9 +69,10 @@ const SET_OPTIONS = ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'tags'
 const READ_OPTIONS = ['allowStale'] as const
 const DEFAULT_MAX_SIZE = 1000
 
-function checkKnown(options: object, known: readonly string[]): void {
+/** Throws for an option not in `known`; `path` is where `options` sits, as `'breaker.'`. */
+export function checkKnown(options: object, known: readonly string[], path = ''): void {
   for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw unknownOptionError(name, known)
+    if (!known.includes(name)) throw unknownOptionError(`${path}${name}`, known)
   }
 }
 
@@ -132,7 +133,10 @@ function checkTier(value: unknown): Tier | undefined {
   throw argumentTypeError('tier', "a tier made by redisTier() from 'herdcache/redis'", value)
 }
 
-function checkObject(name: string, value: unknown): asserts value is Record<string, unknown> {
+export function checkObject(
+  name: string,
+  value: unknown,
+): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) {
     throw argumentTypeError(name, 'an object', value)
   }

@@ -3,14 +3,20 @@
  * runs, writes the result as the fetcher decided (only while the lease is still its own), and
  * tells the fleet how it went.
  */
-import { NOT_STORED, type StoreTimes, type TierAnswer, type TierFetch } from '../fetch/tier.js'
+import {
+  lifetimeOf,
+  NOT_STORED,
+  type StoreTimes,
+  type TierAnswer,
+  type TierFetch,
+} from '../fetch/tier.js'
 import type { Decision } from '../options/fetcher_options.js'
 import type { Fetcher } from '../types.js'
 import { failureOf } from './bus.js'
 import { type Guarded, NotSent } from './guarded.js'
 import type { KeyNames } from './keys.js'
 import { RELEASE, RENEW, WRITE } from './scripts.js'
-import { lifetimeOf, type Stale, writeArgs } from './times.js'
+import { type Stale, writeArgs } from './times.js'
 
 /** What a lease holder needs of its tier. */
 export interface LeaseParts {

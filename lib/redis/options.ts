@@ -2,7 +2,8 @@
  * Checks `redisTier`'s options and fills their defaults. Every check runs before anything
  * connects, so a rejected call changes nothing.
  */
-import { argumentRangeError, argumentTypeError, unknownOptionError } from '../errors.js'
+import { argumentRangeError, argumentTypeError } from '../errors.js'
+import { checkKnown, checkObject } from '../options/options.js'
 import { checkPositiveInteger } from '../options/validate.js'
 import { type Codec, checkCodec } from './codec.js'
 import type { TierSettings } from './tier.js'
@@ -59,19 +60,6 @@ const KNOWN = [
 ] as const
 const BREAKER_KNOWN = ['failureThreshold', 'retryAfterMs'] as const
 
-function checkObject(name: string, value: unknown): asserts value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) {
-    throw argumentTypeError(name, 'an object', value)
-  }
-}
-
-// `path` is where the object sits under `options` ('' for options itself).
-function checkKnown(path: string, options: object, known: readonly string[]): void {
-  for (const option of Object.keys(options)) {
-    if (!known.includes(option)) throw unknownOptionError(`${path}${option}`, known)
-  }
-}
-
 function checkPrefix(value: unknown): string {
   if (value === undefined) return 'herdcache:'
   const expected = 'a string without braces'
@@ -86,12 +74,12 @@ export function tierSettings(
   defaultCodec: Codec,
 ): { client: object; subscriber: object | undefined; settings: TierSettings } {
   checkObject('options', options)
-  checkKnown('', options, KNOWN)
+  checkKnown(options, KNOWN)
   const { client, subscriber, breaker = {} } = options
   checkObject('client', client)
   if (subscriber !== undefined) checkObject('subscriber', subscriber)
   checkObject('breaker', breaker)
-  checkKnown('breaker.', breaker, BREAKER_KNOWN)
+  checkKnown(breaker, BREAKER_KNOWN, 'breaker.')
   const number = (name: string, value: unknown, fallback: number) =>
     value === undefined ? fallback : checkPositiveInteger(name, value)
   return {

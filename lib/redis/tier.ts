@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import { RemoteFetchError, tierInUseError } from '../errors.js'
 import {
+  lifetimeOf,
   NOT_STORED,
   type Tier,
   type TierAnswer,
@@ -30,7 +31,7 @@ import { channelName, keyNames, prefixPattern, tagName } from './keys.js'
 import { Leases } from './lead.js'
 import type { LinkedClient, Reply, Subscription } from './link.js'
 import { ACQUIRE, Acquired, DROP, DROP_IF, RELEASE, TAG, WRITE } from './scripts.js'
-import { lifetimeOf, ms, type Stale, staleOf, writeArgs } from './times.js'
+import { ms, type Stale, staleOf, writeArgs } from './times.js'
 import { Waits } from './waits.js'
 
 /** The settled options of a tier. */

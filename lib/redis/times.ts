@@ -13,11 +13,6 @@ export function ms(value: number): number {
   return value === Infinity ? NEVER : Math.ceil(value)
 }
 
-/** The longest an entry lives: its TTL and its longer stale window. */
-export function lifetimeOf(times: StoreTimes): number {
-  return times.ttlMs + Math.max(times.staleWhileRevalidateMs, times.staleIfErrorMs)
-}
-
 /** WRITE's arguments after the envelope. */
 export function writeArgs(times: StoreTimes, tags: readonly string[]): Arg[] {
   return [
