@@ -31,7 +31,7 @@ describe('ctestCounts', () => {
     const file = reportFile(
       suite('tests="3"\n\tfailures="1"', passing('A.One') + failing('A.Two') + passing('B.One')),
     )
-    expect(ctestCounts(file)).toEqual({ passed: 2, failed: 1 })
+    expect(ctestCounts(file)).toEqual({ passed: 2, failed: 1, failures: ['A.Two (failed)'] })
   })
 
   it('fails a case with a <failure> or <error> child even when its status says it ran', () => {
@@ -39,7 +39,11 @@ describe('ctestCounts', () => {
       '<testcase name="A" status="run"><failure message="x"/></testcase>' +
       '<testcase name="B" status="run"><error message="crashed">SEGFAULT</error></testcase>' +
       '<testcase name="C" status="run"/>'
-    expect(ctestCounts(reportFile(suite('tests="3"', cases)))).toEqual({ passed: 1, failed: 2 })
+    expect(ctestCounts(reportFile(suite('tests="3"', cases)))).toEqual({
+      passed: 1,
+      failed: 2,
+      failures: ['A (failed)', 'B (failed)'],
+    })
   })
 
   it('counts skipped, not-run and disabled cases as failed, and says so', () => {
@@ -50,6 +54,7 @@ describe('ctestCounts', () => {
     expect(ctestCounts(reportFile(suite('tests="4"', cases)))).toEqual({
       passed: 1,
       failed: 3,
+      failures: ['A (skipped)', 'B (skipped)', 'C (skipped)'],
       note: '3 skipped or disabled',
     })
   })
@@ -58,7 +63,11 @@ describe('ctestCounts', () => {
     const cases =
       '<testcase name="A" status="run"><system-out><![CDATA[<failure message="fake"/>]]></system-out></testcase>' +
       '<!-- <testcase name="B" status="fail"><failure/></testcase> -->'
-    expect(ctestCounts(reportFile(suite('tests="1"', cases)))).toEqual({ passed: 1, failed: 0 })
+    expect(ctestCounts(reportFile(suite('tests="1"', cases)))).toEqual({
+      passed: 1,
+      failed: 0,
+      failures: [],
+    })
   })
 
   it('falls back on the <testsuite> counts when the report lists no cases', () => {

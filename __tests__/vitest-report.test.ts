@@ -50,7 +50,7 @@ describe('vitestCounts', () => {
         },
       ),
     )
-    expect(vitestCounts(file)).toEqual({ passed: 4, failed: 1 })
+    expect(vitestCounts(file)).toMatchObject({ passed: 4, failed: 1 })
   })
 
   it('counts a suite whose worker died (marked passed, no tests) as a failure', () => {
@@ -64,7 +64,11 @@ describe('vitestCounts', () => {
         { numPassedTests: 1 },
       ),
     )
-    expect(vitestCounts(file)).toEqual({ passed: 1, failed: 1 })
+    expect(vitestCounts(file)).toEqual({
+      passed: 1,
+      failed: 1,
+      failures: ['/suite-1.test.ts (ran no test)'],
+    })
   })
 
   it('counts a suite that failed to load, skipped and todo tests as failures', () => {
@@ -81,7 +85,32 @@ describe('vitestCounts', () => {
         },
       ),
     )
-    expect(vitestCounts(file)).toEqual({ passed: 1, failed: 3 })
+    expect(vitestCounts(file)).toMatchObject({ passed: 1, failed: 3 })
+  })
+
+  it('names each test that did not pass, by its file and full name', () => {
+    const file = reportFile({
+      ...report([], { numPassedTests: 1, numFailedTests: 1, numPendingTests: 1 }),
+      testResults: [
+        {
+          name: join(process.cwd(), '__tests__', 'a.test.ts'),
+          status: 'failed',
+          assertionResults: [
+            { status: 'passed', fullName: 'a passes' },
+            { status: 'failed', fullName: 'a > fails' },
+            { status: 'skipped', fullName: 'a > is skipped' },
+          ],
+        },
+      ],
+    })
+    expect(vitestCounts(file)).toEqual({
+      passed: 1,
+      failed: 2,
+      failures: [
+        `${join('__tests__', 'a.test.ts')} > a > fails (failed)`,
+        `${join('__tests__', 'a.test.ts')} > a > is skipped (skipped)`,
+      ],
+    })
   })
 
   it('counts a missing report as one failure', () => {

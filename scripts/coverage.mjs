@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import { ctest, run } from './run-command.mjs'
-import { vitestCounts } from './vitest-report.mjs'
+import { printResults, vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const reports = join(root, 'coverage')
@@ -190,11 +190,7 @@ export async function measureCoverage() {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { results } = await measureCoverage()
   console.log('')
-  for (const { label, passed, failed, note } of results) {
-    console.log(`${label}: ${passed} passed, ${failed} failed${note ? ` (${note})` : ''}`)
-  }
-  const passed = results.reduce((sum, r) => sum + r.passed, 0)
-  const failed = results.reduce((sum, r) => sum + r.failed, 0)
+  const { passed, failed } = printResults(results)
   console.log(`coverage: ${passed} passed, ${failed} failed`)
   process.exitCode = failed === 0 ? 0 : 1
 }

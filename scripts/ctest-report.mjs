@@ -89,7 +89,15 @@ export function ctestCounts(file) {
     const passed = cases.filter((c) => c.outcome === 'passed').length
     const skipped = cases.filter((c) => c.outcome === 'skipped').length
     const failed = cases.length - passed
-    return { passed, failed, ...(skipped ? { note: `${skipped} skipped or disabled` } : {}) }
+    const failures = cases
+      .filter((c) => c.outcome !== 'passed')
+      .map((c) => `${c.name} (${c.outcome})`)
+    return {
+      passed,
+      failed,
+      failures,
+      ...(skipped ? { note: `${skipped} skipped or disabled` } : {}),
+    }
   }
   // A report that lists no cases but carries counts on <testsuite>.
   const failed = suites.failures + suites.errors + suites.skipped + suites.disabled

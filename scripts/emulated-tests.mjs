@@ -192,7 +192,9 @@ spawnSync(
   { cwd: root, stdio: 'inherit', env },
 )
 const seconds = (Date.now() - started) / 1000
-const { passed, failed } = vitestCounts(report)
+const counts = vitestCounts(report)
+const { passed, failed } = counts
+for (const name of counts.failures ?? []) console.log(`  failed test: ${name}`)
 rmSync(report, { force: true })
 const files = readdirSync(dirname(addon)).join(', ')
 console.log(`arm64: vitest took ${seconds.toFixed(0)} s under qemu (npm/linux-arm64-gnu: ${files})`)

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { vitestCounts } from './vitest-report.mjs'
+import { printResults, vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -146,11 +146,8 @@ if (afterSha !== addonSha) {
 }
 
 console.log(`\n== node-matrix summary: one addon, sha256 ${addonSha}`)
-for (const { label, passed, failed, note, seconds } of results) {
-  const time = seconds === undefined ? '' : ` in ${seconds.toFixed(0)} s`
-  console.log(`${label}: ${passed} passed, ${failed} failed${time}${note ? ` (${note})` : ''}`)
-}
-const passed = results.reduce((sum, r) => sum + r.passed, 0)
-const failed = results.reduce((sum, r) => sum + r.failed, 0)
+const { passed, failed } = printResults(results, ({ seconds }) =>
+  seconds === undefined ? '' : ` in ${seconds.toFixed(0)} s`,
+)
 console.log(`node-matrix: ${passed} passed, ${failed} failed`)
 process.exitCode = failed === 0 ? 0 : 1

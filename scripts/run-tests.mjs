@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 
 import { measureCoverage } from './coverage.mjs'
 import { ctest, run as runIn } from './run-command.mjs'
-import { vitestCounts } from './vitest-report.mjs'
+import { printResults, vitestCounts } from './vitest-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sanitize = process.argv.includes('--sanitize')
@@ -41,8 +41,11 @@ async function step(label, command, args, options) {
 async function script(label, file, args = []) {
   const { stdout } = await run(label, process.execPath, [file, ...args], { capture: true })
   const summary = [...stdout.matchAll(/^[\w-]+: (\d+) passed, (\d+) failed$/gm)].at(-1)
-  if (summary) results.push({ label, passed: Number(summary[1]), failed: Number(summary[2]) })
-  else results.push({ label, passed: 0, failed: 1, note: 'no summary line' })
+  // Its failed tests' names, as it printed them (printResults), go to the summary too.
+  const failures = [...stdout.matchAll(/^ +failed test: (.*)$/gm)].map((match) => match[1])
+  if (summary) {
+    results.push({ label, passed: Number(summary[1]), failed: Number(summary[2]), failures })
+  } else results.push({ label, passed: 0, failed: 1, note: 'no summary line' })
 }
 
 // vitest again, with the addon built under AddressSanitizer and UndefinedBehaviorSanitizer and
@@ -164,11 +167,8 @@ if (packaging) {
 if (arm64) await script('vitest on arm64 (qemu)', 'scripts/emulated-tests.mjs')
 
 console.log('\n== summary')
-for (const { label, passed, failed, note } of results) {
-  console.log(`${label}: ${passed} passed, ${failed} failed${note ? ` (${note})` : ''}`)
-}
+const { passed, failed: failedTests } = printResults(results)
 if (broken) console.log('a build or lint step failed (see above); counted as 1 failure')
-const passed = results.reduce((sum, r) => sum + r.passed, 0)
-const failed = results.reduce((sum, r) => sum + r.failed, 0) + (broken ? 1 : 0)
+const failed = failedTests + (broken ? 1 : 0)
 console.log(`tests: ${passed} passed, ${failed} failed`)
 process.exitCode = failed === 0 ? 0 : 1
