@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include "protocol.h"
+#include "shared_handle.h"
 #include "store_handle.h"
 
 namespace herdcache {
@@ -13,9 +14,15 @@ void Addon::Close(StoreHandle* handle) {
   if (live_.erase(handle) != 0) delete handle;
 }
 
+void Addon::Close(SharedHandle* handle) {
+  if (shared_.erase(handle) != 0) delete handle;
+}
+
 void Addon::CloseAll() {
   for (StoreHandle* handle : live_) delete handle;
   live_.clear();
+  for (SharedHandle* handle : shared_) delete handle;
+  shared_.clear();
 }
 
 }  // namespace herdcache
@@ -33,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<herdcache::Addon>(addon);  // deleted by Node-API when the environment goes
   NAPI_THROW_IF_FAILED(env, napi_add_env_cleanup_hook(env, CloseLiveStores, addon), exports);
   herdcache::DefineStoreFunctions(env, exports, addon);
+  herdcache::DefineSharedFunctions(env, exports, addon);
   exports.Set("protocol", herdcache::ProtocolObject(env));
   return exports;
 }

@@ -15,6 +15,7 @@
 namespace herdcache {
 
 struct StoreHandle;
+struct SharedHandle;
 
 class Addon {
  public:
@@ -42,8 +43,19 @@ class Addon {
 
   size_t live_count() const noexcept { return live_.size(); }
 
+  // The same for the handles of shared stores' members.
+  void Adopt(SharedHandle* handle) { shared_.insert(handle); }
+  void Close(SharedHandle* handle);
+  SharedHandle* FindShared(napi_env env, napi_value value) const noexcept {
+    void* data = nullptr;
+    if (napi_get_value_external(env, value, &data) != napi_ok) return nullptr;
+    auto* handle = static_cast<SharedHandle*>(data);
+    return shared_.count(handle) != 0 ? handle : nullptr;
+  }
+
  private:
   std::unordered_set<StoreHandle*> live_;
+  std::unordered_set<SharedHandle*> shared_;
 };
 
 }  // namespace herdcache
