@@ -114,7 +114,7 @@ describe('new CacheManager(options)', () => {
       type: TypeError,
       code: 'ERR_HERDCACHE_UNKNOWN_OPTION',
       message:
-        /^options\.maxsize is not an option; the options are maxSize, maxBytes, sizeOf, onEvict, clock, defaultTtlMs, staleWhileRevalidateMs, staleIfErrorMs, timeoutMs, name, fetchDurationBuckets, tier$/,
+        /^options\.maxsize is not an option; the options are maxSize, maxBytes, sizeOf, onEvict, clock, defaultTtlMs, staleWhileRevalidateMs, staleIfErrorMs, timeoutMs, name, fetchDurationBuckets, tier, shared, codec, decodeEvicted$/,
     })
   })
 

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { decodeEnvelope, encodeEnvelope } from '../dist/redis/envelope.js'
-import { v8Codec } from '../dist/redis/v8_codec.js'
+import { v8Codec } from '../dist/codec/v8_codec.js'
 import { renderTable } from './stats.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))

@@ -22,6 +22,7 @@ import { checkFetcher, checkKey, readClock, tagList } from './options/validate.j
 import { Reads } from './read/reads.js'
 import { MISSED } from './store/backend.js'
 import { ObjectStore } from './store/object_store.js'
+import { SharedStore } from './store/shared_store.js'
 import { sizeFor } from './store/sizes.js'
 import { SWEEP_LIMIT, Sweeper } from './store/sweeper.js'
 import type {
@@ -61,7 +62,10 @@ export class CacheManager<V = unknown> {
   constructor(options: CacheOptions<V> = {}) {
     const settings = settingsFrom(options)
     this.#settings = settings
-    const store = new ObjectStore(settings)
+    const store =
+      settings.shared === undefined
+        ? new ObjectStore(settings)
+        : new SharedStore(settings.shared, settings.onEvict !== undefined)
     const removals = new RemovalReports(this, store, settings.onEvict)
     const clock = settings.clock
     this.#parts = {
@@ -253,11 +257,17 @@ export class CacheManager<V = unknown> {
   }
 
   /**
-   * Lets go of what the cache holds outside itself: with a `tier`, it stops listening to the
-   * fleet and stops its timers (the Redis client stays the caller's to close); the cache goes on
-   * as a local one. Idempotent.
+   * Lets go of what the cache holds outside itself. Idempotent.
+   *
+   * - With a `tier`, it stops listening to the fleet and stops its timers (the Redis client
+   *   stays the caller's to close); the cache goes on as a local one.
+   * - In shared mode, it leaves the shared store: fetches this cache runs are handed to their
+   *   waiters in other threads (one of them fetches anew), its own callers waiting for other
+   *   threads' fetches reject, and later calls throw an Error with code `ERR_HERDCACHE_CLOSED`.
+   *   The last cache to leave a store frees it. A thread that exits leaves for its caches.
    */
   close(): Promise<void> {
+    this.#parts.store.close?.()
     return this.#parts.tier?.close() ?? Promise.resolve()
   }
 

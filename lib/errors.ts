@@ -113,9 +113,10 @@ export interface RemoteError {
 }
 
 /**
- * The error a fetch's waiters reject with when the instance of the fleet that called the
- * fetcher for them saw it fail. Code `ERR_HERDCACHE_REMOTE_FETCH`; `remote` is what that
- * instance's error was (its name, message and code), as its completion message carried it.
+ * The error a fetch's waiters reject with when the fetcher they waited for ran elsewhere and
+ * failed: on another instance of the fleet (the fleet tier), or in another thread (a shared
+ * store). Code `ERR_HERDCACHE_REMOTE_FETCH`; `remote` is what the error was there (its name,
+ * message and code): the error object itself cannot cross.
  */
 export class RemoteFetchError extends Error {
   /** Always `'RemoteFetchError'`. */
@@ -125,10 +126,46 @@ export class RemoteFetchError extends Error {
   /** The error the fetcher failed with on the other instance. */
   readonly remote: RemoteError
 
-  constructor(key: string, remote: RemoteError) {
-    super(`the fetch of '${key}' failed on another instance: ${remote.name}: ${remote.message}`)
+  /** @param where - where the fetch ran, as the message says it */
+  constructor(key: string, remote: RemoteError, where = 'on another instance') {
+    super(`the fetch of '${key}' failed ${where}: ${remote.name}: ${remote.message}`)
     this.remote = remote
   }
+}
+
+/**
+ * A shared store opened with sizes other than those it is open with, with code
+ * `ERR_HERDCACHE_SHARED_MISMATCH`.
+ */
+export function sharedMismatchError(name: string, option: string, open: number, asked: number) {
+  return withCode(
+    new RangeError(
+      `shared store '${name}' is open with ${option} ${open}, received ${option} ${asked}: ` +
+        `every cache of one shared store has its sizes (leave ${option} out to take the open one's)`,
+    ),
+    'ERR_HERDCACHE_SHARED_MISMATCH',
+  )
+}
+
+/** A call on a shared cache after its close(), with code `ERR_HERDCACHE_CLOSED`. */
+export function sharedClosedError(name: string) {
+  return withCode(
+    new Error(`this cache of shared store '${name}' is closed`),
+    'ERR_HERDCACHE_CLOSED',
+  )
+}
+
+/**
+ * A waiter of a fetch whose thread closed its cache or exited before the fetch ended, when no
+ * caller here could fetch anew; code `ERR_HERDCACHE_ORPHANED`.
+ */
+export function sharedOrphanedError(key: string, name: string) {
+  return withCode(
+    new Error(
+      `the fetch of '${key}' in shared store '${name}' was given up by the thread that ran it`,
+    ),
+    'ERR_HERDCACHE_ORPHANED',
+  )
 }
 
 /** A tier given to a second cache, with code `ERR_HERDCACHE_TIER_IN_USE`. */

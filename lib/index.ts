@@ -21,7 +21,17 @@ export {
   type HitMessage,
   type LookupMessage,
 } from './observe/channels.js'
-export { TimeoutError, WatchError, type WatchOperation } from './errors.js'
+export {
+  EncodeError,
+  type RemoteError,
+  RemoteFetchError,
+  TimeoutError,
+  WatchError,
+  type WatchOperation,
+} from './errors.js'
+export type { Codec } from './codec/codec.js'
+export { jsonCodec } from './codec/json_codec.js'
+export { v8Codec } from './codec/v8_codec.js'
 export type { CacheTier, TierStats } from './fetch/tier.js'
 export { DEFAULT_FETCH_DURATION_BUCKETS } from './observe/metrics.js'
 export {

@@ -1,3 +1,4 @@
+import type { Codec } from './codec/codec.js'
 import type { CacheTier, TierStats } from './fetch/tier.js'
 
 /**
@@ -241,6 +242,26 @@ export interface CacheOptions<V = unknown> {
    * `invalidateTag` and `clear` reach every instance. A tier serves one cache.
    */
   tier?: CacheTier
+  /**
+   * Shared mode: the name of a store that every cache created with this name, in any thread of
+   * the process, opens. Its values are encoded by `codec` and kept outside the V8 heap; each
+   * read decodes a copy. A fetch in flight in one thread is joined by callers in every thread:
+   * one upstream call per key per process. `maxSize` and `maxBytes`, when given, must equal
+   * the open store's (leave them out to take its sizes); `maxBytes` counts encoded bytes, so
+   * `sizeOf` does not apply. `stats()`, `size` and the metrics describe the whole store.
+   * `close()` leaves the store; the last cache to leave (or whose thread exits) frees it.
+   */
+  shared?: string
+  /**
+   * Shared mode: how values become bytes. Default `v8Codec` (keeps Date, Map, Set, BigInt,
+   * typed arrays, `undefined` apart from `null`); `jsonCodec`, or any {@link Codec}.
+   */
+  codec?: Codec
+  /**
+   * Shared mode: whether `onEvict` receives the removed value, decoded (a decode per removal),
+   * rather than `undefined`. Default false.
+   */
+  decodeEvicted?: boolean
 }
 
 /** A snapshot of the counters, from `cache.stats()`. Every counter is exact. */

@@ -4,10 +4,10 @@
 import { serialize } from 'node:v8'
 import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
-import { checkCodec, type Codec, defaultCodec } from '../../dist/redis/codec.js'
+import { checkCodec, type Codec, defaultCodec } from '../../dist/codec/codec.js'
 import { decodeEnvelope, encodeEnvelope } from '../../dist/redis/envelope.js'
-import { jsonCodec } from '../../dist/redis/json_codec.js'
-import { v8Codec } from '../../dist/redis/v8_codec.js'
+import { jsonCodec } from '../../dist/codec/json_codec.js'
+import { v8Codec } from '../../dist/codec/v8_codec.js'
 import { expectThrown, thrownBy } from '../support/throws.js'
 
 const roundTrip = (codec: Codec, value: unknown) => codec.decode(codec.encode(value))

@@ -5,10 +5,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { EncodeError, PayloadError } from '../../dist/errors.js'
-import type { Codec } from '../../dist/redis/codec.js'
+import type { Codec } from '../../dist/codec/codec.js'
 import { decodeEnvelope, encodeEnvelope } from '../../dist/redis/envelope.js'
-import { jsonCodec } from '../../dist/redis/json_codec.js'
-import { v8Codec } from '../../dist/redis/v8_codec.js'
+import { jsonCodec } from '../../dist/codec/json_codec.js'
+import { v8Codec } from '../../dist/codec/v8_codec.js'
 import { thrownBy } from '../support/throws.js'
 
 const V8_HEADER = [0xc1, 0x48, 0x01, 0x02, 0x76, 0x38] // marker, version 1, 'v8'

@@ -8,7 +8,7 @@ import type { CacheRef } from '../observe/channels.js'
 import type { FetchEvents } from '../observe/fetch_events.js'
 import type { RemovalReports } from '../observe/removals.js'
 import type { CallOptions, Settings } from '../options/options.js'
-import { type Backend, FailCause, MISSED } from '../store/backend.js'
+import { type Backend, type Ending, FailCause, MISSED } from '../store/backend.js'
 import { sizeFor } from '../store/sizes.js'
 import type { Sweeper } from '../store/sweeper.js'
 import type { Fetcher } from '../types.js'
@@ -48,7 +48,12 @@ export class Fetches implements FlightHost {
     const { kind, value, refresh } = store.lookup
     let answer: Promise<unknown>
     if (kind === 'join') {
-      answer = store.lookup.flight!.waiter(call.signal)
+      // How this caller would fetch anew, should a fetch in another thread be given up.
+      const retry = () =>
+        call.signal?.aborted
+          ? Promise.reject(call.signal.reason as Error)
+          : this.getOrFetch(key, fetcher, call)
+      answer = store.lookup.flight!.waiter(call.signal, retry)
       if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache, key })
     } else if (kind === 'stale') {
       const flight = refresh ? this.#start(key, call, true) : undefined
@@ -129,7 +134,15 @@ export class Fetches implements FlightHost {
       this.recordFailure(flight, FailCause.Error, error)
       throw error
     }
-    const { stored, endedAt } = store.complete(flight, value, times, bytes, now)
+    let ending: Ending
+    try {
+      ending = store.complete(flight, value, times, bytes, now)
+    } catch (error) {
+      // A value a shared store's codec cannot encode: nothing was changed; the fetch fails.
+      this.recordFailure(flight, FailCause.Error, error)
+      throw error
+    }
+    const { stored, endedAt } = ending
     if (stored) this.parts.sweeper.written(lifetimeOf(times), now ?? performance.now())
     removals.report()
     events.succeeded(flight, value, stored, endedAt)
@@ -156,7 +169,7 @@ export class Fetches implements FlightHost {
       now = flight.startedAt
       clockFailed = true
     }
-    const { fallback, endedAt } = store.fail(flight, cause, now)
+    const { fallback, endedAt } = store.fail(flight, cause, now, error)
     removals.report()
     events.failed(flight, cause, error, clockFailed ? NaN : endedAt, flight.calling)
     return fallback

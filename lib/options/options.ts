@@ -12,6 +12,8 @@ import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
 import type { CacheOptions, GetOrFetchOptions, ReadOptions, SetOptions } from '../types.js'
 import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
 import { isTier, type Tier } from '../fetch/tier.js'
+import { checkCodec, defaultCodec } from '../codec/codec.js'
+import type { SharedSettings } from '../store/shared_store.js'
 import { checkPositiveInteger, checkTags, checkTtl } from './validate.js'
 
 /** The settled options of one getOrFetch or set call. */
@@ -38,6 +40,8 @@ export interface Settings {
   name: string | undefined
   fetchDurationBuckets: readonly number[]
   tier: Tier | undefined
+  /** Shared mode: the store to open; undefined for object mode. */
+  shared: SharedSettings | undefined
   defaults: CallOptions
 }
 
@@ -54,6 +58,9 @@ const CONSTRUCTOR_OPTIONS = [
   'name',
   'fetchDurationBuckets',
   'tier',
+  'shared',
+  'codec',
+  'decodeEvicted',
 ] as const
 const GET_OR_FETCH_OPTIONS = [
   'ttlMs',
@@ -142,6 +149,35 @@ export function checkObject(
   }
 }
 
+// Shared mode's options: undefined unless `shared` names a store.
+function sharedSettings(o: CacheOptions, maxBytes: number | undefined): SharedSettings | undefined {
+  const name = checkNonEmpty('shared', o.shared)
+  if (name === undefined) {
+    for (const option of ['codec', 'decodeEvicted'] as const) {
+      if (o[option] !== undefined) {
+        throw invalidArgTypeError(`${option} applies to shared mode only: give shared a name`)
+      }
+    }
+    return undefined
+  }
+  if (o.sizeOf !== undefined) {
+    throw invalidArgTypeError(
+      'sizeOf does not apply to shared mode: maxBytes counts the encoded bytes of each value',
+    )
+  }
+  const decodeEvicted = o.decodeEvicted ?? false
+  if (typeof decodeEvicted !== 'boolean') {
+    throw argumentTypeError('decodeEvicted', 'a boolean', decodeEvicted)
+  }
+  return {
+    name,
+    codec: o.codec === undefined ? defaultCodec : checkCodec(o.codec, 'codec'),
+    maxSize: o.maxSize === undefined ? undefined : checkPositiveInteger('maxSize', o.maxSize),
+    maxBytes,
+    decodeEvicted,
+  }
+}
+
 export function settingsFrom(options: unknown): Settings {
   if (options === undefined) options = {}
   checkObject('options', options)
@@ -150,7 +186,9 @@ export function settingsFrom(options: unknown): Settings {
   const maxBytes =
     o.maxBytes === undefined ? undefined : checkPositiveInteger('maxBytes', o.maxBytes)
   const sizeOf = checkFunction<Settings['sizeOf']>('sizeOf', o.sizeOf)
+  const shared = sharedSettings(o, maxBytes)
   return {
+    shared,
     maxSize:
       o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
     maxBytes,

@@ -19,7 +19,7 @@ import {
   PayloadError,
   type PayloadProblem,
 } from '../errors.js'
-import { checkCodec, type Codec } from './codec.js'
+import { checkCodec, type Codec } from '../codec/codec.js'
 
 const MAGIC = [0xc1, 0x48] as const
 /** The envelope version this module writes, and the only one it reads. */

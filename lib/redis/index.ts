@@ -10,12 +10,12 @@
  * @packageDocumentation
  */
 import { linkTo } from './clients.js'
-import { defaultCodec } from './codec.js'
+import { defaultCodec } from '../codec/codec.js'
 import { type RedisTierOptions, tierSettings } from './options.js'
 import { RedisTier } from './tier.js'
 import type { CacheTier } from '../fetch/tier.js'
 
-export type { Codec } from './codec.js'
+export type { Codec } from '../codec/codec.js'
 export type { RedisTierOptions } from './options.js'
 export type { CacheTier, TierStats } from '../fetch/tier.js'
 export {
@@ -25,8 +25,8 @@ export {
   type RemoteError,
   RemoteFetchError,
 } from '../errors.js'
-export { jsonCodec } from './json_codec.js'
-export { v8Codec } from './v8_codec.js'
+export { jsonCodec } from '../codec/json_codec.js'
+export { v8Codec } from '../codec/v8_codec.js'
 
 /**
  * A fleet tier for `new CacheManager({ tier })`. It uses `options.client` for commands and a

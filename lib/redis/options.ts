@@ -5,7 +5,7 @@
 import { argumentRangeError, argumentTypeError } from '../errors.js'
 import { checkKnown, checkObject } from '../options/options.js'
 import { checkPositiveInteger } from '../options/validate.js'
-import { type Codec, checkCodec } from './codec.js'
+import { type Codec, checkCodec } from '../codec/codec.js'
 import type { TierSettings } from './tier.js'
 
 /** Options of `redisTier`. */

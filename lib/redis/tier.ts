@@ -23,7 +23,7 @@ import {
 import type { CallOptions } from '../options/options.js'
 import type { FetchContext, Fetcher } from '../types.js'
 import { parseMessage } from './bus.js'
-import type { Codec } from './codec.js'
+import type { Codec } from '../codec/codec.js'
 import { decodeEnvelope, encodeEnvelope } from './envelope.js'
 import { type Found, readFound, timesLeft } from './found.js'
 import { Guarded, NotSent } from './guarded.js'

@@ -1,9 +1,8 @@
 /**
  * The seam between `CacheManager` and a store. A backend keeps the entries, their recency, TTLs,
  * sizes and tags, and one in-flight record per key being fetched; the layers above decide when
- * to fetch, what waiters receive, and what is reported. The object store (values by identity,
- * this thread) is the one backend today; a shared store (encoded values, every thread) is the
- * next.
+ * to fetch, what waiters receive, and what is reported. Two backends: the object store (values
+ * by identity, this thread) and the shared store (encoded values, every thread of the process).
  *
  * Every method that can remove entries queues them for `takeRemovals`; times are clock option
  * readings, or `undefined` for the store's own monotonic clock.
@@ -16,6 +15,19 @@ import type { CacheStats, EvictionReason } from '../types.js'
 /** How a fetch ended without a value (the core's FailCause order). */
 export const FailCause = { Error: 0, Timeout: 1, Abort: 2 } as const
 export type FailCause = (typeof FailCause)[keyof typeof FailCause]
+
+/**
+ * A fetch in flight that a caller can join: a Flight of this cache, or (shared store) a fetch
+ * running in another thread.
+ */
+export interface Joinable {
+  /**
+   * A Promise for one caller: with a signal, its own. `retry` is how that caller would fetch
+   * anew: a fetch in another thread that is given up before it ends is fetched anew by the first
+   * caller who joined it here.
+   */
+  waiter(signal: AbortSignal | undefined, retry?: () => Promise<unknown>): Promise<unknown>
+}
 
 /** What a lookup found when it did not hit a fresh entry ('miss': `get` only). */
 type LookupKind = 'stale' | 'join' | 'start' | 'miss'
@@ -31,7 +43,7 @@ export interface Lookup {
   /** 'stale': whether a background refresh started (then `started` describes it). */
   refresh: boolean
   /** 'join': the fetch in flight. */
-  flight: Flight | undefined
+  flight: Joinable | undefined
   /** 'start', or 'stale' with a refresh: the new fetch's record, for `track`. */
   started: FlightRecord
 }
@@ -93,8 +105,8 @@ export interface Backend {
     bytes: number,
     now: number | undefined,
   ): Ending
-  /** Ends `flight` without a value. */
-  fail(flight: Flight, cause: FailCause, now: number | undefined): Failure
+  /** Ends `flight` without a value; `error` is what it failed with (for waiters elsewhere). */
+  fail(flight: Flight, cause: FailCause, now: number | undefined, error?: unknown): Failure
   /**
    * A counted lookup: the fresh value, or MISSED. With `allowStale`, a stale entry still
    * retained answers too (counted as a stale hit, made most recently used): MISSED, with
@@ -142,4 +154,6 @@ export interface Backend {
   takeRemovals(): Removed[]
   readonly size: number
   stats(): CacheStats
+  /** Lets go of what the store holds outside this object (a shared store's membership). */
+  close?(): void
 }

@@ -37,8 +37,104 @@ export interface Protocol {
   readonly failCauses: readonly string[]
 }
 
+declare const sharedHandle: unique symbol
+/** An External wrapping a member of a shared store; only `binding.shared` can use it. */
+export type SharedHandle = { readonly [sharedHandle]: true }
+
+/** A read's answer: a fresh value's bytes, `[bytes]` for a stale one, or null. */
+type SharedRead = Buffer | [Buffer] | null
+
+/**
+ * The shared store's functions (native/binding/shared_handle.cc). Values come and go as bytes;
+ * `now` omitted: the monotonic clock.
+ */
+interface SharedBinding {
+  /**
+   * Opens (or joins) the process's store named `name`: a handle, or `[option, open, asked]`
+   * when it is open with other sizes. `sink` is called on this thread when a fetch this member
+   * waits for ends elsewhere: (flightSlot, generation, kind 0 value | 1 error | 2 orphaned, bytes).
+   */
+  open(
+    name: string,
+    maxSize: number | undefined,
+    maxBytes: number | undefined,
+    sink: (slot: number, generation: number, kind: number, bytes: Buffer | undefined) => void,
+  ): SharedHandle | [string, number, number]
+  close(handle: SharedHandle): void
+  /** While `waiting`, the sink is held and the thread kept alive. */
+  hold(handle: SharedHandle, waiting: boolean): void
+  /** A fresh value's bytes, or [code 0 stale | 1 join | 2 start, flightSlot, generation,
+   * started, foreign, startedAt, bytes of the stale or retained value]. */
+  acquire(
+    handle: SharedHandle,
+    key: string,
+    now: number | undefined,
+    forceRefresh: boolean,
+  ): Buffer | [number, number, number, boolean, boolean, number, Buffer | undefined]
+  get(handle: SharedHandle, key: string, now: number | undefined, allowStale: boolean): SharedRead
+  peek(handle: SharedHandle, key: string, now: number | undefined, allowStale: boolean): SharedRead
+  remainingTtl(handle: SharedHandle, key: string, now: number | undefined): number | undefined
+  /** [key, bytes, key, bytes, ...], most recently used first. */
+  walk(handle: SharedHandle, allowStale: boolean, now: number | undefined): (string | Buffer)[]
+  set(
+    handle: SharedHandle,
+    key: string,
+    bytes: Uint8Array,
+    ttlMs: number,
+    staleWhileRevalidateMs: number,
+    staleIfErrorMs: number,
+    size: number,
+    tags: readonly string[] | undefined,
+    now: number | undefined,
+  ): boolean
+  /** [stored, the time it read]. */
+  complete(
+    handle: SharedHandle,
+    flightSlot: number,
+    generation: number,
+    bytes: Uint8Array,
+    ttlMs: number,
+    staleWhileRevalidateMs: number,
+    staleIfErrorMs: number,
+    size: number,
+    now: number | undefined,
+  ): [boolean, number]
+  /** [the fallback's bytes or undefined, the time it read]. */
+  fail(
+    handle: SharedHandle,
+    flightSlot: number,
+    generation: number,
+    cause: FailCause,
+    key: string,
+    error: Uint8Array | undefined,
+    now: number | undefined,
+  ): [Buffer | undefined, number]
+  tagFlight(
+    handle: SharedHandle,
+    flightSlot: number,
+    generation: number,
+    tags: readonly string[],
+    replace?: boolean,
+  ): void
+  isCurrent(handle: SharedHandle, flightSlot: number, generation: number): boolean
+  delete(handle: SharedHandle, key: string): boolean
+  invalidateTag(handle: SharedHandle, tag: string): number
+  clear(handle: SharedHandle): void
+  /** [ms until the next expiry, how many it removed]. */
+  sweep(handle: SharedHandle, limit: number, now: number | undefined): [number, number]
+  recordKeys(handle: SharedHandle, record: boolean): void
+  /** [key, cause, bytes (with `values`) or undefined, ...], oldest first. */
+  takeRemovals(handle: SharedHandle, values: boolean): (string | number | Buffer | undefined)[]
+  size(handle: SharedHandle): number
+  stats(handle: SharedHandle): CacheStats
+  /** Shared stores alive in the process, and names open. */
+  counts(): { stores: number; names: number }
+}
+
 /** The binding's functions; see native/binding/store_handle.cc. `now` omitted: monotonic clock. */
 export interface Binding {
+  /** The shared stores' functions. */
+  readonly shared: SharedBinding
   /** The addon's layout; checked against {@link PROTOCOL} when the addon loads. */
   readonly protocol: Protocol
   createStore(maxEntries: number, maxBytes?: number, recordKeys?: boolean): NativeStore

@@ -1,11 +1,13 @@
 /**
- * How the fleet tier turns values into bytes and back.
+ * How values become bytes and back: for Redis (the fleet tier) and for a shared store.
  */
 import { argumentTypeError } from '../errors.js'
 import { v8Codec } from './v8_codec.js'
 
-/** Encodes values for Redis. `name` goes into every envelope, so a reader can tell a payload
- * written by another codec from a corrupt one. */
+/**
+ * Encodes values for Redis and for shared stores. `name` goes into every Redis envelope, so a
+ * reader can tell a payload written by another codec from a corrupt one.
+ */
 export interface Codec {
   /** A short ASCII name (1 to 32 characters), written into every envelope. */
   readonly name: string
@@ -15,7 +17,7 @@ export interface Codec {
   decode(bytes: Uint8Array): unknown
 }
 
-/** The codec a fleet tier uses when it is given none: {@link v8Codec}. */
+/** The codec a fleet tier or a shared store uses when given none: {@link v8Codec}. */
 export const defaultCodec: Codec = v8Codec
 
 // Printable ASCII without the space: the name is shown quoted in error messages.
