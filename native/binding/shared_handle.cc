@@ -90,13 +90,13 @@ std::vector<std::u16string> TagsArg(const Napi::CallbackInfo& info, size_t index
 
 // The thread-safe function's call: on this member's thread, hands the queued notices to the
 // sink as sink(flightSlot, generation, kind, bytes). Dropped when the sink was collected (then
-// nothing waited) or the environment is going.
-void DeliverNotices(napi_env env, napi_value, void* context, void*) {
-  auto* handle = static_cast<SharedHandle*>(context);
-  if (env == nullptr || !handle->member) return;
-  std::vector<Notice> notices = handle->member->TakeNotices();
+// nothing waited), the handle closed, or the environment is going (env null).
+void DeliverNotices(napi_env env, napi_value, void* data, void*) {
+  auto* context = static_cast<WakeContext*>(data);
+  if (env == nullptr) return;
+  std::vector<Notice> notices = context->member->TakeNotices();
   napi_value sink = nullptr;
-  if (handle->sink == nullptr || napi_get_reference_value(env, handle->sink, &sink) != napi_ok ||
+  if (context->sink == nullptr || napi_get_reference_value(env, context->sink, &sink) != napi_ok ||
       sink == nullptr) {
     return;
   }
@@ -115,6 +115,14 @@ void DeliverNotices(napi_env env, napi_value, void* context, void*) {
     // reports any uncaught exception.
     if (napi_call_function(env, undefined, sink, 4, args, &ignored) != napi_ok) return;
   }
+}
+
+void FinalizeWake(napi_env, void* data, void*) { delete static_cast<WakeContext*>(data); }
+
+void CloseHook(void* handle) {
+  auto* shared = static_cast<SharedHandle*>(handle);
+  shared->hooked = false;
+  shared->Close();
 }
 
 void FinalizeHandle(napi_env, void* handle, void* addon) {
@@ -159,16 +167,25 @@ Napi::Value OpenShared(const Napi::CallbackInfo& info) {
     NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   }
   NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, external, &kSharedHandleTag), Napi::Value());
-  NAPI_THROW_IF_FAILED(env, napi_create_reference(env, info[3], 0, &handle->sink), Napi::Value());
-  napi_value resource_name = Napi::String::New(env, "herdcache.shared");
-  // The handle outlives the function: Close releases it and waits for nothing, and the handle is
-  // deleted only after Close (DeliverNotices checks `member`, which Close keeps).
-  status = napi_create_threadsafe_function(env, nullptr, nullptr, resource_name, 0, 1, nullptr,
-                                           nullptr, handle, DeliverNotices, &handle->wake);
+  handle->member = std::make_shared<SharedMember>();
+  auto* context = new WakeContext{handle->member, nullptr};
+  status = napi_create_reference(env, info[3], 0, &context->sink);
+  if (status != napi_ok) delete context;
   NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  napi_value resource_name = Napi::String::New(env, "herdcache.shared");
+  status = napi_create_threadsafe_function(env, nullptr, nullptr, resource_name, 0, 1, context,
+                                           FinalizeWake, context, DeliverNotices, &handle->wake);
+  if (status != napi_ok) {
+    napi_delete_reference(env, context->sink);
+    delete context;
+  }
+  NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  handle->context = context;
   napi_unref_threadsafe_function(env, handle->wake);
+  NAPI_THROW_IF_FAILED(env, napi_add_env_cleanup_hook(env, CloseHook, handle), Napi::Value());
+  handle->hooked = true;
   napi_threadsafe_function wake = handle->wake;
-  handle->member = std::make_shared<SharedMember>(
+  handle->member->Arm(
       [wake] { napi_call_threadsafe_function(wake, nullptr, napi_tsfn_nonblocking); });
   store->Join(handle->member);
   handle->store = store;  // from here the handle is open
@@ -190,10 +207,10 @@ Napi::Value Hold(const Napi::CallbackInfo& info) {
   handle.held = hold;
   uint32_t count = 0;
   if (hold) {
-    napi_reference_ref(info.Env(), handle.sink, &count);
+    napi_reference_ref(info.Env(), handle.context->sink, &count);
     napi_ref_threadsafe_function(info.Env(), handle.wake);
   } else {
-    napi_reference_unref(info.Env(), handle.sink, &count);
+    napi_reference_unref(info.Env(), handle.context->sink, &count);
     napi_unref_threadsafe_function(info.Env(), handle.wake);
   }
   return info.Env().Undefined();
@@ -432,16 +449,22 @@ Napi::Value SharedCounts(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void SharedHandle::Close() {
+  if (hooked) {
+    napi_remove_env_cleanup_hook(env, CloseHook, this);
+    hooked = false;
+  }
   if (store) store->Leave(*member, Now(&MonotonicNowMs));
   store.reset();
+  if (context != nullptr) {
+    if (context->sink != nullptr) napi_delete_reference(env, context->sink);
+    context->sink = nullptr;
+    context = nullptr;
+  }
   if (wake != nullptr) {
-    // No notice can be queued any more (the member left); abort drops any call still pending.
+    // No other thread can call it any more (the member left the store under its lock); abort
+    // drops a call still queued. The function frees its context when it finalizes.
     napi_release_threadsafe_function(wake, napi_tsfn_abort);
     wake = nullptr;
-  }
-  if (sink != nullptr && env != nullptr) {
-    napi_delete_reference(env, sink);
-    sink = nullptr;
   }
 }
 

@@ -25,20 +25,33 @@ namespace herdcache {
 
 class Addon;
 
+// What the thread-safe function's calls need, owned by the function (freed when it finalizes,
+// which may come after the handle is gone).
+struct WakeContext {
+  std::shared_ptr<SharedMember> member;
+  napi_ref sink = nullptr;  // weak unless held; deleted (and nulled) by SharedHandle::Close
+};
+
 struct SharedHandle {
   SharedHandle() = default;
   ~SharedHandle() { Close(); }
   SharedHandle(const SharedHandle&) = delete;
   SharedHandle& operator=(const SharedHandle&) = delete;
 
-  // Leaves the store and lets go of the thread-safe function. Idempotent.
+  // Leaves the store and releases the thread-safe function. Idempotent; on the handle's thread.
+  //
+  // Order matters at a thread's exit: Node closes a thread-safe function in an environment
+  // cleanup hook of its own, after which it must not be called. Each handle registers its own
+  // hook right after creating its function, and hooks run in reverse order of registration, so
+  // the handle leaves the store (and no other thread can call the function any more) first.
   void Close();
 
   std::shared_ptr<SharedStore> store;
   std::shared_ptr<SharedMember> member;
   napi_threadsafe_function wake = nullptr;
+  WakeContext* context = nullptr;  // the function's; valid until Close releases it
   napi_env env = nullptr;
-  napi_ref sink = nullptr;  // deleted with the thread-safe function
+  bool hooked = false;  // whether the cleanup hook is registered
   bool held = false;
   bool report = false;  // whether removals are kept for takeRemovals
   KeyBuffer key_buffer;

@@ -65,9 +65,11 @@ class SharedStore;
 // One participant: a cache object in one thread. Created by SharedStore::Join.
 class SharedMember {
  public:
+  SharedMember() = default;
   // `wake` is called, with the store locked and from any thread, each time the queue goes from
-  // empty to not empty.
+  // empty to not empty. Set before the member joins a store.
   explicit SharedMember(std::function<void()> wake) : wake_(std::move(wake)) {}
+  void Arm(std::function<void()> wake) { wake_ = std::move(wake); }
   SharedMember(const SharedMember&) = delete;
   SharedMember& operator=(const SharedMember&) = delete;
 
