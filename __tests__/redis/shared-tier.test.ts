@@ -1,13 +1,14 @@
 // A shared store as the fleet tier's L1: the threads of one process share the store, so the
 // process takes one Redis lease per key, not one per thread (real worker threads, a real
 // redis-server).
+import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { scriptRuns } from '../support/fleet.js'
 import { type RedisServer, startRedis } from '../support/redis.js'
 
-const WORKER = new URL('../fixtures/shared_tier_worker.mjs', import.meta.url)
+const WORKER = resolve(__dirname, '..', 'fixtures', 'shared_tier_worker.mjs')
 const THREADS = 4
 const KEYS = Array.from({ length: 10 }, (_, i) => `key:${i}`)
 
