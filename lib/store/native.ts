@@ -41,8 +41,11 @@ declare const sharedHandle: unique symbol
 /** An External wrapping a member of a shared store; only `binding.shared` can use it. */
 export type SharedHandle = { readonly [sharedHandle]: true }
 
-/** A read's answer: a fresh value's bytes, `[bytes]` for a stale one, or null. */
-type SharedRead = Buffer | [Buffer] | null
+/**
+ * A read's answer: a fresh value's bytes (their length when they were copied into `scratch`),
+ * `[bytes]` for a stale one, or null.
+ */
+type SharedRead = number | Buffer | [Buffer] | null
 
 /**
  * The shared store's functions (native/binding/shared_handle.cc). Values come and go as bytes;
@@ -63,16 +66,32 @@ interface SharedBinding {
   close(handle: SharedHandle): void
   /** While `waiting`, the sink is held and the thread kept alive. */
   hold(handle: SharedHandle, waiting: boolean): void
-  /** A fresh value's bytes, or [code 0 stale | 1 join | 2 start, flightSlot, generation,
-   * started, foreign, startedAt, bytes of the stale or retained value]. */
+  /**
+   * A fresh value's bytes (their length when they were copied into `scratch`), or [code 0
+   * stale | 1 join | 2 start, flightSlot, generation, started, foreign, startedAt, bytes of the
+   * stale or retained value].
+   */
   acquire(
     handle: SharedHandle,
     key: string,
     now: number | undefined,
     forceRefresh: boolean,
-  ): Buffer | [number, number, number, boolean, boolean, number, Buffer | undefined]
-  get(handle: SharedHandle, key: string, now: number | undefined, allowStale: boolean): SharedRead
-  peek(handle: SharedHandle, key: string, now: number | undefined, allowStale: boolean): SharedRead
+    scratch: Buffer,
+  ): number | Buffer | [number, number, number, boolean, boolean, number, Buffer | undefined]
+  get(
+    handle: SharedHandle,
+    key: string,
+    now: number | undefined,
+    allowStale: boolean,
+    scratch: Buffer,
+  ): SharedRead
+  peek(
+    handle: SharedHandle,
+    key: string,
+    now: number | undefined,
+    allowStale: boolean,
+    scratch: Buffer,
+  ): SharedRead
   remainingTtl(handle: SharedHandle, key: string, now: number | undefined): number | undefined
   /** [key, bytes, key, bytes, ...], most recently used first. */
   walk(handle: SharedHandle, allowStale: boolean, now: number | undefined): (string | Buffer)[]

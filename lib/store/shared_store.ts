@@ -54,6 +54,8 @@ const NOTICE_ERROR = 1
 const CODE_STALE = 0
 const CODE_JOIN = 1
 const NO_REMOVALS: Removed[] = []
+// A hit's bytes up to this size come through the scratch buffer; larger ones as a new Buffer.
+const SCRATCH_BYTES = 16 * 1024
 
 // A flight's id among the store's flights: its record's slot and generation.
 function idOf(slot: number, generation: number): string {
@@ -129,6 +131,8 @@ export class SharedStore implements Backend {
   readonly #running = new Map<string, Flight>()
   // The fetches of other threads this cache's callers wait for, by id.
   readonly #waits = new Map<string, Wait>()
+  // Where the binding copies a hit's bytes when they fit: see #hit.
+  readonly #scratch = Buffer.allocUnsafe(SCRATCH_BYTES)
   #recordingKeys = false
   #removed: Removed[] = NO_REMOVALS
   readonly lookup: Lookup = {
@@ -168,6 +172,16 @@ export class SharedStore implements Backend {
     return this.#handle
   }
 
+  // A hit's value: its bytes are in the scratch buffer (`answer` is their length), or `answer`.
+  // They are copied out first (a pooled Buffer, cheap), since a decoded typed array may be a
+  // view of the bytes it came from and the scratch buffer is reused.
+  #hit(answer: number | Uint8Array, key: string): unknown {
+    if (typeof answer !== 'number') return this.#decode(answer, key)
+    const bytes = Buffer.allocUnsafe(answer)
+    this.#scratch.copy(bytes, 0, 0, answer)
+    return this.#decode(bytes, key)
+  }
+
   #decode(bytes: Uint8Array, key: string): unknown {
     try {
       return this.#codec.decode(bytes)
@@ -201,9 +215,9 @@ export class SharedStore implements Backend {
   }
 
   acquire(key: string, now: number | undefined, forceRefresh: boolean): unknown {
-    const answer = binding.shared.acquire(this.#open, key, now, forceRefresh)
+    const answer = binding.shared.acquire(this.#open, key, now, forceRefresh, this.#scratch)
     this.#collect()
-    if (!Array.isArray(answer)) return this.#decode(answer, key)
+    if (!Array.isArray(answer)) return this.#hit(answer, key)
     const [code, slot, generation, started, foreign, startedAt, bytes] = answer
     const lookup = this.lookup
     if (code === CODE_JOIN) {
@@ -329,13 +343,17 @@ export class SharedStore implements Backend {
   }
 
   // A read's answer: a fresh value's bytes, [bytes] for a stale one, or null.
-  #read(answer: Uint8Array | [Uint8Array] | null, key: string, staleToLookup: boolean): unknown {
+  #read(
+    answer: number | Uint8Array | [Uint8Array] | null,
+    key: string,
+    staleToLookup: boolean,
+  ): unknown {
     this.#collect()
     if (answer === null) {
       if (staleToLookup) this.lookup.kind = 'miss'
       return MISSED
     }
-    if (!Array.isArray(answer)) return this.#decode(answer, key)
+    if (!Array.isArray(answer)) return this.#hit(answer, key)
     const value = this.#decode(answer[0], key)
     if (!staleToLookup) return value
     this.lookup.kind = 'stale'
@@ -344,11 +362,19 @@ export class SharedStore implements Backend {
   }
 
   get(key: string, now: number | undefined, allowStale: boolean): unknown {
-    return this.#read(binding.shared.get(this.#open, key, now, allowStale), key, true)
+    return this.#read(
+      binding.shared.get(this.#open, key, now, allowStale, this.#scratch),
+      key,
+      true,
+    )
   }
 
   peek(key: string, now: number | undefined, allowStale: boolean): unknown {
-    return this.#read(binding.shared.peek(this.#open, key, now, allowStale), key, false)
+    return this.#read(
+      binding.shared.peek(this.#open, key, now, allowStale, this.#scratch),
+      key,
+      false,
+    )
   }
 
   remainingTtl(key: string, now: number | undefined): number | undefined {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,21 @@ FlightToken TokenArg(const Napi::CallbackInfo& info) {
 Napi::Value BytesValue(Napi::Env env, const Bytes& bytes) {
   if (!bytes) return env.Undefined();
   return Napi::Buffer<uint8_t>::Copy(env, bytes->data(), bytes->size());
+}
+
+// A fresh value's bytes, copied into the caller's `scratch` Buffer when they fit (the answer is
+// then their length: JavaScript copies them out into a pooled Buffer, far cheaper than a new
+// Buffer made here), else as a new Buffer.
+Napi::Value HitValue(Napi::Env env, const Bytes& bytes, napi_value scratch) {
+  void* data = nullptr;
+  size_t capacity = 0;
+  if (bytes && scratch != nullptr &&
+      napi_get_buffer_info(env, scratch, &data, &capacity) == napi_ok &&
+      bytes->size() <= capacity) {
+    if (!bytes->empty()) std::memcpy(data, bytes->data(), bytes->size());
+    return Napi::Number::New(env, static_cast<double>(bytes->size()));
+  }
+  return BytesValue(env, bytes);
 }
 
 // A Uint8Array argument's bytes, copied into an immutable Bytes.
@@ -216,7 +232,7 @@ Napi::Value Hold(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// acquire(handle, key, now?, force?): a fresh value's bytes (a Buffer), or
+// acquire(handle, key, now?, force?, scratch?): a fresh value's bytes (see HitValue), or
 // [code, flightSlot, generation, started, foreign, now, bytes] with code 0 stale, 1 join, 2 start
 Napi::Value Acquire(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -226,7 +242,7 @@ Napi::Value Acquire(const Napi::CallbackInfo& info) {
   const SharedResult answer =
       handle.store->Acquire(*handle.member, key, now, info[3].ToBoolean().Value(), Removed(handle));
   const Result& result = answer.result;
-  if (result.outcome == Outcome::kHit) return BytesValue(env, answer.value);
+  if (result.outcome == Outcome::kHit) return HitValue(env, answer.value, info[4]);
   const int code = result.outcome == Outcome::kStaleHit ? 0
                    : result.outcome == Outcome::kJoin   ? 1
                                                         : 2;
@@ -242,9 +258,9 @@ Napi::Value Acquire(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// A read's answer: a fresh value's bytes, [bytes] for a stale one, or null.
-Napi::Value ReadAnswer(Napi::Env env, const SharedResult& answer) {
-  if (answer.result.outcome == Outcome::kHit) return BytesValue(env, answer.value);
+// A read's answer: a fresh value's bytes (see HitValue), [bytes] for a stale one, or null.
+Napi::Value ReadAnswer(Napi::Env env, const SharedResult& answer, napi_value scratch) {
+  if (answer.result.outcome == Outcome::kHit) return HitValue(env, answer.value, scratch);
   if (answer.result.outcome == Outcome::kStaleHit) {
     auto out = Napi::Array::New(env, 1);
     out.Set(0u, BytesValue(env, answer.value));
@@ -253,19 +269,23 @@ Napi::Value ReadAnswer(Napi::Env env, const SharedResult& answer) {
   return env.Null();
 }
 
-// get(handle, key, now?, allowStale?) and peek(...): see ReadAnswer
+// get(handle, key, now?, allowStale?, scratch?) and peek(...): see ReadAnswer
 Napi::Value Get(const Napi::CallbackInfo& info) {
   SharedHandle& handle = HandleArg(info);
   const std::u16string_view key = handle.key_buffer.Read(info.Env(), info[1], "key");
-  return ReadAnswer(info.Env(), handle.store->Get(key, NowArg(info, 2), info[3].ToBoolean().Value(),
-                                                  Removed(handle)));
+  return ReadAnswer(
+      info.Env(),
+      handle.store->Get(key, NowArg(info, 2), info[3].ToBoolean().Value(), Removed(handle)),
+      info[4]);
 }
 
 Napi::Value Peek(const Napi::CallbackInfo& info) {
   SharedHandle& handle = HandleArg(info);
   const std::u16string_view key = handle.key_buffer.Read(info.Env(), info[1], "key");
-  return ReadAnswer(info.Env(), handle.store->Peek(key, NowArg(info, 2),
-                                                   info[3].ToBoolean().Value(), Removed(handle)));
+  return ReadAnswer(
+      info.Env(),
+      handle.store->Peek(key, NowArg(info, 2), info[3].ToBoolean().Value(), Removed(handle)),
+      info[4]);
 }
 
 // remainingTtl(handle, key, now?)
