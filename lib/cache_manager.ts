@@ -18,6 +18,7 @@ import {
   setOptions,
   settingsFrom,
 } from './options/options.js'
+import { invalidArgTypeError } from './errors.js'
 import { checkFetcher, checkKey, readClock, tagList } from './options/validate.js'
 import { Reads } from './read/reads.js'
 import { MISSED } from './store/backend.js'
@@ -193,7 +194,7 @@ export class CacheManager<V = unknown> {
    * With a tier, the value also goes to Redis and every other instance drops its copy; the
    * Promise resolves once that is done (or Redis has failed: the change then stays local), and
    * rejects with an `EncodeError` (`ERR_HERDCACHE_ENCODE`), the cache untouched, for a value
-   * the tier's codec cannot store.
+   * the tier's codec cannot store. In shared mode likewise for a value the codec cannot encode.
    * @param options - `ttlMs` as a number, or {@link SetOptions}.
    * @throws TypeError / RangeError for a bad key or option, or a value whose size cannot be
    *   told under `maxBytes`, synchronously, with the cache untouched.
@@ -201,6 +202,11 @@ export class CacheManager<V = unknown> {
   set<T extends V>(key: string, value: T, options?: number | SetOptions): Promise<void> {
     checkKey(key)
     const call = setOptions(options, this.#settings.defaults)
+    if (call.size !== undefined && this.#settings.shared !== undefined) {
+      throw invalidArgTypeError(
+        'size does not apply to shared mode: maxBytes counts the encoded bytes of each value',
+      )
+    }
     // User code (sizeOf, the clock) runs before the store is touched: it may call the cache.
     const bytes = call.size ?? this.#sizeOf(value, key, call)
     const { store, removals, sweeper, tier } = this.#parts
@@ -213,9 +219,15 @@ export class CacheManager<V = unknown> {
     }
     const now = this.#parts.now()
     removals.watch()
-    if (store.set(key, value, call, bytes, now)) {
-      sweeper.written(lifetimeOf(call), now ?? performance.now())
+    let stored: boolean
+    try {
+      stored = store.set(key, value, call, bytes, now)
+    } catch (error) {
+      // A value a shared store's codec cannot encode: the store is untouched.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error)
     }
+    if (stored) sweeper.written(lifetimeOf(call), now ?? performance.now())
     removals.report()
     return tier === undefined ? Promise.resolve() : tier.write(key, encoded, call)
   }
