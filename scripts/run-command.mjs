@@ -59,10 +59,12 @@ function lines(stream, quiet) {
 
 /**
  * Configures and builds the plain CMake project (the GoogleTest suite) in `buildDir` as a Debug
- * build with `cmakeArgs` added, runs it with ctest, and returns `{ label, passed, failed, note? }`
- * counted from ctest's JUnit report (see ctest-report.mjs). A failed build is one failure.
+ * build with `cmakeArgs` added, runs it with ctest (only the tests whose names match the regular
+ * expression `filter`, when given: ctest -R), and returns `{ label, passed, failed, note? }`
+ * counted from ctest's JUnit report (see ctest-report.mjs). A failed build is one failure, and so
+ * is a filter that matches no test.
  */
-export async function ctest(cwd, label, buildDir, cmakeArgs) {
+export async function ctest(cwd, label, buildDir, cmakeArgs, { filter } = {}) {
   const configured = await run(cwd, `${label} configure`, 'cmake', [
     '-S',
     '.',
@@ -79,6 +81,7 @@ export async function ctest(cwd, label, buildDir, cmakeArgs) {
   const junit = join(cwd, buildDir, 'ctest-junit.xml')
   rmSync(junit, { force: true })
   const ctestArgs = ['--test-dir', buildDir, '--output-on-failure', '-j2', '--output-junit', junit]
+  if (filter) ctestArgs.push('-R', filter)
   const { ok } = await run(cwd, label, 'ctest', ctestArgs)
   const counts = ctestCounts(junit)
   // ctest failing with every listed test passed (a crash while listing, say) is still a failure.

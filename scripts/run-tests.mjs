@@ -3,10 +3,12 @@
 // format check, knip, clang-format, clang-tidy), vitest, then the GoogleTest suite through ctest.
 // Ends with one line, `tests: N passed, M failed`, summing every part. With --sanitize, the
 // GoogleTest suite and vitest also run against AddressSanitizer + UndefinedBehaviorSanitizer
-// builds. With --packaging (CI), it also checks the npm packages (scripts/pack-check.mjs) and runs
-// vitest on Node 20, 22, 24 and 26 against the addon of the packed platform package
-// (scripts/node-matrix.mjs). With --arm64 (CI), it cross-builds the linux-arm64-gnu addon and runs
-// the addon suites on an arm64 node under qemu (scripts/emulated-tests.mjs).
+// builds, and the shared store's GoogleTest tests (the ones that run threads) against a
+// ThreadSanitizer build. With --packaging (CI), it also checks the npm packages
+// (scripts/pack-check.mjs) and runs vitest on Node 20, 22, 24 and 26 against the addon of the
+// packed platform package (scripts/node-matrix.mjs). With --arm64 (CI), it cross-builds the
+// linux-arm64-gnu addon and runs the addon suites on an arm64 node under qemu
+// (scripts/emulated-tests.mjs).
 // With --coverage (CI), vitest and the GoogleTest suite run instrumented instead
 // (scripts/coverage.mjs), and a coverage floor not reached fails.
 import { spawnSync } from 'node:child_process'
@@ -155,6 +157,17 @@ if (sanitize) {
     await ctest(root, 'GoogleTest (ASan+UBSan)', 'build-asan', [
       '-DHERDCACHE_SANITIZE=address,undefined',
     ]),
+  )
+  // Only the tests that run threads (SharedStore*, SharedRegistry*): the rest of the suite is
+  // single-threaded, so ThreadSanitizer could report nothing there, and it would triple the run.
+  results.push(
+    await ctest(
+      root,
+      'GoogleTest (TSan, shared store)',
+      'build-tsan',
+      ['-DHERDCACHE_SANITIZE=thread'],
+      { filter: '^Shared' },
+    ),
   )
   await sanitizedVitest()
 }
