@@ -141,6 +141,7 @@ describe('guides (docs/guides)', () => {
       'fleet.md',
       'from-cache-manager.md',
       'from-lru-cache.md',
+      'shared.md',
       'testing.md',
     ])
   })
