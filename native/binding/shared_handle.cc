@@ -145,8 +145,8 @@ void FinalizeHandle(napi_env, void* handle, void* addon) {
   static_cast<Addon*>(addon)->Close(static_cast<SharedHandle*>(handle));
 }
 
-// openShared(name, maxSize?, maxBytes?, sink): a handle, or [option, open, asked] when the open
-// store has other sizes
+// openShared(name, maxSize?, maxBytes?, sink, codec): a handle, or [option, open, asked] when
+// the open store has other sizes or another codec (then open and asked are codec names)
 Napi::Value OpenShared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* addon = static_cast<Addon*>(info.Data());
@@ -163,14 +163,20 @@ Napi::Value OpenShared(const Napi::CallbackInfo& info) {
     max_bytes = max < 18446744073709551615.0 ? static_cast<uint64_t>(max) : UINT64_MAX;
   }
   if (!info[3].IsFunction()) ThrowArgumentTypeError(env, "sink", "a function", info[3]);
+  const std::string codec = info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "";
   SharedRegistry::Mismatch mismatch;
   std::shared_ptr<SharedStore> store =
-      SharedRegistry::Open(name, max_entries, max_bytes, StoreOptions{}, &mismatch);
+      SharedRegistry::Open(name, max_entries, max_bytes, StoreOptions{}, &mismatch, codec);
   if (!store) {
     auto out = Napi::Array::New(env, 3);
     out.Set(0u, Napi::String::New(env, mismatch.option));
-    out.Set(1u, Napi::Number::New(env, mismatch.open));
-    out.Set(2u, Napi::Number::New(env, mismatch.asked));
+    if (mismatch.option == "codec") {
+      out.Set(1u, Napi::String::New(env, mismatch.open_codec));
+      out.Set(2u, Napi::String::New(env, mismatch.asked_codec));
+    } else {
+      out.Set(1u, Napi::Number::New(env, mismatch.open));
+      out.Set(2u, Napi::Number::New(env, mismatch.asked));
+    }
     return out;
   }
   auto* handle = new SharedHandle();

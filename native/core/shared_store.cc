@@ -308,8 +308,8 @@ bool SharedStore::CheckInvariants() {
 std::shared_ptr<SharedStore> SharedRegistry::Open(const std::string& name,
                                                   std::optional<uint32_t> max_entries,
                                                   std::optional<uint64_t> max_bytes,
-                                                  const StoreOptions& defaults,
-                                                  Mismatch* mismatch) {
+                                                  const StoreOptions& defaults, Mismatch* mismatch,
+                                                  const std::string& codec) {
   std::lock_guard lock(mutex_);
   std::erase_if(stores_, [](const auto& named) { return named.second.expired(); });
   if (auto it = stores_.find(name); it != stores_.end()) {
@@ -317,12 +317,16 @@ std::shared_ptr<SharedStore> SharedRegistry::Open(const std::string& name,
     if (open) {
       if (max_entries && *max_entries != open->max_entries()) {
         *mismatch = {"maxSize", static_cast<double>(open->max_entries()),
-                     static_cast<double>(*max_entries)};
+                     static_cast<double>(*max_entries), "", ""};
         return nullptr;
       }
       if (max_bytes && *max_bytes != open->max_bytes()) {
         *mismatch = {"maxBytes", static_cast<double>(open->max_bytes()),
-                     static_cast<double>(*max_bytes)};
+                     static_cast<double>(*max_bytes), "", ""};
+        return nullptr;
+      }
+      if (codec != open->codec()) {
+        *mismatch = {"codec", 0, 0, open->codec(), codec};
         return nullptr;
       }
       return open;
@@ -332,6 +336,7 @@ std::shared_ptr<SharedStore> SharedRegistry::Open(const std::string& name,
   if (max_entries) options.max_entries = *max_entries;
   if (max_bytes) options.max_bytes = *max_bytes;
   auto store = std::make_shared<SharedStore>(options);
+  store->codec_ = codec;
   stores_[name] = store;
   return store;
 }

@@ -148,6 +148,8 @@ class SharedStore {
   size_t size();
   uint32_t max_entries() const noexcept { return max_entries_; }
   uint64_t max_bytes() const noexcept { return max_bytes_; }
+  // The name of the codec its values are encoded with (set once, by the registry).
+  const std::string& codec() const noexcept { return codec_; }
   // Members joined now; fetches with a known runner now (for tests).
   size_t members();
   size_t running();
@@ -168,8 +170,10 @@ class SharedStore {
   void Started(SharedMember& member, std::u16string_view key, FlightToken token);
   void Notify(uint64_t flight, NoticeKind kind, const Bytes& bytes);
 
+  friend class SharedRegistry;
   const uint32_t max_entries_;
   const uint64_t max_bytes_;
+  std::string codec_;
   std::mutex mutex_;
   Store store_;
   std::vector<Bytes> values_;  // by entry slot
@@ -184,19 +188,23 @@ class SharedStore {
 // a shared_ptr per member) and is freed with the last; the map forgets it at the next Open.
 class SharedRegistry {
  public:
-  // How Open answers when the name is open with other sizes.
+  // How Open answers when the name is open with other sizes or another codec.
   struct Mismatch {
-    std::string option;  // "maxSize" or "maxBytes"
-    double open = 0;     // the open store's
-    double asked = 0;    // the request's
+    std::string option;       // "maxSize", "maxBytes" or "codec"
+    double open = 0;          // the open store's size
+    double asked = 0;         // the request's size
+    std::string open_codec;   // "codec": the open store's codec name
+    std::string asked_codec;  // "codec": the request's
   };
 
-  // The store named `name`: the open one, or a new one with `options`. `max_entries` and
-  // `max_bytes` given must equal the open store's; else null and `mismatch` says which.
+  // The store named `name`: the open one, or a new one with `options` whose values `codec`
+  // encodes. `max_entries` and `max_bytes` given, and `codec`, must equal the open store's;
+  // else null and `mismatch` says which.
   static std::shared_ptr<SharedStore> Open(const std::string& name,
                                            std::optional<uint32_t> max_entries,
                                            std::optional<uint64_t> max_bytes,
-                                           const StoreOptions& defaults, Mismatch* mismatch);
+                                           const StoreOptions& defaults, Mismatch* mismatch,
+                                           const std::string& codec = {});
   // Names whose store is alive now (forgetting the others).
   static size_t open_count();
 

@@ -451,6 +451,22 @@ TEST(SharedRegistry, RefusesSizesOtherThanTheOpenStores) {
   EXPECT_EQ(open.use_count(), 1) << "a refusal holds no reference";
 }
 
+TEST(SharedRegistry, RefusesAnotherCodecThanTheOpenStores) {
+  SharedRegistry::Mismatch mismatch;
+  const auto open =
+      SharedRegistry::Open("registry-codec", 10, std::nullopt, Defaults(), &mismatch, "v8");
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(open->codec(), "v8");
+  EXPECT_EQ(SharedRegistry::Open("registry-codec", 10, std::nullopt, Defaults(), &mismatch, "v8"),
+            open);
+
+  EXPECT_EQ(SharedRegistry::Open("registry-codec", 10, std::nullopt, Defaults(), &mismatch, "json"),
+            nullptr);
+  EXPECT_EQ(mismatch.option, "codec");
+  EXPECT_EQ(mismatch.open_codec, "v8");
+  EXPECT_EQ(mismatch.asked_codec, "json");
+}
+
 TEST(SharedRegistry, FreesAStoreWithItsLastHolder) {
   ASSERT_EQ(SharedStore::live_count(), 0u) << "a test before this one leaked a store";
   SharedRegistry::Mismatch mismatch;
