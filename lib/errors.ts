@@ -102,7 +102,7 @@ export class TimeoutError extends Error {
   readonly code = 'ERR_HERDCACHE_TIMEOUT'
 }
 
-/** An error as another instance's completion message carries it. */
+/** An error as it crosses from where a fetch ran: another instance, or another thread. */
 export interface RemoteError {
   /** The error's `name` (`'Error'` for a thrown value that was not an Error). */
   name: string
@@ -246,9 +246,10 @@ export function undecodableError(message: string) {
 }
 
 /**
- * A value the fleet tier could not encode for Redis, with code `ERR_HERDCACHE_ENCODE`: the codec
- * threw (it cannot store the value as it is) or returned something other than bytes. The message
- * names the key, the codec and the codec's reason; `cause` is what the codec threw.
+ * A value a codec could not encode, for Redis (the fleet tier) or a shared store, with code
+ * `ERR_HERDCACHE_ENCODE`: the codec threw (it cannot store the value as it is) or returned
+ * something other than bytes. The message names the key, the codec and the codec's reason;
+ * `cause` is what the codec threw.
  */
 export class EncodeError extends Error {
   /** Always `'EncodeError'`. */

@@ -189,8 +189,9 @@ export interface CacheOptions<V = unknown> {
    */
   maxSize?: number
   /**
-   * The most bytes stored at once, by `sizeOf`; inserting past it evicts least recently used
-   * entries until the new one fits. A value larger than `maxBytes` is not stored (no error).
+   * The most bytes stored at once, by `sizeOf` (in shared mode, by each value's encoded bytes);
+   * inserting past it evicts least recently used entries until the new one fits. A value larger
+   * than `maxBytes` is not stored (no error).
    */
   maxBytes?: number
   /**
@@ -204,7 +205,8 @@ export interface CacheOptions<V = unknown> {
   /**
    * Called once for every entry that leaves the cache, after the cache is consistent again. An
    * exception it throws, whatever its value, is reported as a process warning and changes
-   * nothing; the other removals of the batch are still reported.
+   * nothing; the other removals of the batch are still reported. In shared mode it is called by
+   * the cache whose call removed the entry, with `value` undefined unless `decodeEvicted`.
    */
   onEvict?: (key: string, value: V, reason: EvictionReason) => void
   /**
@@ -294,7 +296,10 @@ export interface CacheStats {
   size: number
   /** Fetches in flight now whose results will be stored (detached fetches are not counted). */
   inFlight: number
-  /** Bytes stored now, by `sizeOf` (0 when sizes are not tracked). */
+  /**
+   * Bytes stored now, by `sizeOf` (0 when sizes are not tracked); in shared mode, the encoded
+   * bytes of every value.
+   */
   bytes: number
   /** The tier's counters, when the cache has a `tier`. */
   tier?: TierStats
