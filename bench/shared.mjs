@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The shared-mode benchmark on its own: upstream calls and memory across worker threads
-// (workloads/shared.mjs says what is measured). Prints Markdown tables to stdout, progress to
+// The shared-mode benchmark on its own: upstream calls and memory across worker threads, and a
+// hit from another thread against an object-mode hit (workloads/shared.mjs says what is
+// measured). Prints Markdown tables to stdout, progress to
 // stderr; never fails on a number. Needs --expose-gc (npm run bench:shared passes it).
 //
 //   npm run bench:shared                          the full run
-//   npm run bench:shared -- --quick               2 repetitions
-//   npm run bench:shared -- --only calls          some parts: calls
+//   npm run bench:shared -- --quick               2 repetitions, fewer calls
+//   npm run bench:shared -- --only hit            some parts: calls, hit
 //   npm run bench:shared -- --reps 9              repetitions (default 7, quick 2)
 //   npm run bench:shared -- --json out.json       also write every sample as JSON
 
@@ -61,7 +62,9 @@ console.log(`- started: ${startedAt.slice(0, 16).replace('T', ' ')} UTC`)
 console.log(
   `- machine: ${availableParallelism()} CPUs (${cpuModel()}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}; Node ${process.version} (V8 ${process.versions.v8})`,
 )
-console.log(`- packages: herdcache ${herdcache} (working tree, dist/), lru-cache ${versionOf('lru-cache')}`)
+console.log(
+  `- packages: herdcache ${herdcache} (working tree, dist/), lru-cache ${versionOf('lru-cache')}, msgpackr ${versionOf('msgpackr')}`,
+)
 console.log(`- load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`)
 console.log(
   '- every cache: ttl 60,000 ms; ratios are shared mode ÷ the other, the median of per-repetition ratios (min–max); below 1.00 shared mode is faster, smaller or calls less',

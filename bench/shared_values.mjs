@@ -1,5 +1,8 @@
 // What the shared-mode benchmark stores (bench/workloads/shared_*.mjs, its worker and its child):
-// values of about 1 KB, built the same way on every run.
+// three value shapes, built the same way on every run, and the msgpackr codec it compares with
+// herdcache's own two.
+
+import { Packr } from 'msgpackr'
 
 const LOREM =
   'A cache that many threads share keeps one copy of each value outside the V8 heap, and every ' +
@@ -21,6 +24,39 @@ function description(i) {
   return flat(text.slice(0, 800))
 }
 
+/**
+ * The value shapes of the hit comparison, each with `make(i)`, the value stored under key i.
+ * `id` is i for the objects, so a read can be checked; a string answers its length.
+ */
+export const SHAPES = [
+  {
+    id: 'string',
+    label: 'short string (~20 chars)',
+    make: (i) => `session:${i}:active`,
+  },
+  {
+    id: 'small',
+    label: 'small object (10 fields)',
+    make: (i) => ({
+      id: i,
+      name: `User ${i}`,
+      email: `user${i}@example.com`,
+      active: i % 3 !== 0,
+      score: (i * 7.25) % 100,
+      roles: ['reader', 'editor'],
+      createdAt: '2026-01-01T09:30:00.000Z',
+      plan: 'team',
+      country: 'NZ',
+      visits: i * 3,
+    }),
+  },
+  {
+    id: '1kb',
+    label: '1 KB object (9 fields, 800-char text)',
+    make: bigObject,
+  },
+]
+
 /** A catalogue item of about 1 KB (JSON or V8 serialization), with 800 characters of its own. */
 export function bigObject(i) {
   return {
@@ -34,4 +70,14 @@ export function bigObject(i) {
     updatedAt: '2026-01-01T09:30:00.000Z',
     description: description(i),
   }
+}
+
+// msgpackr as bench/codec.mjs's "msgpackr plain": MessagePack that any reader understands.
+const packr = new Packr({ useRecords: false, moreTypes: true })
+
+/** A herdcache Codec over msgpackr (msgpackr's pack answers a Buffer, a Uint8Array). */
+export const msgpackrCodec = {
+  name: 'msgpackr',
+  encode: (value) => packr.pack(value),
+  decode: (bytes) => packr.unpack(bytes),
 }

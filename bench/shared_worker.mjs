@@ -8,17 +8,21 @@
 //       memory, so the main thread adds up all threads). Then it reports the burst's duration
 //       and its heap's growth since prepare, after a full GC, with the cache still holding
 //       every value; and lets go of the cache (close() in shared mode).
+//   fill { stores, keys, ttlMs }  stores every shape's values under `${shape}:${i}` into the
+//       shared stores named in `stores` (codec name to store name), then closes them: the
+//       values a hit in another thread reads.
 
 import { performance } from 'node:perf_hooks'
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { getHeapStatistics } from 'node:v8'
 import { workerData } from 'node:worker_threads'
 import { LRUCache } from 'lru-cache'
-import { CacheManager } from '../dist/index.js'
+import { CacheManager, jsonCodec, v8Codec } from '../dist/index.js'
 import { awaitGo, serveMain } from './shared_pool.mjs'
-import { bigObject } from './shared_values.mjs'
+import { bigObject, msgpackrCodec, SHAPES } from './shared_values.mjs'
 
 const { calls, control } = workerData
+const CODECS = { v8: v8Codec, json: jsonCodec, msgpackr: msgpackrCodec }
 
 function settledHeap() {
   globalThis.gc()
@@ -77,4 +81,14 @@ async function burst({ keys, prefix, upstreamMs, round }) {
   return { ms, heapGrowth, bytes }
 }
 
-serveMain({ prepare, burst })
+async function fill({ stores, keys, ttlMs }) {
+  for (const [codec, name] of Object.entries(stores)) {
+    const cache = new CacheManager({ shared: name, codec: CODECS[codec] })
+    for (const shape of SHAPES) {
+      for (let i = 0; i < keys; i++) await cache.set(`${shape.id}:${i}`, shape.make(i), ttlMs)
+    }
+    await cache.close()
+  }
+}
+
+serveMain({ prepare, burst, fill })

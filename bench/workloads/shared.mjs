@@ -2,21 +2,28 @@
 // values encoded off the V8 heap. Measured, each part in its own module:
 //
 //   a) shared_calls.mjs  upstream calls per key and memory, 8 worker threads on one key set
+//   b) shared_hit.mjs    a hit on a value another thread stored, against an object-mode hit
 //
 // then the issue's targets against what was measured. npm run bench:shared runs it in full
 // (bench/shared.mjs).
 
 import { startWorkers } from '../shared_pool.mjs'
-import { fmt, median, spread } from '../stats.mjs'
+import { SHAPES } from '../shared_values.mjs'
+import { fmt, fmtRatio, median, pairedRatio, spread } from '../stats.mjs'
 import { callTables, measureCalls } from './shared_calls.mjs'
+import { hitTables, measureHits } from './shared_hit.mjs'
 
-export const SECTIONS = ['calls']
+export const SECTIONS = ['calls', 'hit']
 
-const COMMON = { threads: 8, keys: 200, upstreamMs: 20, ttlMs: 60_000 }
+const COMMON = { threads: 8, keys: 200, upstreamMs: 20, hitKeys: 1_000, ttlMs: 60_000 }
 
-export const SHARED_QUICK = { ...COMMON, reps: 2 }
+export const SHARED_QUICK = { ...COMMON, reps: 2, hitOps: 5_000 }
 
-export const SHARED_FULL = { ...COMMON, reps: 7 }
+export const SHARED_FULL = { ...COMMON, reps: 7, hitOps: 50_000 }
+
+function ratioText(ratio) {
+  return Number.isFinite(ratio?.median) ? fmtRatio(ratio) : '-'
+}
 
 function targetRows(results, size) {
   const rows = []
@@ -29,6 +36,17 @@ function targetRows(results, size) {
       '-',
       '1',
       `${fmt(median(perKey), 2)} (${fmt(spread(perKey).min, 2)}–${fmt(spread(perKey).max, 2)}); most for one key ${most}`,
+    ])
+  }
+  for (const shape of SHAPES) {
+    const samples = results.hit?.samples[shape.id]
+    if (samples === undefined) continue
+    const ns = (name) => samples[name].map((s) => s.nsPerOp)
+    rows.push([
+      `b) shared hit, ${shape.label}, v8Codec`,
+      'object-mode hit',
+      '≤ 2.0',
+      ratioText(pairedRatio(ns('shared v8'), ns('object'))),
     ])
   }
   return rows
@@ -50,12 +68,18 @@ export const shared = {
     const only = config.sharedOnly ?? SECTIONS
     const results = {}
     const tables = []
-    if (only.includes('calls')) {
+    if (only.includes('calls') || only.includes('hit')) {
       const calls = new Int32Array(new SharedArrayBuffer(4 * size.keys))
       const pool = startWorkers(size.threads, { calls })
       try {
-        results.calls = await timed('a)', () => measureCalls(pool, calls, size))
-        tables.push(...callTables(results.calls, size))
+        if (only.includes('calls')) {
+          results.calls = await timed('a)', () => measureCalls(pool, calls, size))
+          tables.push(...callTables(results.calls, size))
+        }
+        if (only.includes('hit')) {
+          results.hit = await timed('b)', () => measureHits(pool, size))
+          tables.push(...hitTables(results.hit, size))
+        }
       } finally {
         await pool.close()
       }
