@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The shared-mode benchmark on its own: upstream calls and memory across worker threads, and a
-// hit from another thread against an object-mode hit (workloads/shared.mjs says what is
-// measured). Prints Markdown tables to stdout, progress to
+// The shared-mode benchmark on its own: upstream calls and memory across worker threads, a hit
+// from another thread against an object-mode hit, and a large cache off the V8 heap
+// (workloads/shared.mjs says what is measured). Prints Markdown tables to stdout, progress to
 // stderr; never fails on a number. Needs --expose-gc (npm run bench:shared passes it).
 //
 //   npm run bench:shared                          the full run
-//   npm run bench:shared -- --quick               2 repetitions, fewer calls
-//   npm run bench:shared -- --only hit            some parts: calls, hit
-//   npm run bench:shared -- --reps 9              repetitions (default 7, quick 2)
+//   npm run bench:shared -- --quick               2 repetitions, small sizes (as in npm run bench)
+//   npm run bench:shared -- --only calls,hit      some parts: calls, hit, scale
+//   npm run bench:shared -- --reps 9              repetitions of a) and b) (default 7, quick 2)
+//   npm run bench:shared -- --scale-gib 1 --scale-reps 3   c) at another size (default 4 GiB, once)
 //   npm run bench:shared -- --json out.json       also write every sample as JSON
 
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -21,12 +22,16 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     reps: { type: 'string' },
+    'scale-gib': { type: 'string' },
+    'scale-reps': { type: 'string' },
     json: { type: 'string' },
   },
 })
 
 const size = { ...(args.quick ? SHARED_QUICK : SHARED_FULL) }
 if (args.reps !== undefined) size.reps = Number(args.reps)
+if (args['scale-gib'] !== undefined) size.scaleBytes = Math.round(Number(args['scale-gib']) * 2 ** 30)
+if (args['scale-reps'] !== undefined) size.scaleReps = Number(args['scale-reps'])
 const only = args.only?.split(',').map((s) => s.trim()) ?? SECTIONS
 const unknown = only.filter((id) => !SECTIONS.includes(id))
 if (unknown.length > 0) {
