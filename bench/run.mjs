@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The benchmark suite: herdcache against its peers, workloads 1-6 of issue 4, and the fleet tier
-// (workload 7, at its quick sizes here; npm run bench:fleet runs it in full). Prints Markdown
+// The benchmark suite: herdcache against its peers, workloads 1-6 of issue 4, the fleet tier
+// (workload 7, at its quick sizes here; npm run bench:fleet runs it in full) and shared mode (at
+// its quick sizes here; npm run bench:shared runs it in full). Prints Markdown
 // tables to stdout (progress goes to stderr) and never fails on a number: it measures, it does
 // not judge. See docs/BENCHMARKS.md.
 //
 //   npm run bench                      the full run (about 12 minutes on 2 shared cores)
 //   npm run bench -- --quick           fewer repetitions and smaller sizes, under a minute
 //   npm run bench -- --only hit,storm  some workloads: semantics, hit, hit-batch, storm,
-//                                      miss-churn, scale, core, fleet
+//                                      miss-churn, scale, core, fleet, shared
 //   npm run bench -- --json out.json   also write every sample as JSON, with the chart series
 //                                      that scripts/bench-charts.mjs draws
 //   npm run bench -- --reps 9          repetitions for workloads 1-4 (default 7, quick 3)
@@ -26,9 +27,10 @@ import { FLEET_QUICK, fleet } from './workloads/fleet.mjs'
 import { hit, hitBatch } from './workloads/hit.mjs'
 import { scale } from './workloads/scale.mjs'
 import { semantics } from './workloads/semantics.mjs'
+import { SHARED_QUICK, shared } from './workloads/shared.mjs'
 import { storm } from './workloads/storm.mjs'
 
-const WORKLOADS = [semantics, hit, hitBatch, storm, churn, scale, core, fleet]
+const WORKLOADS = [semantics, hit, hitBatch, storm, churn, scale, core, fleet, shared]
 
 const { values: args } = parseArgs({
   options: {
@@ -76,6 +78,7 @@ const config = args.quick
     }
 config.ttlMs = TTL_MS
 config.fleet = FLEET_QUICK
+config.shared = SHARED_QUICK
 if (args.reps !== undefined) config.reps = Number(args.reps)
 
 const only = args.only?.split(',').map((s) => s.trim())

@@ -6,7 +6,7 @@
 //   c) shared_scale.mjs  a large cache: heap, full GC, RSS, event-loop delay while churning
 //
 // then the three targets against what was measured. npm run bench:shared runs it in
-// full (bench/shared.mjs).
+// full (bench/shared.mjs); npm run bench runs it at SHARED_QUICK's sizes.
 
 import { startWorkers } from '../shared_pool.mjs'
 import { SHAPES } from '../shared_values.mjs'
