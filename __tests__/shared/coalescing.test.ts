@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
 import { binding } from '../../dist/store/native.js'
 import { deferred } from '../support/async.js'
+import { collectGarbage } from '../support/gc.js'
 import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
 
 const opened: CacheManager[] = []
@@ -160,5 +161,33 @@ describe('a fetch in flight is joined from every thread', () => {
       size: KEYS,
       inFlight: 0,
     })
+  })
+})
+
+describe('a cache goes on hearing from other threads after a full GC', () => {
+  it('in the main thread, when a GC ran while it waited for nothing', async () => {
+    const [one] = await workers(1, sharedInts(1), 'gc-main')
+    const cache = mainCache<string>('gc-main')
+    collectGarbage()
+    await one!.start('c', 'k', { kind: 'latch', latch: 'l' }, 'r')
+    const joined = cache.getOrFetch('k', () => 'main')
+
+    await one!.settle('l', 'from worker')
+
+    await expect(joined).resolves.toBe('from worker')
+  })
+
+  it('in a worker, when a GC ran there while it waited for nothing', async () => {
+    const [one] = await workers(1, sharedInts(1), 'gc-worker')
+    const cache = mainCache<string>('gc-worker')
+    await one!.request('gc')
+    let settle!: (value: string) => void
+    const running = cache.getOrFetch('k', () => new Promise<string>((r) => (settle = r)))
+    expect((await one!.start('c', 'k', { kind: 'value', value: 'w' }, 'j')).called).toBe(false)
+
+    settle('from main')
+
+    expect(await one!.outcome('j')).toEqual({ ok: true, value: 'from main' })
+    await expect(running).resolves.toBe('from main')
   })
 })

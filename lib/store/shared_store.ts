@@ -125,6 +125,9 @@ export class SharedStore implements Backend {
   readonly #codec: Codec
   readonly #decodeEvicted: boolean
   readonly #name: string
+  // The binding holds the sink weakly while nothing waits (so a dropped cache is collected): this
+  // object keeps it alive for as long as the cache is.
+  readonly #sink: (slot: number, generation: number, kind: number, bytes?: Uint8Array) => void
   // The fetches this cache runs, by id: a caller here who asks for the key again joins them.
   readonly #running = new Map<string, Flight>()
   // The fetches of other threads this cache's callers wait for, by id.
@@ -147,12 +150,13 @@ export class SharedStore implements Backend {
     this.#codec = settings.codec
     this.#decodeEvicted = settings.decodeEvicted
     this.#name = settings.name
+    this.#sink = (slot, generation, kind, bytes) =>
+      this.#notice(idOf(slot, generation), kind, bytes)
     const opened = binding.shared.open(
       settings.name,
       settings.maxSize,
       settings.maxBytes,
-      (slot: number, generation: number, kind: number, bytes: Uint8Array | undefined) =>
-        this.#notice(idOf(slot, generation), kind, bytes),
+      this.#sink,
     )
     if (Array.isArray(opened)) {
       const [option, open, asked] = opened
