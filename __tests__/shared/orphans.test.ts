@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
 import { binding } from '../../dist/store/native.js'
-import { rejectionOf } from '../support/async.js'
+import { deferred, rejectionOf } from '../support/async.js'
 import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
 
 const NEW = 0
@@ -194,5 +194,95 @@ describe('a fetch whose thread goes is taken over by one waiter', () => {
     expect(await worker!.outcome('a')).toEqual({ ok: true, value: 'worker' })
     expect(Atomics.load(calls, NEW)).toBe(1)
     expect(cache.peek('k')).toBe('worker')
+  })
+
+  it('is taken over by a caller who stays when the first caller of that thread left', async () => {
+    const calls = sharedInts(2)
+    const [runner] = await startWorkers(1, { calls })
+    started.push(runner!)
+    await runner!.open('c', { shared: 'first-left' })
+    const cache = new CacheManager<string>({ shared: 'first-left' })
+    opened.push(cache)
+    await runner!.start('c', 'k', { kind: 'never', counter: ORIGINAL }, 'r')
+    const fetcher = () => {
+      Atomics.add(calls, NEW, 1)
+      return 'main'
+    }
+    // The first caller here has a signal and leaves; the second (no signal) waits on.
+    const controller = new AbortController()
+    const leaving = cache.getOrFetch('k', fetcher, { signal: controller.signal })
+    const staying = cache.getOrFetch('k', fetcher)
+    controller.abort(new Error('left'))
+    await expect(leaving).rejects.toThrow('left')
+
+    await runner!.terminate()
+
+    await expect(staying).resolves.toBe('main')
+    expect(Atomics.load(calls, NEW)).toBe(1)
+    expect(cache.peek('k')).toBe('main')
+  })
+
+  it('answers the callers who stay when the first caller leaves the fetch it took over', async () => {
+    const calls = sharedInts(2)
+    const [runner] = await startWorkers(1, { calls })
+    started.push(runner!)
+    await runner!.open('c', { shared: 'taker-left' })
+    const cache = new CacheManager<string>({ shared: 'taker-left' })
+    opened.push(cache)
+    await runner!.start('c', 'k', { kind: 'never', counter: ORIGINAL }, 'r')
+    let settle!: (value: string) => void
+    const called = deferred<void>()
+    const fetcher = () => {
+      Atomics.add(calls, NEW, 1)
+      called.resolve()
+      return new Promise<string>((resolve) => (settle = resolve))
+    }
+    const controller = new AbortController()
+    const leaving = cache.getOrFetch('k', fetcher, { signal: controller.signal })
+    const staying = cache.getOrFetch('k', fetcher)
+
+    await runner!.terminate()
+    // The first caller's fetcher runs the fetch anew for this thread; then that caller leaves.
+    await called.promise
+    controller.abort(new Error('left'))
+    await expect(leaving).rejects.toThrow('left')
+    settle('anew')
+
+    await expect(staying).resolves.toBe('anew')
+    expect(cache.peek('k')).toBe('anew')
+    expect(Atomics.load(calls, NEW)).toBe(1)
+  })
+
+  it('fetches nothing anew in a thread whose callers have all left', async () => {
+    const calls = sharedInts(2)
+    const [runner, other] = await startWorkers(2, { calls })
+    started.push(runner!, other!)
+    await runner!.open('c', { shared: 'all-left' })
+    await other!.open('c', { shared: 'all-left' })
+    const cache = new CacheManager<string>({ shared: 'all-left' })
+    opened.push(cache)
+    await runner!.start('c', 'k', { kind: 'never', counter: ORIGINAL }, 'r')
+    await other!.start('c', 'later', { kind: 'latch', latch: 'l' }, 'o')
+    const controller = new AbortController()
+    const left = cache.getOrFetch(
+      'k',
+      () => {
+        Atomics.add(calls, NEW, 1)
+        return 'anew'
+      },
+      { signal: controller.signal },
+    )
+    controller.abort(new Error('left'))
+    await expect(left).rejects.toThrow('left')
+    // A fetch this cache also waits for, which ends after the orphaned one: its notice comes
+    // after the orphaned one's, through the same queue.
+    const later = cache.getOrFetch('later', () => 'x')
+
+    await runner!.terminate()
+    await other!.settle('l', 'later')
+
+    await expect(later).resolves.toBe('later')
+    expect(Atomics.load(calls, NEW)).toBe(0)
+    expect(cache.has('k')).toBe(false)
   })
 })

@@ -23,8 +23,8 @@ export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 export interface Joinable {
   /**
    * A Promise for one caller: with a signal, its own. `retry` is how that caller would fetch
-   * anew: a fetch in another thread that is given up before it ends is fetched anew by the first
-   * caller who joined it here.
+   * anew: a fetch in another thread that is given up before it ends is fetched anew with the
+   * first caller's `retry` (without its signal) while any caller here still waits.
    */
   waiter(signal: AbortSignal | undefined, retry?: () => Promise<unknown>): Promise<unknown>
 }

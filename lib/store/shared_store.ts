@@ -71,6 +71,8 @@ class Wait implements Joinable {
   reject!: (error: unknown) => void
   /** How the first caller here would fetch anew, should the fetch be orphaned. */
   retry: (() => Promise<unknown>) | undefined
+  /** How many callers here still wait: a caller with a signal leaves when it aborts. */
+  staying = 0
 
   constructor(readonly key: string) {
     this.promise = new Promise((resolve, reject) => {
@@ -81,10 +83,14 @@ class Wait implements Joinable {
 
   waiter(signal: AbortSignal | undefined, retry?: () => Promise<unknown>): Promise<unknown> {
     this.retry ??= retry
+    this.staying += 1
     if (signal === undefined) return this.promise
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      const onAbort = () => reject(signal.reason)
+      const onAbort = () => {
+        this.staying -= 1
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(signal.reason)
+      }
       signal.addEventListener('abort', onAbort, { once: true })
       this.promise.then(
         (value) => {
@@ -253,8 +259,8 @@ export class SharedStore implements Backend {
       }
     } else if (kind === NOTICE_ERROR) {
       wait.reject(new RemoteFetchError(wait.key, remoteOf(bytes!), 'in another thread'))
-    } else if (wait.retry !== undefined && this.#handle !== undefined) {
-      // Orphaned: the first caller here fetches anew (the others here join that fetch).
+    } else if (wait.retry !== undefined && wait.staying > 0 && this.#handle !== undefined) {
+      // Orphaned: the first caller here fetches anew for every caller here who still waits.
       let retried: Promise<unknown>
       try {
         retried = wait.retry()
