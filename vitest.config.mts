@@ -22,6 +22,7 @@ const BUILT = [
   '__tests__/shared/orphans.test.ts',
   '__tests__/shared/changes.test.ts',
   '__tests__/shared/lifecycle.test.ts',
+  '__tests__/shared/threads.test.ts',
 ]
 
 // Runs in both projects: V8 coverage counts the re-exports of the herdcache/watch entry once in
