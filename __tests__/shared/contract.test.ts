@@ -351,6 +351,20 @@ describe('counters', () => {
   })
 })
 
+describe('the sizes a cache reports', () => {
+  it('are the open store’s in metrics() of a cache opened without them', () => {
+    const first = sharedCache({ maxSize: 7, maxBytes: 4096 })
+    const second = new CacheManager({ shared: `contract-${names}` })
+    opened.push(second)
+
+    for (const cache of [first, second]) {
+      const parsed = parseExposition(cache.metrics())
+      expect(parsed.samples.get(seriesId('herdcache_max_entries'))).toBe(7)
+      expect(parsed.samples.get(seriesId('herdcache_max_bytes'))).toBe(4096)
+    }
+  })
+})
+
 describe('onEvict', () => {
   type Removal = [string, unknown, EvictionReason]
 

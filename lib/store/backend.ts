@@ -156,4 +156,6 @@ export interface Backend {
   stats(): CacheStats
   /** Lets go of what the store holds outside this object (a shared store's membership). */
   close?(): void
+  /** A shared store's sizes, which may be another cache's options. */
+  readonly limits?: { maxSize: number; maxBytes: number | undefined }
 }

@@ -139,6 +139,8 @@ export class SharedStore implements Backend {
   // The fetches of other threads this cache's callers wait for, by id.
   readonly #waits = new Map<string, Wait>()
   #recordingKeys = false
+  /** The open store's sizes: given, or (left out) those it was opened with. */
+  readonly limits: { maxSize: number; maxBytes: number | undefined }
   #removed: Removed[] = NO_REMOVALS
   readonly lookup: Lookup = {
     kind: 'start',
@@ -169,6 +171,8 @@ export class SharedStore implements Backend {
       throw sharedMismatchError(settings.name, option, open, asked)
     }
     this.#handle = opened
+    const [maxSize, maxBytes] = binding.shared.limits(opened)
+    this.limits = { maxSize, maxBytes }
     this.recordKeys(recordKeys)
   }
 

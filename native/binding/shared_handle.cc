@@ -392,6 +392,18 @@ Napi::Value TakeRemovals(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// limits(handle): [maxSize, maxBytes] of the open store, maxBytes undefined when unbounded
+Napi::Value Limits(const Napi::CallbackInfo& info) {
+  SharedHandle& handle = HandleArg(info);
+  Napi::Env env = info.Env();
+  const uint64_t max_bytes = handle.store->max_bytes();
+  auto out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, handle.store->max_entries()));
+  out.Set(1u, max_bytes == UINT64_MAX ? env.Undefined()
+                                      : Napi::Number::New(env, static_cast<double>(max_bytes)));
+  return out;
+}
+
 Napi::Value Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(HandleArg(info).store->size()));
 }
@@ -469,6 +481,7 @@ void DefineSharedFunctions(Napi::Env env, Napi::Object exports, Addon* addon) {
   define("sweep", Sweep);
   define("recordKeys", RecordKeys);
   define("takeRemovals", TakeRemovals);
+  define("limits", Limits);
   define("size", Size);
   define("stats", Stats);
   define("counts", SharedCounts);
