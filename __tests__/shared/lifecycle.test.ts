@@ -251,4 +251,28 @@ describe('nothing leaks', () => {
       size: WORKERS,
     })
   }, 60_000)
+
+  // Last in the file: if a terminating worker aborts the process, the tests before it reported.
+  it('survives terminating workers while the fetch they wait for ends', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const name = `terminated-waiters-${round}`
+      const cache = open<{ text: string }>(name)
+      let settle!: (value: { text: string }) => void
+      const running = cache.getOrFetch(
+        'k',
+        () => new Promise<{ text: string }>((r) => (settle = r)),
+      )
+      const list = await startWorkers(4)
+      await Promise.all(list.map((one) => one.open('c', { shared: name })))
+      for (const one of list) await one.start('c', 'k', { kind: 'value', value: 'w' }, 'j')
+
+      // The value's notice reaches the workers while they are being torn down.
+      const terminated = list.map((one) => one.terminate())
+      settle({ text: 'x'.repeat(1000) })
+
+      expect(await Promise.all(terminated)).toEqual([1, 1, 1, 1])
+      await expect(running).resolves.toEqual({ text: 'x'.repeat(1000) })
+      expect(binding.shared.counts().stores).toBe(round + 1)
+    }
+  })
 })

@@ -101,19 +101,26 @@ void DeliverNotices(napi_env env, napi_value, void* context, void*) {
     return;
   }
   Napi::Env napi_env(env);
-  for (const Notice& notice : notices) {
-    napi_value args[4] = {
-        Napi::Number::New(napi_env, static_cast<double>(notice.flight >> 32)),
-        Napi::Number::New(napi_env, static_cast<double>(notice.flight & 0xffffffffU)),
-        Napi::Number::New(napi_env, static_cast<int>(notice.kind)),
-        BytesValue(napi_env, notice.bytes),
-    };
-    napi_value undefined = nullptr;
-    napi_get_undefined(env, &undefined);
-    napi_value ignored = nullptr;
-    // The sink catches what it calls; a throw here would be a bug in lib/, reported as Node
-    // reports any uncaught exception.
-    if (napi_call_function(env, undefined, sink, 4, args, &ignored) != napi_ok) return;
+  // This is a plain Node-API callback: a C++ exception leaving it would abort the process. The
+  // wrappers below throw when the thread is being terminated (JavaScript can no longer run, so
+  // a Buffer cannot be made); the notices then go with the thread.
+  try {
+    for (const Notice& notice : notices) {
+      napi_value args[4] = {
+          Napi::Number::New(napi_env, static_cast<double>(notice.flight >> 32)),
+          Napi::Number::New(napi_env, static_cast<double>(notice.flight & 0xffffffffU)),
+          Napi::Number::New(napi_env, static_cast<int>(notice.kind)),
+          BytesValue(napi_env, notice.bytes),
+      };
+      napi_value undefined = nullptr;
+      napi_get_undefined(env, &undefined);
+      napi_value ignored = nullptr;
+      // The sink catches what it calls; a throw here would be a bug in lib/, reported as Node
+      // reports any uncaught exception.
+      if (napi_call_function(env, undefined, sink, 4, args, &ignored) != napi_ok) return;
+    }
+  } catch (const Napi::Error&) {
+    return;
   }
 }
 
