@@ -19,6 +19,11 @@ const BUILT = [
   '__tests__/built-package.test.ts',
   '__tests__/redis/processes.test.ts',
   '__tests__/redis/shared-tier.test.ts',
+  '__tests__/shared/coalescing.test.ts',
+  '__tests__/shared/orphans.test.ts',
+  '__tests__/shared/changes.test.ts',
+  '__tests__/shared/lifecycle.test.ts',
+  '__tests__/shared/threads.test.ts',
 ]
 
 // Runs in both projects: V8 coverage counts the re-exports of the herdcache/watch entry once in

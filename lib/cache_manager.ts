@@ -373,11 +373,13 @@ export class CacheManager<V = unknown> {
 
   /** The metric families behind `metrics()`, for prom-client collectors. @internal */
   [familiesSymbol](): MetricFamily[] {
+    // A shared store's sizes may be those another cache opened it with.
+    const { maxSize, maxBytes } = this.#parts.store.limits ?? this.#settings
     return familiesOf({
       name: this.#settings.name,
       stats: this.stats(),
-      maxSize: this.#settings.maxSize,
-      maxBytes: this.#settings.maxBytes,
+      maxSize,
+      maxBytes,
       durations: this.#parts.events.durations,
     })
   }

@@ -48,11 +48,10 @@ export class Fetches implements FlightHost {
     const { kind, value, refresh } = store.lookup
     let answer: Promise<unknown>
     if (kind === 'join') {
-      // How this caller would fetch anew, should a fetch in another thread be given up.
-      const retry = () =>
-        call.signal?.aborted
-          ? Promise.reject(call.signal.reason as Error)
-          : this.getOrFetch(key, fetcher, call)
+      // How to fetch anew, should a fetch in another thread be given up: with this caller's
+      // fetcher and options but not its signal, since the new fetch answers every caller here
+      // who still waits (a caller who leaves only rejects its own Promise).
+      const retry = () => this.getOrFetch(key, fetcher, { ...call, signal: undefined })
       answer = store.lookup.flight!.waiter(call.signal, retry)
       if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache, key })
     } else if (kind === 'stale') {

@@ -193,7 +193,8 @@ export function settingsFrom(options: unknown): Settings {
       o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
     maxBytes,
     sizeOf,
-    sized: maxBytes !== undefined || sizeOf !== undefined,
+    // A shared store sizes each value itself, by its encoded bytes.
+    sized: shared === undefined && (maxBytes !== undefined || sizeOf !== undefined),
     onEvict: checkFunction('onEvict', o.onEvict),
     clock: checkFunction('clock', o.clock),
     name: checkNonEmpty('name', o.name),

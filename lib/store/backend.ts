@@ -23,8 +23,8 @@ export type FailCause = (typeof FailCause)[keyof typeof FailCause]
 export interface Joinable {
   /**
    * A Promise for one caller: with a signal, its own. `retry` is how that caller would fetch
-   * anew: a fetch in another thread that is given up before it ends is fetched anew by the first
-   * caller who joined it here.
+   * anew: a fetch in another thread that is given up before it ends is fetched anew with the
+   * first caller's `retry` (without its signal) while any caller here still waits.
    */
   waiter(signal: AbortSignal | undefined, retry?: () => Promise<unknown>): Promise<unknown>
 }
@@ -156,4 +156,6 @@ export interface Backend {
   stats(): CacheStats
   /** Lets go of what the store holds outside this object (a shared store's membership). */
   close?(): void
+  /** A shared store's sizes, which may be another cache's options. */
+  readonly limits?: { maxSize: number; maxBytes: number | undefined }
 }

@@ -144,6 +144,8 @@ interface SharedBinding {
   recordKeys(handle: SharedHandle, record: boolean): void
   /** [key, cause, bytes (with `values`) or undefined, ...], oldest first. */
   takeRemovals(handle: SharedHandle, values: boolean): (string | number | Buffer | undefined)[]
+  /** [maxSize, maxBytes] of the open store; maxBytes undefined when it has none. */
+  limits(handle: SharedHandle): [number, number | undefined]
   size(handle: SharedHandle): number
   stats(handle: SharedHandle): CacheStats
   /** Shared stores alive in the process, and names open. */

@@ -73,6 +73,8 @@ class Wait implements Joinable {
   reject!: (error: unknown) => void
   /** How the first caller here would fetch anew, should the fetch be orphaned. */
   retry: (() => Promise<unknown>) | undefined
+  /** How many callers here still wait: a caller with a signal leaves when it aborts. */
+  staying = 0
 
   constructor(readonly key: string) {
     this.promise = new Promise((resolve, reject) => {
@@ -83,10 +85,14 @@ class Wait implements Joinable {
 
   waiter(signal: AbortSignal | undefined, retry?: () => Promise<unknown>): Promise<unknown> {
     this.retry ??= retry
+    this.staying += 1
     if (signal === undefined) return this.promise
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      const onAbort = () => reject(signal.reason)
+      const onAbort = () => {
+        this.staying -= 1
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(signal.reason)
+      }
       signal.addEventListener('abort', onAbort, { once: true })
       this.promise.then(
         (value) => {
@@ -127,6 +133,9 @@ export class SharedStore implements Backend {
   readonly #codec: Codec
   readonly #decodeEvicted: boolean
   readonly #name: string
+  // The binding holds the sink weakly while nothing waits (so a dropped cache is collected): this
+  // object keeps it alive for as long as the cache is.
+  readonly #sink: (slot: number, generation: number, kind: number, bytes?: Uint8Array) => void
   // The fetches this cache runs, by id: a caller here who asks for the key again joins them.
   readonly #running = new Map<string, Flight>()
   // The fetches of other threads this cache's callers wait for, by id.
@@ -134,6 +143,8 @@ export class SharedStore implements Backend {
   // Where the binding copies a hit's bytes when they fit: see #hit.
   readonly #scratch = Buffer.allocUnsafe(SCRATCH_BYTES)
   #recordingKeys = false
+  /** The open store's sizes: given, or (left out) those it was opened with. */
+  readonly limits: { maxSize: number; maxBytes: number | undefined }
   #removed: Removed[] = NO_REMOVALS
   readonly lookup: Lookup = {
     kind: 'start',
@@ -151,18 +162,21 @@ export class SharedStore implements Backend {
     this.#codec = settings.codec
     this.#decodeEvicted = settings.decodeEvicted
     this.#name = settings.name
+    this.#sink = (slot, generation, kind, bytes) =>
+      this.#notice(idOf(slot, generation), kind, bytes)
     const opened = binding.shared.open(
       settings.name,
       settings.maxSize,
       settings.maxBytes,
-      (slot: number, generation: number, kind: number, bytes: Uint8Array | undefined) =>
-        this.#notice(idOf(slot, generation), kind, bytes),
+      this.#sink,
     )
     if (Array.isArray(opened)) {
       const [option, open, asked] = opened
       throw sharedMismatchError(settings.name, option, open, asked)
     }
     this.#handle = opened
+    const [maxSize, maxBytes] = binding.shared.limits(opened)
+    this.limits = { maxSize, maxBytes }
     this.recordKeys(recordKeys)
   }
 
@@ -263,8 +277,8 @@ export class SharedStore implements Backend {
       }
     } else if (kind === NOTICE_ERROR) {
       wait.reject(new RemoteFetchError(wait.key, remoteOf(bytes!), 'in another thread'))
-    } else if (wait.retry !== undefined && this.#handle !== undefined) {
-      // Orphaned: the first caller here fetches anew (the others here join that fetch).
+    } else if (wait.retry !== undefined && wait.staying > 0 && this.#handle !== undefined) {
+      // Orphaned: the first caller here fetches anew for every caller here who still waits.
       let retried: Promise<unknown>
       try {
         retried = wait.retry()

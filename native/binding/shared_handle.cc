@@ -117,19 +117,26 @@ void DeliverNotices(napi_env env, napi_value, void* data, void*) {
     return;
   }
   Napi::Env napi_env(env);
-  for (const Notice& notice : notices) {
-    napi_value args[4] = {
-        Napi::Number::New(napi_env, static_cast<double>(notice.flight >> 32)),
-        Napi::Number::New(napi_env, static_cast<double>(notice.flight & 0xffffffffU)),
-        Napi::Number::New(napi_env, static_cast<int>(notice.kind)),
-        BytesValue(napi_env, notice.bytes),
-    };
-    napi_value undefined = nullptr;
-    napi_get_undefined(env, &undefined);
-    napi_value ignored = nullptr;
-    // The sink catches what it calls; a throw here would be a bug in lib/, reported as Node
-    // reports any uncaught exception.
-    if (napi_call_function(env, undefined, sink, 4, args, &ignored) != napi_ok) return;
+  // This is a plain Node-API callback: a C++ exception leaving it would abort the process. The
+  // wrappers below throw when the thread is being terminated (JavaScript can no longer run, so
+  // a Buffer cannot be made); the notices then go with the thread.
+  try {
+    for (const Notice& notice : notices) {
+      napi_value args[4] = {
+          Napi::Number::New(napi_env, static_cast<double>(notice.flight >> 32)),
+          Napi::Number::New(napi_env, static_cast<double>(notice.flight & 0xffffffffU)),
+          Napi::Number::New(napi_env, static_cast<int>(notice.kind)),
+          BytesValue(napi_env, notice.bytes),
+      };
+      napi_value undefined = nullptr;
+      napi_get_undefined(env, &undefined);
+      napi_value ignored = nullptr;
+      // The sink catches what it calls; a throw here would be a bug in lib/, reported as Node
+      // reports any uncaught exception.
+      if (napi_call_function(env, undefined, sink, 4, args, &ignored) != napi_ok) return;
+    }
+  } catch (const Napi::Error&) {
+    return;
   }
 }
 
@@ -435,6 +442,18 @@ Napi::Value TakeRemovals(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// limits(handle): [maxSize, maxBytes] of the open store, maxBytes undefined when unbounded
+Napi::Value Limits(const Napi::CallbackInfo& info) {
+  SharedHandle& handle = HandleArg(info);
+  Napi::Env env = info.Env();
+  const uint64_t max_bytes = handle.store->max_bytes();
+  auto out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, handle.store->max_entries()));
+  out.Set(1u, max_bytes == UINT64_MAX ? env.Undefined()
+                                      : Napi::Number::New(env, static_cast<double>(max_bytes)));
+  return out;
+}
+
 Napi::Value Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(HandleArg(info).store->size()));
 }
@@ -518,6 +537,7 @@ void DefineSharedFunctions(Napi::Env env, Napi::Object exports, Addon* addon) {
   define("sweep", Sweep);
   define("recordKeys", RecordKeys);
   define("takeRemovals", TakeRemovals);
+  define("limits", Limits);
   define("size", Size);
   define("stats", Stats);
   define("counts", SharedCounts);
