@@ -41,9 +41,11 @@ import type {
  * A bounded LRU cache that answers every concurrent caller of a key with one Promise from one
  * upstream call, and keeps serving through slow or failing upstreams.
  *
- * Keys, recency order, expiry times, sizes, tags and in-flight records live in a C++ core;
- * values stay in JavaScript, held only by this object, so a cache that becomes unreachable is
- * collected with everything it holds, even when a value refers back to the cache.
+ * Keys, recency order, expiry times, sizes, tags and in-flight records live in a C++ core. In
+ * object mode (the default) values stay in JavaScript, held only by this object, so a cache that
+ * becomes unreachable is collected with everything it holds, even when a value refers back to
+ * the cache. In shared mode (`shared: name`) every thread's caches of that name share one store
+ * whose values are encoded and kept outside the V8 heap; each read decodes a copy.
  *
  * @typeParam V - the type of the values stored; methods take any `T extends V`.
  */
@@ -57,8 +59,11 @@ export class CacheManager<V = unknown> {
 
   /**
    * @throws TypeError when `options` is not an object, names an unknown option, or an option has
-   *   the wrong type; RangeError when a number is out of range (`maxSize` and `maxBytes` must be
-   *   positive integers, times non-negative, `timeoutMs` positive).
+   *   the wrong type (`codec` or `decodeEvicted` without `shared`, `sizeOf` with it);
+   *   RangeError when a number is out of range (`maxSize` and `maxBytes` must be positive
+   *   integers, times non-negative, `timeoutMs` positive), or, with code
+   *   `ERR_HERDCACHE_SHARED_MISMATCH`, when the shared store is open with other sizes or
+   *   another codec.
    */
   constructor(options: CacheOptions<V> = {}) {
     const settings = settingsFrom(options)
@@ -102,7 +107,8 @@ export class CacheManager<V = unknown> {
    * - A stale entry within its `staleWhileRevalidateMs` answers at once, and one background
    *   refresh starts unless a fetch of the key is already in flight.
    * - Otherwise, if a fetch of `key` is in flight, returns that fetch's Promise: every caller
-   *   without a `signal` receives the identical Promise object.
+   *   without a `signal` receives the identical Promise object. In shared mode a fetch in flight
+   *   in any thread is joined, and the callers of one thread share one Promise.
    * - Otherwise calls `fetcher({ key, signal, staleValue })` exactly once. When it resolves, the
    *   value is stored (unless `delete`, `clear`, `set` or `invalidateTag` touched the key
    *   meanwhile) and handed to every waiter; the in-flight record is gone before any waiter

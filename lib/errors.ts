@@ -134,15 +134,29 @@ export class RemoteFetchError extends Error {
 }
 
 /**
- * A shared store opened with sizes other than those it is open with, with code
+ * A shared store opened with sizes or a codec other than those it is open with, with code
  * `ERR_HERDCACHE_SHARED_MISMATCH`.
  */
-export function sharedMismatchError(name: string, option: string, open: number, asked: number) {
+export function sharedMismatchError(
+  name: string,
+  option: string,
+  open: number | string,
+  asked: number | string,
+) {
+  // A store opened without maxBytes holds the largest bound there is.
+  const openAs =
+    option === 'maxBytes' && typeof open === 'number' && open >= 2 ** 64
+      ? 'without maxBytes'
+      : option === 'codec'
+        ? `with codec '${open}'`
+        : `with ${option} ${open}`
+  const askedAs = option === 'codec' ? `codec '${asked}'` : `${option} ${asked}`
+  const hint =
+    option === 'codec'
+      ? 'every cache of one shared store must use the same codec'
+      : `every cache of one shared store has its sizes (leave ${option} out to take the open one's)`
   return withCode(
-    new RangeError(
-      `shared store '${name}' is open with ${option} ${open}, received ${option} ${asked}: ` +
-        `every cache of one shared store has its sizes (leave ${option} out to take the open one's)`,
-    ),
+    new RangeError(`shared store '${name}' is open ${openAs}, received ${askedAs}: ${hint}`),
     'ERR_HERDCACHE_SHARED_MISMATCH',
   )
 }

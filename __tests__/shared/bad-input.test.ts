@@ -1,7 +1,7 @@
 // Shared mode's options, checked when the cache is made: each error names the argument and the
 // value received, and a cache that fails to open leaves every store as it was.
 import { afterEach, describe, expect, it } from 'vitest'
-import { CacheManager, type CacheOptions } from '../../dist/index.js'
+import { CacheManager, type CacheOptions, jsonCodec } from '../../dist/index.js'
 import { binding } from '../../dist/store/native.js'
 import { rejectionOf } from '../support/async.js'
 import { expectThrown } from '../support/throws.js'
@@ -51,8 +51,21 @@ describe('sizes of an open store', () => {
       () => new CacheManager({ shared: 'unbounded', maxBytes: 1024 }),
       RangeError,
       'ERR_HERDCACHE_SHARED_MISMATCH',
-      /maxBytes 1024/,
+      /^shared store 'unbounded' is open without maxBytes, received maxBytes 1024: /,
     )
+  })
+
+  it('refuses a codec other than the open store’s, naming both', () => {
+    open({ shared: 'codecs' })
+
+    expectThrown(
+      () => new CacheManager({ shared: 'codecs', codec: jsonCodec }),
+      RangeError,
+      'ERR_HERDCACHE_SHARED_MISMATCH',
+      "shared store 'codecs' is open with codec 'v8', received codec 'json': every cache of " +
+        'one shared store must use the same codec',
+    )
+    expect(binding.shared.counts()).toEqual({ stores: 1, names: 1 })
   })
 
   it('takes the open store’s sizes when they are left out', async () => {

@@ -359,8 +359,9 @@ describe('the sizes a cache reports', () => {
 
     for (const cache of [first, second]) {
       const parsed = parseExposition(cache.metrics())
-      expect(parsed.samples.get(seriesId('herdcache_max_entries'))).toBe(7)
-      expect(parsed.samples.get(seriesId('herdcache_max_bytes'))).toBe(4096)
+      const labels = { cache: cache.name! }
+      expect(parsed.samples.get(seriesId('herdcache_max_entries', labels))).toBe(7)
+      expect(parsed.samples.get(seriesId('herdcache_max_bytes', labels))).toBe(4096)
     }
   })
 })

@@ -89,14 +89,10 @@ async function openStores(pool, size) {
   return { shared, object, handles }
 }
 
-// A handle of the binding's own on an open store, to time its native calls alone. A store
-// refuses to be opened with another codec name than the one it recorded: the codec's, or none
-// where lib/ does not pass it; so that name is asked for again when it differs.
+// A handle of the binding's own on an open store, to time its native calls alone (opened with
+// the store's codec name, as lib/ opens it).
 function rawHandle(name, codec) {
-  let handle = binding.shared.open(name, undefined, undefined, () => {}, codec.name)
-  if (Array.isArray(handle) && handle[0] === 'codec') {
-    handle = binding.shared.open(name, undefined, undefined, () => {}, handle[1])
-  }
+  const handle = binding.shared.open(name, undefined, undefined, () => {}, codec.name)
   if (Array.isArray(handle)) throw new Error(`binding.shared.open('${name}') refused: ${handle.join(', ')}`)
   return handle
 }

@@ -197,7 +197,8 @@ export function settingsFrom(options: unknown): Settings {
     sized: shared === undefined && (maxBytes !== undefined || sizeOf !== undefined),
     onEvict: checkFunction('onEvict', o.onEvict),
     clock: checkFunction('clock', o.clock),
-    name: checkNonEmpty('name', o.name),
+    // A shared cache is named after its store unless given a name.
+    name: checkNonEmpty('name', o.name) ?? shared?.name,
     fetchDurationBuckets: checkBuckets(o.fetchDurationBuckets),
     tier: checkTier(o.tier),
     defaults: {

@@ -53,8 +53,9 @@ type SharedRead = number | Buffer | [Buffer] | null
  */
 interface SharedBinding {
   /**
-   * Opens (or joins) the process's store named `name`: a handle, or `[option, open, asked]`
-   * when it is open with other sizes. `sink` is called on this thread when a fetch this member
+   * Opens (or joins) the process's store named `name`, whose values `codec` encodes: a handle,
+   * or `[option, open, asked]` when it is open with other sizes or another codec (then `open`
+   * and `asked` are codec names). `sink` is called on this thread when a fetch this member
    * waits for ends elsewhere: (flightSlot, generation, kind 0 value | 1 error | 2 orphaned, bytes).
    */
   open(
@@ -62,7 +63,8 @@ interface SharedBinding {
     maxSize: number | undefined,
     maxBytes: number | undefined,
     sink: (slot: number, generation: number, kind: number, bytes: Buffer | undefined) => void,
-  ): SharedHandle | [string, number, number]
+    codec: string,
+  ): SharedHandle | [string, number | string, number | string]
   close(handle: SharedHandle): void
   /** While `waiting`, the sink is held and the thread kept alive. */
   hold(handle: SharedHandle, waiting: boolean): void

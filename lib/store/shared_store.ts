@@ -19,6 +19,7 @@ import {
   sharedClosedError,
   sharedMismatchError,
   sharedOrphanedError,
+  TimeoutError,
   undecodableError,
 } from '../errors.js'
 import type { Codec } from '../codec/codec.js'
@@ -169,6 +170,7 @@ export class SharedStore implements Backend {
       settings.maxSize,
       settings.maxBytes,
       this.#sink,
+      settings.codec.name,
     )
     if (Array.isArray(opened)) {
       const [option, open, asked] = opened
@@ -276,7 +278,7 @@ export class SharedStore implements Backend {
         wait.reject(error)
       }
     } else if (kind === NOTICE_ERROR) {
-      wait.reject(new RemoteFetchError(wait.key, remoteOf(bytes!), 'in another thread'))
+      wait.reject(this.#errorFrom(wait.key, remoteOf(bytes!)))
     } else if (wait.retry !== undefined && wait.staying > 0 && this.#handle !== undefined) {
       // Orphaned: the first caller here fetches anew for every caller here who still waits.
       let retried: Promise<unknown>
@@ -290,6 +292,17 @@ export class SharedStore implements Backend {
     } else {
       wait.reject(sharedOrphanedError(wait.key, this.#name))
     }
+  }
+
+  // The error waiters here get for a fetch that failed in another thread: a timeout or an
+  // unencodable value as the error this thread's own fetch would have given, anything else as
+  // a RemoteFetchError that carries what it was.
+  #errorFrom(key: string, remote: RemoteError): Error {
+    if (remote.code === 'ERR_HERDCACHE_TIMEOUT') return new TimeoutError(remote.message)
+    if (remote.code === 'ERR_HERDCACHE_ENCODE') {
+      return new EncodeError(remote.message, { key, codec: this.#codec.name })
+    }
+    return new RemoteFetchError(key, remote, 'in another thread')
   }
 
   track(flight: Flight, tags: readonly string[] | undefined): void {
