@@ -49,7 +49,8 @@ FlightToken TokenArg(const Napi::CallbackInfo& info) {
 // A value's bytes as a new Buffer (a copy: the store's bytes never reach JavaScript).
 Napi::Value BytesValue(Napi::Env env, const Bytes& bytes) {
   if (!bytes) return env.Undefined();
-  return Napi::Buffer<uint8_t>::Copy(env, bytes->data(), bytes->size());
+  const napi_value buffer = Napi::Buffer<uint8_t>::Copy(env, bytes->data(), bytes->size());
+  return {env, buffer};
 }
 
 // A fresh value's bytes, copied into the caller's `scratch` Buffer when they fit (the answer is
