@@ -280,15 +280,10 @@ export class SharedStore implements Backend {
     } else if (kind === NOTICE_ERROR) {
       wait.reject(this.#errorFrom(wait.key, remoteOf(bytes!)))
     } else if (wait.retry !== undefined && wait.staying > 0 && this.#handle !== undefined) {
-      // Orphaned: the first caller here fetches anew for every caller here who still waits.
-      let retried: Promise<unknown>
-      try {
-        retried = wait.retry()
-      } catch (error) {
-        wait.reject(error)
-        return
-      }
-      retried.then(wait.resolve, wait.reject)
+      // Orphaned: the first caller here fetches anew for every caller here who still waits
+      // (what getOrFetch throws, a bad clock's reading, rejects them).
+      const retry = wait.retry
+      new Promise((resolve) => resolve(retry())).then(wait.resolve, wait.reject)
     } else {
       wait.reject(sharedOrphanedError(wait.key, this.#name))
     }

@@ -110,31 +110,24 @@ SharedResult SharedStore::Acquire(SharedMember& member, std::u16string_view key,
   SharedResult answer{store_.Acquire(key, now, force_refresh), nullptr, false};
   Collect(removed);
   const Result& result = answer.result;
-  switch (result.outcome) {
-    case Outcome::kHit:
-      answer.value = ValueOf(result.slot);
-      break;
-    case Outcome::kStaleHit:
-      answer.value = ValueOf(result.slot);
-      if (result.started) Started(member, key, result.flight);
-      break;
-    case Outcome::kStart:
-      if (result.slot != kNoSlot) answer.value = ValueOf(result.slot);
-      Started(member, key, result.flight);
-      break;
-    case Outcome::kJoin: {
-      auto it = running_.find(FlightIdOf(result.flight));
-      if (it != running_.end() && it->second.runner != &member) {
-        answer.foreign = true;
-        auto& waiters = it->second.waiters;
-        if (std::find(waiters.begin(), waiters.end(), &member) == waiters.end()) {
-          waiters.push_back(&member);
-        }
+  // Acquire answers a hit, a stale hit, a join or a start.
+  if (result.outcome == Outcome::kHit) {
+    answer.value = ValueOf(result.slot);
+  } else if (result.outcome == Outcome::kStaleHit) {
+    answer.value = ValueOf(result.slot);
+    if (result.started) Started(member, key, result.flight);
+  } else if (result.outcome == Outcome::kStart) {
+    if (result.slot != kNoSlot) answer.value = ValueOf(result.slot);
+    Started(member, key, result.flight);
+  } else {
+    auto it = running_.find(FlightIdOf(result.flight));
+    if (it != running_.end() && it->second.runner != &member) {
+      answer.foreign = true;
+      auto& waiters = it->second.waiters;
+      if (std::find(waiters.begin(), waiters.end(), &member) == waiters.end()) {
+        waiters.push_back(&member);
       }
-      break;
     }
-    default:
-      break;
   }
   return answer;
 }

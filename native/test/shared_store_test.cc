@@ -104,6 +104,21 @@ TEST_F(SharedStoreFlights, JoinerGetsTheRunnersValueAndTheRunnerGetsNoNotice) {
   EXPECT_EQ(store_.running(), 0u);
 }
 
+TEST_F(SharedStoreFlights, InvariantsHoldWhileFetchesRunAndNameTheirMembers) {
+  const FlightToken flight = Acquire(a_, u"k").result.flight;
+  EXPECT_TRUE(Acquire(b_, u"k").foreign);
+  EXPECT_TRUE(store_.CheckInvariants()) << "a running fetch whose runner and waiter are members";
+  Complete(flight, BytesOf("value"));
+}
+
+TEST_F(SharedStoreFlights, NextExpiryIsTheEarliestEntrysEnd) {
+  EXPECT_EQ(store_.NextExpiry(), kNever) << "nothing stored";
+  Set(u"k", BytesOf("value"), TtlSpec(kTtl));
+  EXPECT_EQ(store_.NextExpiry(), now_ + kTtl);
+  EXPECT_EQ(store_.Sweep(now_ + kTtl, 10, nullptr), 1u);
+  EXPECT_EQ(store_.NextExpiry(), kNever);
+}
+
 TEST_F(SharedStoreFlights, JoinerIsNotifiedOnceThoughItJoinsTwice) {
   const FlightToken flight = Acquire(a_, u"k").result.flight;
   EXPECT_TRUE(Acquire(b_, u"k").foreign);
