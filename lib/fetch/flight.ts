@@ -28,6 +28,36 @@ function ignore(): void {}
 // eslint-disable-next-line @typescript-eslint/unbound-method
 const promiseThen = Promise.prototype.then
 
+/**
+ * `promise` for one caller with `signal`: it settles as `promise` does, unless the signal aborts
+ * first; then it rejects with the signal's reason and `left` is told.
+ */
+export function leavable(
+  promise: Promise<unknown>,
+  signal: AbortSignal,
+  left: (reason: unknown) => void,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      reject(signal.reason)
+      left(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(error)
+      },
+    )
+  })
+}
+
 /** The argument a fetcher receives; its signal and options are made only if it reads them. */
 class Context<T> implements FetchContext<T> {
   readonly #flight: Flight
@@ -136,25 +166,7 @@ export class Flight {
       return this.promise
     }
     this.#waitersWithSignal += 1
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(signal.reason)
-        this.#leave(signal.reason)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error)
-        },
-      )
-    })
+    return leavable(this.promise, signal, (reason) => this.#leave(reason))
   }
 
   /** Calls the fetcher once and settles the flight with its outcome. */

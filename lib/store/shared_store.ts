@@ -23,7 +23,7 @@ import {
   undecodableError,
 } from '../errors.js'
 import type { Codec } from '../codec/codec.js'
-import type { Flight } from '../fetch/flight.js'
+import { type Flight, leavable } from '../fetch/flight.js'
 import type { StoreTimes } from '../fetch/tier.js'
 import type { CallOptions } from '../options/options.js'
 import type { CacheStats } from '../types.js'
@@ -88,24 +88,8 @@ class Wait implements Joinable {
     this.retry ??= retry
     this.staying += 1
     if (signal === undefined) return this.promise
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.staying -= 1
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(signal.reason)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error)
-        },
-      )
+    return leavable(this.promise, signal, () => {
+      this.staying -= 1
     })
   }
 }

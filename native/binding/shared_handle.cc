@@ -9,6 +9,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "store_handle.h"
 
 namespace herdcache {
 namespace {
@@ -460,27 +461,7 @@ Napi::Value Size(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
-  const StoreStats stats = HandleArg(info).store->stats();
-  Napi::Object out = Napi::Object::New(info.Env());
-  auto put = [&](const char* name, uint64_t count) {
-    out.Set(name, Napi::Number::New(info.Env(), static_cast<double>(count)));
-  };
-  put("hits", stats.hits);
-  put("misses", stats.misses);
-  put("staleHits", stats.stale_hits);
-  put("fetches", stats.fetches);
-  put("refreshes", stats.refreshes);
-  put("fetchErrors", stats.fetch_errors);
-  put("refreshErrors", stats.refresh_errors);
-  put("timeouts", stats.timeouts);
-  put("aborts", stats.aborts);
-  put("coalesced", stats.coalesced);
-  put("evictions", stats.evictions);
-  put("expirations", stats.expirations);
-  put("size", stats.size);
-  put("inFlight", stats.in_flight);
-  put("bytes", stats.bytes);
-  return out;
+  return StatsObject(info.Env(), HandleArg(info).store->stats());
 }
 
 // sharedCounts(): { stores, names }: shared stores alive in the process, and names open

@@ -393,10 +393,15 @@ Napi::Value Size(const Napi::CallbackInfo& info) {
 
 // stats(handle)
 Napi::Value Stats(const Napi::CallbackInfo& info) {
-  const StoreStats stats = HandleArg(info).store.stats();
-  Napi::Object out = Napi::Object::New(info.Env());
+  return StatsObject(info.Env(), HandleArg(info).store.stats());
+}
+
+}  // namespace
+
+Napi::Object StatsObject(Napi::Env env, const StoreStats& stats) {
+  Napi::Object out = Napi::Object::New(env);
   auto put = [&](const char* name, uint64_t count) {
-    out.Set(name, Napi::Number::New(info.Env(), static_cast<double>(count)));
+    out.Set(name, Napi::Number::New(env, static_cast<double>(count)));
   };
   put("hits", stats.hits);
   put("misses", stats.misses);
@@ -415,8 +420,6 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   put("bytes", stats.bytes);
   return out;
 }
-
-}  // namespace
 
 StoreHandle* StoreHandleOf(napi_env env, napi_value value) noexcept {
   // Only our Externals carry the tag; anything else (another addon's External, a plain object

@@ -82,6 +82,9 @@ struct StoreHandle {
 // The type tag of store handle Externals (napi_type_tag_object).
 inline constexpr napi_type_tag kStoreHandleTag = {0x6865726463616368ULL, 0x9b1f4c2e07d35a61ULL};
 
+// The counters as JavaScript sees them: exactly the public CacheStats (both kinds of store).
+Napi::Object StatsObject(Napi::Env env, const StoreStats& stats);
+
 // The StoreHandle `value` wraps, or nullptr when `value` is not a store handle.
 StoreHandle* StoreHandleOf(napi_env env, napi_value value) noexcept;
 
