@@ -136,6 +136,31 @@ describe('a fetch run by one member and joined by another', () => {
   })
 })
 
+describe('tags a fetcher decides', () => {
+  it('tag the entry it stores, for every member', async () => {
+    const { runner, joiner } = members()
+    await runner.getOrFetch('k', (context) => {
+      context.options.tags.push('t')
+      return 'v'
+    })
+    expect(await joiner.invalidateTag('t')).toBe(1)
+    expect(runner.has('k')).toBe(false)
+  })
+
+  it('change nothing once the cache that runs the fetch is closed', async () => {
+    const { runner, joiner } = members()
+    const upstream = deferred<string>()
+    const running = runner.getOrFetch('k', (context) => {
+      context.options.tags.push('t')
+      return upstream.promise
+    })
+    await runner.close()
+    upstream.resolve('v')
+    expect(await running).toBe('v') // its own callers still get it; nothing is stored
+    expect(joiner.has('k')).toBe(false)
+  })
+})
+
 describe('a shared cache and time', () => {
   it('sweeps entries whose time ran out, by its timer, and reports them', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })

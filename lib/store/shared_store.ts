@@ -299,8 +299,8 @@ export class SharedStore implements Backend {
   }
 
   isCurrent(flight: Flight): boolean {
-    if (this.#handle === undefined) return false
-    return binding.shared.isCurrent(this.#handle, flight.slot, flight.generation)
+    const handle = this.#handle
+    return handle !== undefined && binding.shared.isCurrent(handle, flight.slot, flight.generation)
   }
 
   /** @throws EncodeError when the codec cannot encode `value` (nothing is changed then). */
