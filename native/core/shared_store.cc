@@ -73,6 +73,11 @@ void SharedStore::Leave(SharedMember& member, Now now) {
   Collect(&ignored);
 }
 
+void SharedStore::Keep(uint32_t slot, const Bytes& value) {
+  if (values_.size() <= slot) values_.resize(slot + 1);
+  values_[slot] = value;
+}
+
 Bytes SharedStore::ValueOf(uint32_t slot) const {
   return slot < values_.size() ? values_[slot] : nullptr;
 }
@@ -132,26 +137,26 @@ SharedResult SharedStore::Acquire(SharedMember& member, std::u16string_view key,
   return answer;
 }
 
+// A read's answer, once `result` is in: the call's removals taken, and a hit's bytes.
+SharedResult SharedStore::Answer(const Result& result, std::vector<SharedRemoval>* removed) {
+  SharedResult answer{result, nullptr, false};
+  Collect(removed);
+  if (result.outcome == Outcome::kHit || result.outcome == Outcome::kStaleHit) {
+    answer.value = ValueOf(result.slot);
+  }
+  return answer;
+}
+
 SharedResult SharedStore::Get(std::u16string_view key, Now now, bool allow_stale,
                               std::vector<SharedRemoval>* removed) {
   std::lock_guard lock(mutex_);
-  SharedResult answer{store_.Get(key, now, allow_stale), nullptr, false};
-  Collect(removed);
-  if (answer.result.outcome == Outcome::kHit || answer.result.outcome == Outcome::kStaleHit) {
-    answer.value = ValueOf(answer.result.slot);
-  }
-  return answer;
+  return Answer(store_.Get(key, now, allow_stale), removed);
 }
 
 SharedResult SharedStore::Peek(std::u16string_view key, Now now, bool allow_stale,
                                std::vector<SharedRemoval>* removed) {
   std::lock_guard lock(mutex_);
-  SharedResult answer{store_.Peek(key, now, allow_stale), nullptr, false};
-  Collect(removed);
-  if (answer.result.outcome == Outcome::kHit || answer.result.outcome == Outcome::kStaleHit) {
-    answer.value = ValueOf(answer.result.slot);
-  }
-  return answer;
+  return Answer(store_.Peek(key, now, allow_stale), removed);
 }
 
 std::optional<double> SharedStore::RemainingTtl(std::u16string_view key, Now now,
@@ -187,10 +192,7 @@ Result SharedStore::Complete(FlightToken token, const EntrySpec& spec, const Byt
   std::lock_guard lock(mutex_);
   const Result result = store_.Complete(token, spec, now);
   Collect(removed);
-  if (result.outcome == Outcome::kStored) {
-    if (values_.size() <= result.slot) values_.resize(result.slot + 1);
-    values_[result.slot] = value;
-  }
+  if (result.outcome == Outcome::kStored) Keep(result.slot, value);
   Notify(FlightIdOf(token), NoticeKind::kValue, value);
   return result;
 }
@@ -220,10 +222,7 @@ Result SharedStore::Set(std::u16string_view key, const EntrySpec& spec, const By
   std::lock_guard lock(mutex_);
   const Result result = store_.Set(key, spec, tags, now);
   Collect(removed);
-  if (result.outcome == Outcome::kStored) {
-    if (values_.size() <= result.slot) values_.resize(result.slot + 1);
-    values_[result.slot] = value;
-  }
+  if (result.outcome == Outcome::kStored) Keep(result.slot, value);
   return result;
 }
 

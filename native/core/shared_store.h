@@ -166,6 +166,8 @@ class SharedStore {
   };
 
   Bytes ValueOf(uint32_t slot) const;
+  void Keep(uint32_t slot, const Bytes& value);  // the bytes of the entry now in `slot`
+  SharedResult Answer(const Result& result, std::vector<SharedRemoval>* removed);
   void Collect(std::vector<SharedRemoval>* removed);
   void Started(SharedMember& member, std::u16string_view key, FlightToken token);
   void Notify(uint64_t flight, NoticeKind kind, const Bytes& bytes);
