@@ -1,6 +1,5 @@
 #include "shared_handle.h"
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -13,22 +12,6 @@
 
 namespace herdcache {
 namespace {
-
-double MonotonicNowMs() {
-  using std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
-
-// Argument `index` as a time (the clock option's reading), or the monotonic clock when undefined.
-Now NowArg(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Value value = info[index];
-  if (value.IsUndefined()) return Now(&MonotonicNowMs);
-  const double now = value.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(now)) {
-    ThrowArgumentTypeError(info.Env(), "clock()", "a finite number of milliseconds", value);
-  }
-  return Now(now);
-}
 
 SharedHandle& HandleArg(const Napi::CallbackInfo& info) {
   SharedHandle* handle = static_cast<Addon*>(info.Data())->FindShared(info.Env(), info[0]);

@@ -13,12 +13,6 @@
 namespace herdcache {
 namespace {
 
-// Milliseconds on the monotonic clock: immune to wall-clock steps.
-double MonotonicNowMs() {
-  using std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
-
 // The store argument (argument 0) of every store function.
 StoreHandle& HandleArg(Napi::Env env, napi_value value) {
   StoreHandle* handle = StoreHandleOf(env, value);
@@ -41,23 +35,6 @@ StoreHandle& LiveHandleArg(Napi::Env env, void* addon, napi_value value) {
 
 std::u16string_view KeyArg(const Napi::CallbackInfo& info, StoreHandle& handle) {
   return handle.key_buffer.Read(info.Env(), info[1], "key");
-}
-
-// A time passed from JavaScript (the clock option's reading).
-Now NowFromValue(Napi::Env env, napi_value value) {
-  double now = NAN;
-  napi_get_value_double(env, value, &now);
-  if (!std::isfinite(now)) {
-    ThrowArgumentTypeError(env, "clock()", "a finite number of milliseconds", value);
-  }
-  return Now(now);
-}
-
-// Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
-Now NowArg(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Value value = info[index];
-  if (value.IsUndefined()) return Now(&MonotonicNowMs);
-  return NowFromValue(info.Env(), value);
 }
 
 FlightToken TokenArg(const Napi::CallbackInfo& info) {
@@ -397,6 +374,29 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+// Milliseconds on the monotonic clock: immune to wall-clock steps.
+double MonotonicNowMs() {
+  using std::chrono::steady_clock;
+  return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+// A time passed from JavaScript (the clock option's reading).
+Now NowFromValue(Napi::Env env, napi_value value) {
+  double now = NAN;
+  napi_get_value_double(env, value, &now);
+  if (!std::isfinite(now)) {
+    ThrowArgumentTypeError(env, "clock()", "a finite number of milliseconds", value);
+  }
+  return Now(now);
+}
+
+// Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
+Now NowArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Value value = info[index];
+  if (value.IsUndefined()) return Now(&MonotonicNowMs);
+  return NowFromValue(info.Env(), value);
+}
 
 Napi::Object StatsObject(Napi::Env env, const StoreStats& stats) {
   Napi::Object out = Napi::Object::New(env);

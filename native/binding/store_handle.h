@@ -82,6 +82,13 @@ struct StoreHandle {
 // The type tag of store handle Externals (napi_type_tag_object).
 inline constexpr napi_type_tag kStoreHandleTag = {0x6865726463616368ULL, 0x9b1f4c2e07d35a61ULL};
 
+// Milliseconds on the monotonic clock: immune to wall-clock steps.
+double MonotonicNowMs();
+// A time passed from JavaScript (the clock option's reading); throws for one not finite.
+Now NowFromValue(Napi::Env env, napi_value value);
+// Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
+Now NowArg(const Napi::CallbackInfo& info, size_t index);
+
 // The counters as JavaScript sees them: exactly the public CacheStats (both kinds of store).
 Napi::Object StatsObject(Napi::Env env, const StoreStats& stats);
 
