@@ -9,6 +9,7 @@
 // one would.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "huge_pages.h"
 #include "store.h"
 
 namespace herdcache {
@@ -139,6 +141,26 @@ void BM_FlightBeginCompleteStored(benchmark::State& state) {
   FlightBeginComplete(state, FixtureFor<3>(static_cast<uint32_t>(state.range(0))), kTtlMs);
 }
 
+// The machine's floor for a lookup in a large store: one load whose address depends on the
+// previous one, over a random cycle through a 128 MiB array on huge pages (what a store of
+// 1,000,000 entries spans). A hit makes two such loads (the index's bucket, then the entry's
+// line), so at 1,000,000 entries it cannot cost less than twice this.
+void BM_DependentLoad(benchmark::State& state) {
+  constexpr size_t kLine = 64 / sizeof(uint64_t);
+  const size_t lines = (static_cast<size_t>(state.range(0)) << 20) / 64;
+  HugePageVector<uint64_t> memory(lines * kLine);
+  std::vector<uint32_t> cycle(lines);
+  for (uint32_t i = 0; i < lines; ++i) cycle[i] = i;
+  std::shuffle(cycle.begin(), cycle.end(), std::mt19937_64(42));
+  for (size_t i = 0; i < lines; ++i) memory[cycle[i] * kLine] = cycle[(i + 1) % lines];
+  uint64_t at = cycle[0];
+  for (auto _ : state) {
+    at = memory[at * kLine];
+    benchmark::DoNotOptimize(at);
+  }
+}
+
+BENCHMARK(BM_DependentLoad)->Arg(128);
 BENCHMARK(BM_Lookup)->Arg(1000)->Arg(1000000);
 BENCHMARK(BM_InsertWithEviction)->Arg(1000)->Arg(1000000);
 BENCHMARK(BM_FlightBeginComplete)->Arg(1000)->Arg(1000000);

@@ -22,6 +22,10 @@ StoreHandle& HandleArg(Napi::Env env, napi_value value) {
 
 StoreHandle& HandleArg(const Napi::CallbackInfo& info) { return HandleArg(info.Env(), info[0]); }
 
+Napi::String KeyString(Napi::Env env, std::u16string_view key) {
+  return Napi::String::New(env, key.data(), key.size());
+}
+
 // The store argument of the lookups (acquire, get, peek), which run once per cache read: checked
 // against the Addon's live handles rather than by type tag. The answer is the same (only our
 // live handles are listed, and a pointer is compared before it is read), where
@@ -228,8 +232,7 @@ Napi::Value Walk(const Napi::CallbackInfo& info) {
   for (const uint32_t slot : slots) {
     out.Set(at++, Napi::Number::New(env, slot));
     // As a napi_value, so the key comes back code unit for code unit (see TakeRemovals).
-    if (keys)
-      out.Set(at++, static_cast<napi_value>(Napi::String::New(env, handle.store.KeyOf(slot))));
+    if (keys) out.Set(at++, static_cast<napi_value>(KeyString(env, handle.store.KeyOf(slot))));
   }
   return out;
 }

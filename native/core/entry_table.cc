@@ -1,6 +1,7 @@
 #include "entry_table.h"
 
 #include <cassert>
+#include <cstring>
 #include <utility>
 
 namespace herdcache {
@@ -12,36 +13,45 @@ EntryTable::EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed)
 
 uint32_t EntryTable::Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, Now& now) {
   if (const uint32_t old = Find(key, hash); old != kNoSlot) {
-    const bool expired = !now.Before(entries_[old].retain_until());
+    const bool expired = !now.Before(hot_[old].retain_until);
     Remove(old, expired ? RemovalCause::kExpired : RemovalCause::kReplaced);
   }
   if (spec.ttl_ms == 0 || spec.bytes > max_bytes_) return kNoSlot;
   MakeRoom(spec.bytes, now);
   const uint32_t slot = TakeSlot();
+  HotEntry& hot = hot_[slot];
   Entry& entry = entries_[slot];
-  entry.key = std::move(key);
-  entry.hash = hash;
-  entry.fresh_until = now.Plus(spec.ttl_ms);
-  entry.stale_until = entry.fresh_until + spec.stale_while_revalidate_ms;
+  hot.hash = hash;
+  hot.key_size = static_cast<uint32_t>(key.size());
+  if (key.size() <= kInlineKey) {
+    std::memcpy(hot.key, key.data(), key.size() * sizeof(char16_t));
+  } else {
+    entry.long_key = std::move(key);
+  }
+  hot.fresh_until = now.Plus(spec.ttl_ms);
+  entry.stale_until = hot.fresh_until + spec.stale_while_revalidate_ms;
   // Without a stale-if-error window there is no fallback phase at all, not even while fresh
   // (a failed forceRefresh then rejects rather than answering with the fresh value).
   entry.fallback_until =
-      spec.stale_if_error_ms > 0 ? entry.fresh_until + spec.stale_if_error_ms : -kNever;
+      spec.stale_if_error_ms > 0 ? hot.fresh_until + spec.stale_if_error_ms : -kNever;
+  hot.retain_until =
+      entry.fallback_until > entry.stale_until ? entry.fallback_until : entry.stale_until;
   entry.bytes = spec.bytes;
   bytes_ += spec.bytes;
   index_.Insert(hash, slot);
   recency_.PushFront(slot);
-  if (const double until = entry.retain_until(); until != kNever) expiry_.Set(slot, until);
+  if (hot.retain_until != kNever) expiry_.Set(slot, hot.retain_until);
   return slot;
 }
 
 void EntryTable::MakeRoom(uint64_t bytes, Now& now) {
+  if (read_count_ != 0) ApplyReads();
   // The byte test subtracts because bytes_ <= max_bytes_ always holds, where a sum could wrap.
   while (index_.size() >= max_entries_ || (index_.size() > 0 && bytes > max_bytes_ - bytes_)) {
     // The least recently used entry goes; one whose time has already run out is an expiration.
     const uint32_t victim = recency_.Back();
-    Remove(victim, now.Before(entries_[victim].retain_until()) ? RemovalCause::kEvicted
-                                                               : RemovalCause::kExpired);
+    Remove(victim,
+           now.Before(hot_[victim].retain_until) ? RemovalCause::kEvicted : RemovalCause::kExpired);
   }
 }
 
@@ -52,14 +62,25 @@ uint32_t EntryTable::TakeSlot() {
     return slot;
   }
   const auto slot = static_cast<uint32_t>(entries_.size());
+  hot_.emplace_back();
   entries_.emplace_back();
   recency_.Reserve(slot + 1);
   return slot;
 }
 
+void EntryTable::ApplyReads() noexcept {
+  const uint32_t count = std::exchange(read_count_, 0);
+  // The moves themselves are cheap; waiting for each link's cache line is not. Ask for every
+  // recorded slot's links, then for their neighbours', so the misses overlap.
+  for (uint32_t i = 0; i < count; ++i) recency_.Prefetch(reads_[i]);
+  for (uint32_t i = 0; i < count; ++i) recency_.PrefetchNeighbours(reads_[i]);
+  for (uint32_t i = 0; i < count; ++i) recency_.MoveToFront(reads_[i]);
+}
+
 void EntryTable::Remove(uint32_t slot, RemovalCause cause) {
+  if (read_count_ != 0) ApplyReads();
   Entry& entry = entries_[slot];
-  index_.Erase(entry.hash, slot);
+  index_.Erase(hot_[slot].hash, slot);
   recency_.Remove(slot);
   expiry_.Remove(slot);
   tags_.DetachAll(slot);
@@ -68,8 +89,14 @@ void EntryTable::Remove(uint32_t slot, RemovalCause cause) {
   if (cause == RemovalCause::kEvicted) ++evictions_;
   if (cause == RemovalCause::kExpired) ++expirations_;
   Removal& removal = removals_.emplace_back(Removal{slot, cause, {}});
-  if (record_removed_keys_) removal.key = std::move(entry.key);
-  std::u16string().swap(entry.key);
+  if (record_removed_keys_) {
+    if (hot_[slot].key_size <= kInlineKey) {
+      removal.key.assign(KeyOf(slot));
+    } else {
+      removal.key = std::move(entry.long_key);
+    }
+  }
+  std::u16string().swap(entry.long_key);
   free_slots_.push_back(slot);
 }
 
@@ -81,6 +108,7 @@ size_t EntryTable::RemoveTagged(std::u16string_view tag) {
 }
 
 void EntryTable::Clear() {
+  if (read_count_ != 0) ApplyReads();
   if (record_removed_keys_) {
     for (uint32_t slot = recency_.Back(); slot != kNoSlot;) {
       const uint32_t before = recency_.Prev(slot);
@@ -93,6 +121,7 @@ void EntryTable::Clear() {
   expiry_.Clear();
   tags_.Clear();
   bytes_ = 0;
+  HugePageVector<HotEntry>().swap(hot_);
   std::vector<Entry>().swap(entries_);
   std::vector<uint32_t>().swap(free_slots_);
 }
@@ -106,7 +135,8 @@ size_t EntryTable::Sweep(Now now, size_t limit) {
   return removed;
 }
 
-void EntryTable::Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) const {
+void EntryTable::Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) {
+  if (read_count_ != 0) ApplyReads();
   out.reserve(out.size() + index_.size());
   for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
     if (allow_stale ? IsRetained(slot, now) : IsFresh(slot, now)) out.push_back(slot);
@@ -120,14 +150,25 @@ bool EntryTable::CheckInvariants() const {
   uint64_t bytes = 0;
   for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
     if (++linked > entries_.size()) return false;
+    const HotEntry& hot = hot_[slot];
     const Entry& entry = entries_[slot];
-    if (Find(entry.key, entry.hash) != slot) return false;
-    if (HashKey(seed_, entry.key) != entry.hash) return false;
-    if (entry.retain_until() != kNever) ++finite;
+    if (Find(KeyOf(slot), hot.hash) != slot) return false;
+    if (HashKey(seed_, KeyOf(slot)) != hot.hash) return false;
+    if ((hot.key_size > kInlineKey) != !entry.long_key.empty()) return false;
+    const double retain =
+        entry.fallback_until > entry.stale_until ? entry.fallback_until : entry.stale_until;
+    if (hot.retain_until != retain) return false;
+    if (retain != kNever) ++finite;
     bytes += entry.bytes;
   }
   if (linked != index_.size() || linked > max_entries_) return false;
-  if (linked + free_slots_.size() != entries_.size()) return false;
+  if (linked + free_slots_.size() != entries_.size() || hot_.size() != entries_.size()) {
+    return false;
+  }
+  // A recorded read names a stored entry (a removal applies them first).
+  for (uint32_t i = 0; i < read_count_; ++i) {
+    if (!recency_.Contains(reads_[i])) return false;
+  }
   for (const uint32_t slot : free_slots_) {
     if (recency_.Contains(slot) || tags_.TagCount(slot) != 0) return false;
   }

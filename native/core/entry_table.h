@@ -14,6 +14,14 @@
 // It is retained while it is in any of them; after the last it is expired: removed when found
 // by FindRetained, swept, or chosen to make room.
 //
+// A lookup in a large table pays for cache misses, not instructions, so an entry is split. Its
+// hot part (hash, the times a lookup compares, and a short key inline) is one 64-byte line:
+// with the index's bucket that makes two misses a hit. The rest (the other phases, byte size, a
+// key too long to sit inline) is read only on the paths that need it. And a hit does not move
+// the entry in the recency list at once, which would touch its two neighbours' links: Touch
+// records the slot in a small buffer, and the buffer is applied in order before anything reads
+// or changes the list (an eviction, a removal, Walk), so the order is still exact LRU.
+//
 // Not thread-safe: one table belongs to one thread.
 #pragma once
 
@@ -24,6 +32,7 @@
 #include <vector>
 
 #include "expiry_heap.h"
+#include "huge_pages.h"
 #include "key_index.h"
 #include "lru_list.h"
 #include "now.h"
@@ -71,16 +80,13 @@ class EntryTable {
   // The slot of `key`'s entry in whatever phase, expired included, or kNoSlot. `hash` is
   // HashKey(seed, key). Average O(1).
   uint32_t Find(std::u16string_view key, uint64_t hash) const noexcept {
-    return index_.Find(hash, [&](uint32_t slot) {
-      const Entry& entry = entries_[slot];
-      return entry.hash == hash && entry.key == key;
-    });
+    return index_.Find(hash, [&](uint32_t slot) { return KeyEquals(slot, key, hash); });
   }
 
   // Like Find, but an expired entry is removed (logged as kExpired) and kNoSlot returned.
   uint32_t FindRetained(std::u16string_view key, uint64_t hash, Now& now) {
     const uint32_t slot = Find(key, hash);
-    if (slot == kNoSlot || now.Before(entries_[slot].retain_until())) return slot;
+    if (slot == kNoSlot || now.Before(hot_[slot].retain_until)) return slot;
     Remove(slot, RemovalCause::kExpired);
     return kNoSlot;
   }
@@ -88,7 +94,7 @@ class EntryTable {
   // The phases of a stored entry (`slot` from Find). Each reads the clock at most once, and
   // only when the phase's end is finite.
   bool IsFresh(uint32_t slot, Now& now) const noexcept {
-    return now.Before(entries_[slot].fresh_until);
+    return now.Before(hot_[slot].fresh_until);
   }
   bool InStalePhase(uint32_t slot, Now& now) const noexcept {
     return now.Before(entries_[slot].stale_until);
@@ -100,28 +106,36 @@ class EntryTable {
   // Whether a stored entry is still in one of its phases (not expired). Reads the clock only
   // when its last phase ends at a finite time.
   bool IsRetained(uint32_t slot, Now& now) const noexcept {
-    return now.Before(entries_[slot].retain_until());
+    return now.Before(hot_[slot].retain_until);
   }
 
   // Milliseconds until a stored entry stops being fresh: +infinity when it never does, 0 or
   // less once it is stale (it is fresh exactly while this is positive). Reads the clock only for
   // a finite TTL.
   double FreshFor(uint32_t slot, Now& now) const noexcept {
-    const double until = entries_[slot].fresh_until;
+    const double until = hot_[slot].fresh_until;
     return until == kNever ? kNever : until - now.get();
   }
 
-  // A stored entry's key.
-  const std::u16string& KeyOf(uint32_t slot) const noexcept { return entries_[slot].key; }
+  // A stored entry's key, valid until the entry is removed.
+  std::u16string_view KeyOf(uint32_t slot) const noexcept {
+    const HotEntry& hot = hot_[slot];
+    return hot.key_size <= kInlineKey ? std::u16string_view(hot.key, hot.key_size)
+                                      : std::u16string_view(entries_[slot].long_key);
+  }
 
   // Appends to `out` the slots of the stored entries that are fresh at `now` (with
   // `allow_stale`, every retained one), most recently used first. Reads the clock at most once,
   // and changes nothing: neither recency nor expired entries, which stay for lookups and the
-  // sweep to remove. O(n).
-  void Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) const;
+  // sweep to remove. Applies the reads recorded so far. O(n).
+  void Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out);
 
-  // Makes a stored entry the most recently used. O(1).
-  void Touch(uint32_t slot) noexcept { recency_.MoveToFront(slot); }
+  // Makes a stored entry the most recently used: recorded now, applied to the list before it is
+  // next read or changed. O(1) amortized.
+  void Touch(uint32_t slot) noexcept {
+    reads_[read_count_++] = slot;
+    if (read_count_ == kReadBuffer) ApplyReads();
+  }
 
   // Stores `key` per `spec` as the most recently used entry and returns its slot, first
   // removing any entry for the key (kReplaced, or kExpired if its time had run out) and then
@@ -172,17 +186,39 @@ class EntryTable {
   bool CheckInvariants() const;
 
  private:
-  struct Entry {
-    std::u16string key;
+  // Keys of up to this many UTF-16 units sit inline in the hot part.
+  static constexpr uint32_t kInlineKey = 18;
+  // Reads recorded before they are applied to the recency list.
+  static constexpr uint32_t kReadBuffer = 64;
+
+  // What a lookup reads, in one cache line.
+  struct alignas(64) HotEntry {
     uint64_t hash = 0;
     double fresh_until = 0;
+    double retain_until = 0;  // the end of the last phase
+    uint32_t key_size = 0;
+    char16_t key[kInlineKey];  // the key when key_size <= kInlineKey
+  };
+  static_assert(sizeof(HotEntry) == 64);
+
+  // The rest of an entry.
+  struct Entry {
     double stale_until = 0;     // end of the stale-while-revalidate phase
     double fallback_until = 0;  // end of the stale-if-error phase
     uint64_t bytes = 0;
-    double retain_until() const noexcept {
-      return fallback_until > stale_until ? fallback_until : stale_until;
-    }
+    std::u16string long_key;  // the key when it is longer than kInlineKey
   };
+
+  bool KeyEquals(uint32_t slot, std::u16string_view key, uint64_t hash) const noexcept {
+    const HotEntry& hot = hot_[slot];
+    if (hot.hash != hash || hot.key_size != key.size()) return false;
+    return key.size() <= kInlineKey ? std::u16string_view(hot.key, key.size()) == key
+                                    : std::u16string_view(entries_[slot].long_key) == key;
+  }
+
+  // Applies the recorded reads to the recency list, oldest first. Every mutation of the list
+  // and every walk of it starts here, so a recorded slot is always still linked.
+  void ApplyReads() noexcept;
 
   // Evicts least recently used entries until one more entry of `bytes` fits.
   void MakeRoom(uint64_t bytes, Now& now);
@@ -197,7 +233,10 @@ class EntryTable {
   LruList recency_;
   ExpiryHeap expiry_;
   TagIndex tags_;
+  HugePageVector<HotEntry> hot_;
   std::vector<Entry> entries_;
+  uint32_t reads_[kReadBuffer];
+  uint32_t read_count_ = 0;
   std::vector<uint32_t> free_slots_;
   uint64_t bytes_ = 0;
 

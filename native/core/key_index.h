@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "huge_pages.h"
 #include "slot.h"
 
 namespace herdcache {
@@ -96,7 +97,7 @@ class KeyIndex {
   }
 
   void Grow() {
-    std::vector<uint64_t> old = std::move(buckets_);
+    HugePageVector<uint64_t> old = std::move(buckets_);
     buckets_.assign(old.size() * 2, 0);
     mask_ = buckets_.size() - 1;
     for (uint64_t bucket : old) {
@@ -104,7 +105,7 @@ class KeyIndex {
     }
   }
 
-  std::vector<uint64_t> buckets_;
+  HugePageVector<uint64_t> buckets_;
   size_t mask_ = 0;
   size_t count_ = 0;
 };

@@ -166,7 +166,7 @@ std::optional<double> Store::RemainingTtl(std::u16string_view key, Now now) {
   return entries_.FreshFor(slot, now);
 }
 
-std::vector<uint32_t> Store::Walk(Now now, bool allow_stale) const {
+std::vector<uint32_t> Store::Walk(Now now, bool allow_stale) {
   std::vector<uint32_t> slots;
   entries_.Walk(now, allow_stale, slots);
   return slots;

@@ -136,10 +136,12 @@ class Store {
   std::optional<double> RemainingTtl(std::u16string_view key, Now now);
 
   // The slots of the entries fresh at `now` (with `allow_stale`, every retained one), most
-  // recently used first. Counts nothing and changes nothing. O(n); reads the clock at most once.
-  std::vector<uint32_t> Walk(Now now, bool allow_stale) const;
-  // The key of the entry in `slot`. Precondition: `slot` holds an entry (from Walk, say).
-  const std::u16string& KeyOf(uint32_t slot) const noexcept { return entries_.KeyOf(slot); }
+  // recently used first. Counts nothing and changes nothing (it applies the reads already
+  // recorded, which only brings the recency list up to date). O(n); reads the clock at most once.
+  std::vector<uint32_t> Walk(Now now, bool allow_stale);
+  // The key of the entry in `slot`, valid until it is removed. Precondition: `slot` holds an
+  // entry (from Walk, say).
+  std::u16string_view KeyOf(uint32_t slot) const noexcept { return entries_.KeyOf(slot); }
 
   // Removes up to `limit` entries whose last phase has ended by `now`, as kExpired. Returns how
   // many it removed.

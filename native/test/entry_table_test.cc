@@ -231,5 +231,84 @@ TEST(EntryTable, TheLeastRecentlyUsedVictimWhoseTimeRanOutIsAnExpiration) {
   EXPECT_EQ(table->expirations(), 1u);
 }
 
+TEST(EntryTable, KeysInlineAndLongAreFoundComparedAndReturnedWhole) {
+  // Keys of up to 18 UTF-16 units sit in the entry's hot part, longer ones beside it; the
+  // boundary and a key that differs from another only past it must both work.
+  const std::u16string at_limit(18, u'k');
+  const std::u16string past_limit(19, u'k');
+  const std::u16string long_a = std::u16string(40, u'x') + u"a";
+  const std::u16string long_b = std::u16string(40, u'x') + u"b";
+  Table table(8);
+  table->set_record_removed_keys(true);
+  for (const std::u16string& key : {std::u16string(), at_limit, past_limit, long_a, long_b}) {
+    const uint32_t slot = table.Write(key, kTtl);
+    EXPECT_EQ(table->KeyOf(slot), key);
+  }
+  EXPECT_EQ(table->size(), 5u);
+  for (const std::u16string& key : {std::u16string(), at_limit, past_limit, long_a, long_b}) {
+    ASSERT_NE(table.Find(key), kNoSlot);
+    EXPECT_EQ(table->KeyOf(table.Find(key)), key);
+  }
+  EXPECT_EQ(table.Find(std::u16string(17, u'k')), kNoSlot);
+  EXPECT_EQ(table.Find(std::u16string(40, u'x') + u"c"), kNoSlot);
+
+  const uint32_t inline_slot = table.Find(at_limit);
+  const uint32_t long_slot = table.Find(long_b);
+  table->Remove(inline_slot, RemovalCause::kDeleted);
+  table->Remove(long_slot, RemovalCause::kDeleted);
+  EXPECT_EQ(table.TakeRemovals(), (Removals{Removed(inline_slot, RemovalCause::kDeleted, at_limit),
+                                            Removed(long_slot, RemovalCause::kDeleted, long_b)}));
+  // A reused slot holds only its new key.
+  const uint32_t reused = table.Write(u"short", kTtl);
+  EXPECT_EQ(table->KeyOf(reused), u"short");
+  EXPECT_TRUE(table->CheckInvariants());
+}
+
+TEST(EntryTable, RecordedReadsKeepEvictionInExactLeastRecentlyUsedOrder) {
+  // Touch records reads in a buffer of 64 that is applied before any eviction or removal; over
+  // hundreds of reads, some spanning a full buffer, the victims must be exactly those an
+  // immediately updated list would choose.
+  constexpr uint32_t kEntries = 50;
+  Table table(kEntries);
+  std::vector<std::u16string> order;  // least recently used first
+  auto key_of = [](uint32_t id) {
+    return u"key:" + std::u16string(1, char16_t(u'A' + id % 26)) +
+           std::u16string(id / 26 + 1, u'#');
+  };
+  uint32_t next_id = 0;
+  for (; next_id < kEntries; ++next_id) {
+    order.push_back(key_of(next_id));
+    table.Write(order.back(), kTtl);
+  }
+  uint64_t state = 7;
+  auto random = [&state](uint32_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>((state >> 33) % bound);
+  };
+  for (int round = 0; round < 40; ++round) {
+    const uint32_t reads = random(150);
+    for (uint32_t i = 0; i < reads; ++i) {
+      const uint32_t at = random(kEntries);
+      const std::u16string key = order[at];
+      table->Touch(table.Find(key));
+      order.erase(order.begin() + at);
+      order.push_back(key);
+    }
+    const uint32_t victim_slot = table.Find(order.front());
+    order.erase(order.begin());
+    order.push_back(key_of(next_id++));
+    table.Write(order.back(), kTtl);
+    EXPECT_EQ(table.TakeRemovals(), Removals{Removed(victim_slot, RemovalCause::kEvicted)})
+        << "round " << round;
+  }
+  std::vector<uint32_t> walked;
+  Now now = table.now();
+  table->Walk(now, false, walked);
+  ASSERT_EQ(walked.size(), order.size());
+  for (size_t i = 0; i < walked.size(); ++i) {
+    EXPECT_EQ(table->KeyOf(walked[i]), order[order.size() - 1 - i]) << "most recent first";
+  }
+}
+
 }  // namespace
 }  // namespace herdcache

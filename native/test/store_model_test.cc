@@ -314,7 +314,8 @@ TEST_P(StoreModelTest, AgreesWithAReferenceModelAfterEveryStep) {
       case Op::kWalk: {
         const std::vector<uint32_t> slots = store.Walk(now, s.allow_stale);
         model.Walk(now, s.allow_stale, slots);
-        for (const uint32_t slot : slots) EXPECT_EQ(model.SlotOf(store.KeyOf(slot)), slot);
+        for (const uint32_t slot : slots)
+          EXPECT_EQ(model.SlotOf(std::u16string(store.KeyOf(slot))), slot);
         walked += slots.size();
         break;
       }

@@ -246,7 +246,7 @@ class CheckedStore {
   std::vector<uint32_t> Walk(bool allow_stale = false) {
     return Checked(store_.Walk(now_, allow_stale));
   }
-  const std::u16string& KeyOf(uint32_t slot) const { return store_.KeyOf(slot); }
+  std::u16string KeyOf(uint32_t slot) const { return std::u16string(store_.KeyOf(slot)); }
   size_t Sweep(size_t limit) { return Checked(store_.Sweep(now_, limit)); }
   double NextExpiry() const { return store_.NextExpiry(); }
 
