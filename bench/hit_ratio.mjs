@@ -33,8 +33,9 @@ function traces({ universe, requests }) {
   const zipf = (s, seed) => zipfTrace({ universe, requests, s, seed })
   const scans = (every, length) => withScans(zipf(0.9, 0x5ca9), { every, length, firstId: universe })
   const n = (count) => count.toLocaleString('en-US')
-  const short = { every: requests / 100, length: universe / 100 }
-  const long = { every: requests / 10, length: universe / 5 }
+  const short = { every: Math.round(requests / 100), length: Math.round(universe / 100) }
+  const long = { every: Math.round(requests / 10), length: Math.round(universe / 5) }
+  const loopKeys = Math.round(universe / 10)
   return [
     { name: 'Zipf 0.7', scans: false, trace: zipf(0.7, 0x2170) },
     { name: 'Zipf 0.9', scans: false, trace: zipf(0.9, 0x2190) },
@@ -49,13 +50,13 @@ function traces({ universe, requests }) {
       scans: true,
       trace: scans(long.every, long.length),
     },
-    { name: `loop over ${n(universe / 10)} keys`, scans: false, trace: loopTrace({ keys: universe / 10, requests }) },
+    { name: `loop over ${n(loopKeys)} keys`, scans: false, trace: loopTrace({ keys: loopKeys, requests }) },
   ]
 }
 
 /** 0.1 %, 1 % and 5 % of the universe. */
 function cacheSizes({ universe }) {
-  return [universe / 1000, universe / 100, universe / 20]
+  return [universe / 1000, universe / 100, universe / 20].map(Math.round)
 }
 
 async function herdcacheMisses(cache, trace) {
@@ -82,12 +83,16 @@ function lruCacheMisses(cache, trace) {
   return misses
 }
 
-/** A W-TinyLFU herdcache, or undefined where the policy option is not accepted. */
+/**
+ * A W-TinyLFU herdcache, or undefined where this build refuses the policy option (an unknown
+ * option, or a policy it does not know): errors about anything else are not swallowed.
+ */
 function tinyLfuCache(maxSize) {
   try {
     return new CacheManager({ maxSize, policy: 'tinylfu' })
-  } catch {
-    return undefined
+  } catch (error) {
+    if (error instanceof Error && /policy/.test(error.message)) return undefined
+    throw error
   }
 }
 
@@ -98,7 +103,7 @@ export const hitRatio = {
   id: 'hit-ratio',
   async run(config) {
     const sizes = config.hitRatio
-    const tinyLfuAvailable = tinyLfuCache(1) !== undefined
+    const tinyLfuAvailable = tinyLfuCache(Math.min(...cacheSizes(sizes))) !== undefined
     const cells = []
     for (const { name, scans, trace } of traces(sizes)) {
       for (const maxSize of cacheSizes(sizes)) {
