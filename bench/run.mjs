@@ -89,7 +89,7 @@ const config = args.quick
       reps: 7,
       hitOps: 200_000,
       floorOps: 2_000_000,
-      hitLarge: { entries: 1_000_000, ops: 200_000, reps: 5 },
+      hitLarge: { entries: 1_000_000, ops: 200_000, reps: 4 },
       hitRatio: HIT_RATIO_FULL,
       storms: [
         { waiters: 10, storms: 2_000 },
