@@ -19,7 +19,7 @@ import { ReferenceCacheManager } from './reference_cache.mjs'
 const COALESCE_ONLY = 'coalescing only: stores nothing, so every call is a miss'
 const NOT_A_COALESCER = 'a floor, not a cache: no coalescing or eviction'
 
-/** @typedef {'hit' | 'hit-batch' | 'storm' | 'miss-churn' | 'scale'} Workload */
+/** @typedef {'hit' | 'hit-reused' | 'hit-batch' | 'storm' | 'miss-churn' | 'scale'} Workload */
 
 export const adapters = [
   {
@@ -92,7 +92,13 @@ export const adapters = [
   {
     name: 'promise-coalesce',
     role: 'peer',
-    skip: { hit: COALESCE_ONLY, 'hit-batch': COALESCE_ONLY, 'miss-churn': COALESCE_ONLY, scale: COALESCE_ONLY },
+    skip: {
+      hit: COALESCE_ONLY,
+      'hit-reused': COALESCE_ONLY,
+      'hit-batch': COALESCE_ONLY,
+      'miss-churn': COALESCE_ONLY,
+      scale: COALESCE_ONLY,
+    },
     create() {
       // coalesceAsync keeps one module-wide Map; a per-instance prefix keeps instances apart.
       const prefix = `${instances++}:`

@@ -221,6 +221,12 @@ export interface Binding {
   size(store: StoreHandle): number
   /** The counters, exactly the public CacheStats. */
   stats(store: StoreHandle): CacheStats
+  /**
+   * The benchmarks' floor (native/binding/floor.h): copies `key` into a reused buffer as every
+   * store function does, and returns. Never called by lib/.
+   * @throws TypeError when `key` is not a string.
+   */
+  floor(key: string): undefined
 }
 
 /** Return codes below zero; zero and above is a value slot. */

@@ -1,9 +1,10 @@
 // Module entry: creates the environment's Addon, registers its cleanup hook, and exports the
-// store functions and the protocol.
+// store functions, the protocol and the benchmarks' floor.
 #include "addon.h"
 
 #include <napi.h>
 
+#include "floor.h"
 #include "protocol.h"
 #include "shared_handle.h"
 #include "store_handle.h"
@@ -41,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   NAPI_THROW_IF_FAILED(env, napi_add_env_cleanup_hook(env, CloseLiveStores, addon), exports);
   herdcache::DefineStoreFunctions(env, exports, addon);
   herdcache::DefineSharedFunctions(env, exports, addon);
+  herdcache::DefineFloor(env, exports, addon);
   exports.Set("protocol", herdcache::ProtocolObject(env));
   return exports;
 }

@@ -12,6 +12,8 @@
 
 #include <unordered_set>
 
+#include "key_buffer.h"
+
 namespace herdcache {
 
 struct StoreHandle;
@@ -43,6 +45,9 @@ class Addon {
 
   size_t live_count() const noexcept { return live_.size(); }
 
+  // The key buffer of the benchmarks' floor(key) (floor.h), which has no store of its own.
+  KeyBuffer& floor_keys() noexcept { return floor_keys_; }
+
   // The same for the handles of shared stores' members.
   void Adopt(SharedHandle* handle) { shared_.insert(handle); }
   void Close(SharedHandle* handle);
@@ -56,6 +61,7 @@ class Addon {
  private:
   std::unordered_set<StoreHandle*> live_;
   std::unordered_set<SharedHandle*> shared_;
+  KeyBuffer floor_keys_;
 };
 
 }  // namespace herdcache
