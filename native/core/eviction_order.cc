@@ -1,6 +1,7 @@
 #include "eviction_order.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace herdcache {
 
@@ -14,13 +15,23 @@ std::optional<EvictionPolicy> PolicyNamed(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+namespace {
+
+// The hill climber's constants (Caffeine's): a step of 6.25% of max_entries, restarted at that
+// size when the hit rate moves by 5 points or more, else decaying by 2% a step.
+constexpr double kStepFraction = 0.0625;
+constexpr double kRestartThreshold = 0.05;
+constexpr double kStepDecay = 0.98;
+
+}  // namespace
+
 EvictionOrder::EvictionOrder(EvictionPolicy policy, uint32_t max_entries)
     : policy_(policy), max_entries_(max_entries) {
   assert(max_entries > 0);
   // Caffeine's starting shares: a window of 1%, and 80% of the rest protected.
-  window_max_ = std::max<uint32_t>(1, max_entries / 100);
-  const uint32_t main_max = max_entries - window_max_;
-  protected_max_ = static_cast<uint32_t>(uint64_t{main_max} * 4 / 5);
+  ResizeWindow(max_entries / 100);
+  sample_period_ = 10ULL * max_entries;
+  step_ = -kStepFraction * max_entries;
   // Misses are counted before the first entry reserves anything.
   if (policy == EvictionPolicy::kTinyLfu) sketch_.EnsureCapacity(std::min(max_entries, 64u));
 }
@@ -33,8 +44,7 @@ void EvictionOrder::Reserve(uint32_t slot_count) {
   if (slot_count <= hashes_.size()) return;
   segments_.Reserve(slot_count);
   hashes_.resize(slot_count);
-  // The sketch grows with the table (counts are dropped at each doubling, the last one when the
-  // table is half full), so a large max_entries costs nothing until it is used.
+  // The sketch grows with the table, so a large max_entries costs nothing until it is used.
   sketch_.EnsureCapacity(std::min(max_entries_, slot_count * 2));
 }
 
@@ -48,14 +58,52 @@ void EvictionOrder::InsertTinyLfu(uint32_t slot, uint64_t hash) noexcept {
   }
 }
 
+void EvictionOrder::RecordMissTinyLfu(uint64_t hash) noexcept {
+  sketch_.Increment(hash);
+  Sample(/*hit=*/false);
+}
+
 void EvictionOrder::AccessTinyLfu(uint32_t slot, uint64_t hash) noexcept {
   sketch_.Increment(hash);
+  Sample(/*hit=*/true);
   if (segments_.SegmentOf(slot) != kProbation) {
     segments_.MoveToFront(slot);
     return;
   }
   segments_.MoveTo(kProtected, slot);
   if (segments_.size(kProtected) > protected_max_) {
+    segments_.MoveTo(kProbation, segments_.Back(kProtected));
+  }
+}
+
+void EvictionOrder::Sample(bool hit) noexcept {
+  ++(hit ? sample_hits_ : sample_misses_);
+  if (sample_hits_ + sample_misses_ >= sample_period_) Climb();
+}
+
+void EvictionOrder::Climb() noexcept {
+  const double hit_rate =
+      static_cast<double>(sample_hits_) / static_cast<double>(sample_hits_ + sample_misses_);
+  sample_hits_ = sample_misses_ = 0;
+  const double change = hit_rate - previous_hit_rate_;
+  previous_hit_rate_ = hit_rate;
+  // The last step helped (or changed nothing): go on the same way; else turn back.
+  const double amount = change >= 0 ? step_ : -step_;
+  const double direction = amount >= 0 ? 1 : -1;
+  step_ = std::abs(change) >= kRestartThreshold ? direction * kStepFraction * max_entries_
+                                                : amount * kStepDecay;
+  ResizeWindow(static_cast<int64_t>(window_max_) + std::llround(amount));
+}
+
+void EvictionOrder::ResizeWindow(int64_t window_max) noexcept {
+  const int64_t largest = std::max<int64_t>(1, int64_t{max_entries_} - 1);
+  window_max_ = static_cast<uint32_t>(std::clamp<int64_t>(window_max, 1, largest));
+  const uint32_t main_max = max_entries_ - std::min(window_max_, max_entries_);
+  protected_max_ = static_cast<uint32_t>(uint64_t{main_max} * 4 / 5);
+  while (segments_.size(kWindow) > window_max_) {
+    segments_.MoveTo(kProbation, segments_.Back(kWindow));
+  }
+  while (segments_.size(kProtected) > protected_max_) {
     segments_.MoveTo(kProbation, segments_.Back(kProtected));
   }
 }

@@ -5,7 +5,9 @@
 //
 // kTinyLfu: W-TinyLFU (Einziger, Friedman and Manes; the design of Java's Caffeine). A count-min
 // sketch (frequency_sketch.h) estimates how often each key was asked for, hits and misses alike.
-// New entries enter a small LRU window (1% of max_entries, at least one). The window's least
+// New entries enter a small LRU window (1% of max_entries at first, at least one; a hill climber
+// resizes it once per sample of ten lookups per entry, towards the size whose hit rate is best,
+// so a workload where recency matters more than frequency gets a large window). The window's least
 // recently used entry, when the window is full, is a candidate for the main space, an SLRU of a
 // probation segment (~20%) and a protected one (~80%): it is admitted only if its key was asked
 // for more often than the probation segment's least recently used entry's, which is evicted in
@@ -88,7 +90,7 @@ class EvictionOrder {
 
   // A lookup of the key hashed `hash` that found nothing to answer with: counted by the sketch.
   void RecordMiss(uint64_t hash) noexcept {
-    if (policy_ == EvictionPolicy::kTinyLfu) sketch_.Increment(hash);
+    if (policy_ == EvictionPolicy::kTinyLfu) RecordMissTinyLfu(hash);
   }
 
   // The entry in `slot` left the table. Precondition: `slot` holds an entry.
@@ -138,6 +140,15 @@ class EvictionOrder {
 
   void InsertTinyLfu(uint32_t slot, uint64_t hash) noexcept;
   void AccessTinyLfu(uint32_t slot, uint64_t hash) noexcept;
+  void RecordMissTinyLfu(uint64_t hash) noexcept;
+  // Counts a lookup for the window's sizing; climbs once per sample of lookups.
+  void Sample(bool hit) noexcept;
+  // One step of the hill climber: grows or shrinks the window's share by the current step,
+  // keeping the direction while the hit rate improves and reversing it when it worsens.
+  void Climb() noexcept;
+  // Sets the window's share (clamped to [1, max_entries - 1]) and protected's (80% of the rest),
+  // moving what no longer fits in either to probation. O(entries moved).
+  void ResizeWindow(int64_t window_max) noexcept;
   uint32_t VictimTinyLfu() noexcept;
   // The main space's next victim: probation's least recently used, else protected's.
   uint32_t MainVictim() const noexcept;
@@ -154,6 +165,13 @@ class EvictionOrder {
   FrequencySketch sketch_;
   uint32_t window_max_ = 0;
   uint32_t protected_max_ = 0;
+  // The hill climber (see Climb): lookups in the current sample, the last sample's hit rate,
+  // and the next step in entries (negative: shrink the window).
+  uint64_t sample_hits_ = 0;
+  uint64_t sample_misses_ = 0;
+  uint64_t sample_period_ = 0;
+  double previous_hit_rate_ = 0;
+  double step_ = 0;
   uint64_t random_state_ = 0x9e3779b97f4a7c15ULL;
 };
 

@@ -9,7 +9,6 @@ namespace {
 constexpr uint32_t kWordsPerBlock = 8;
 // The low bit of every 4-bit counter cleared: what remains after a shift right is each halved.
 constexpr uint64_t kHalfMask = 0x7777'7777'7777'7777ULL;
-constexpr uint64_t kLowBits = 0x1111'1111'1111'1111ULL;
 
 // A 64-bit finalizer (the avalanche step of MurmurHash3, written from its description): every
 // input bit flips about half the output bits.
@@ -29,10 +28,16 @@ void FrequencySketch::EnsureCapacity(uint32_t entries) {
   entries_ = entries;
   sample_size_ = 10ULL * entries;
   const uint32_t words = std::bit_ceil(std::clamp<uint32_t>(entries, 64, kMaxWords));
-  if (words <= table_.size()) return;
-  std::vector<uint64_t>(words, 0).swap(table_);
+  const size_t old_words = table_.size();
+  if (words <= old_words) return;
+  table_.resize(words);
+  // A key's block is its mixed hash's low bits, so in a table 2^k times larger it is its old
+  // block plus a multiple of the old block count: copying the old table into every new part
+  // keeps each key's counts (with, as always, only overestimates from other keys).
+  for (size_t at = old_words; old_words != 0 && at < words; at += old_words) {
+    std::copy_n(table_.begin(), old_words, table_.begin() + static_cast<ptrdiff_t>(at));
+  }
   block_mask_ = words / kWordsPerBlock - 1;
-  additions_ = 0;
 }
 
 FrequencySketch::Cells FrequencySketch::CellsOf(uint64_t hash) const noexcept {
@@ -53,16 +58,14 @@ FrequencySketch::Cells FrequencySketch::CellsOf(uint64_t hash) const noexcept {
 void FrequencySketch::Increment(uint64_t hash) noexcept {
   if (table_.empty()) return;
   const Cells cells = CellsOf(hash);
-  bool added = false;
   for (uint32_t row = 0; row < 4; ++row) {
     uint64_t& word = table_[cells.word[row]];
     const uint32_t shift = cells.shift[row];
-    if (((word >> shift) & 15) != kMaxFrequency) {
-      word += uint64_t{1} << shift;
-      added = true;
-    }
+    if (((word >> shift) & 15) != kMaxFrequency) word += uint64_t{1} << shift;
   }
-  if (added && ++additions_ >= sample_size_) Age();
+  // Every access counts towards the period, saturated keys' too: after a shift in what is
+  // popular, yesterday's keys lose their counts within one period however popular they were.
+  if (++additions_ >= sample_size_) Age();
 }
 
 uint32_t FrequencySketch::Frequency(uint64_t hash) const noexcept {
@@ -77,14 +80,8 @@ uint32_t FrequencySketch::Frequency(uint64_t hash) const noexcept {
 }
 
 void FrequencySketch::Age() noexcept {
-  uint64_t odd = 0;
-  for (uint64_t& word : table_) {
-    odd += static_cast<uint64_t>(std::popcount(word & kLowBits));
-    word = (word >> 1) & kHalfMask;
-  }
-  // Each key raised four counters; the halves lost by odd counters are a quarter as many keys.
-  const uint64_t lost = odd / 4;
-  additions_ = additions_ > lost ? (additions_ - lost) / 2 : 0;
+  for (uint64_t& word : table_) word = (word >> 1) & kHalfMask;
+  additions_ /= 2;
 }
 
 }  // namespace herdcache

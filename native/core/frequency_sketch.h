@@ -7,7 +7,8 @@
 // lie in one 64-byte block (eight words, two per row), so an increment touches one cache line.
 //
 // Aging: after `sample_size` increments (ten per entry the cache can hold) every counter is
-// halved, so keys that were popular long ago do not keep out keys popular now.
+// halved, and so is the count of increments, so keys that were popular long ago do not keep out
+// keys popular now.
 //
 // The key's hash is already a keyed SipHash; it is re-mixed here for the block and row choices
 // so that the sketch's indexes do not share bits with the key index's buckets.
@@ -33,8 +34,8 @@ class FrequencySketch {
 
   // Sizes the sketch for `entries` keys (one word per key, rounded up to a power of two, at
   // least 64, at most kMaxWords) and sets the aging period to ten increments per key. No more
-  // than already sized for: nothing changes. When the table grows, the counts so far are dropped
-  // (they were gathered over a smaller cache). May throw std::bad_alloc. O(new size).
+  // than already sized for: nothing changes. A table that grows keeps every key's counts. May
+  // throw std::bad_alloc. O(new size).
   void EnsureCapacity(uint32_t entries);
 
   // Counts one more access of the key hashed `hash`; ages every counter once the period is up.
@@ -47,7 +48,7 @@ class FrequencySketch {
   // Halves every counter: the aging step Increment runs once per period. O(size).
   void Age() noexcept;
 
-  // Increments counted since the last aging (those that raised at least one counter).
+  // Increments counted towards the period (halved with the counters).
   uint64_t additions() const noexcept { return additions_; }
   uint64_t sample_size() const noexcept { return sample_size_; }
   // Words in the table (16 counters each).

@@ -285,6 +285,22 @@ TEST(EvictionOrderTinyLfu, VictimIsAlwaysALinkedSlotAndSegmentsKeepTheirShares) 
   }
 }
 
+TEST(EvictionOrderTinyLfu, GrowsTheWindowWhenRecencyPaysAndShrinksItWhenFrequencyDoes) {
+  // A working set of 500 that drifts by 50 keys every 2000 lookups: a large window pays.
+  Cache drifting(EvictionPolicy::kTinyLfu, 1000);
+  std::mt19937_64 random(7);
+  for (uint64_t base = 0; base < 5'000; base += 50) {
+    for (int i = 0; i < 2'000; ++i) drifting.Get(base + random() % 500);
+  }
+  EXPECT_GT(drifting.order().window_max(), 100u);
+  EXPECT_TRUE(drifting.order().CheckInvariants());
+  // Then a fixed hot set of 200 among a stream of keys asked for once: the window shrinks back.
+  uint64_t cold = 1'000'000;
+  for (int i = 0; i < 400'000; ++i) drifting.Get(i % 2 == 0 ? random() % 200 : cold++);
+  EXPECT_LT(drifting.order().window_max(), 100u);
+  EXPECT_TRUE(drifting.order().CheckInvariants());
+}
+
 TEST(EvictionOrderTinyLfu, ClearForgetsTheEntriesButKeepsTheCounts) {
   Cache cache(EvictionPolicy::kTinyLfu, 100);
   for (int i = 0; i < 4; ++i) cache.Get(1);
