@@ -5,8 +5,13 @@
 
 namespace herdcache {
 
-EntryTable::EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed)
-    : max_entries_(max_entries), max_bytes_(max_bytes), seed_(seed), tags_(seed) {
+EntryTable::EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed,
+                       EvictionPolicy policy)
+    : max_entries_(max_entries),
+      max_bytes_(max_bytes),
+      seed_(seed),
+      order_(policy, max_entries),
+      tags_(seed) {
   assert(max_entries > 0 && max_entries <= kMaxEntriesLimit);
 }
 
@@ -30,7 +35,7 @@ uint32_t EntryTable::Write(std::u16string&& key, uint64_t hash, const EntrySpec&
   entry.bytes = spec.bytes;
   bytes_ += spec.bytes;
   index_.Insert(hash, slot);
-  recency_.PushFront(slot);
+  order_.Insert(slot, hash);
   if (const double until = entry.retain_until(); until != kNever) expiry_.Set(slot, until);
   return slot;
 }
@@ -38,8 +43,8 @@ uint32_t EntryTable::Write(std::u16string&& key, uint64_t hash, const EntrySpec&
 void EntryTable::MakeRoom(uint64_t bytes, Now& now) {
   // The byte test subtracts because bytes_ <= max_bytes_ always holds, where a sum could wrap.
   while (index_.size() >= max_entries_ || (index_.size() > 0 && bytes > max_bytes_ - bytes_)) {
-    // The least recently used entry goes; one whose time has already run out is an expiration.
-    const uint32_t victim = recency_.Back();
+    // The policy's victim goes; one whose time has already run out is an expiration.
+    const uint32_t victim = order_.Victim();
     Remove(victim, now.Before(entries_[victim].retain_until()) ? RemovalCause::kEvicted
                                                                : RemovalCause::kExpired);
   }
@@ -53,14 +58,14 @@ uint32_t EntryTable::TakeSlot() {
   }
   const auto slot = static_cast<uint32_t>(entries_.size());
   entries_.emplace_back();
-  recency_.Reserve(slot + 1);
+  order_.Reserve(slot + 1);
   return slot;
 }
 
 void EntryTable::Remove(uint32_t slot, RemovalCause cause) {
   Entry& entry = entries_[slot];
   index_.Erase(entry.hash, slot);
-  recency_.Remove(slot);
+  order_.Remove(slot);
   expiry_.Remove(slot);
   tags_.DetachAll(slot);
   bytes_ -= entry.bytes;
@@ -82,14 +87,14 @@ size_t EntryTable::RemoveTagged(std::u16string_view tag) {
 
 void EntryTable::Clear() {
   if (record_removed_keys_) {
-    for (uint32_t slot = recency_.Back(); slot != kNoSlot;) {
-      const uint32_t before = recency_.Prev(slot);
+    for (uint32_t slot = order_.Back(); slot != kNoSlot;) {
+      const uint32_t before = order_.Prev(slot);
       Remove(slot, RemovalCause::kCleared);
       slot = before;
     }
   }
   index_.Reset();
-  recency_.Clear();
+  order_.Clear();
   expiry_.Clear();
   tags_.Clear();
   bytes_ = 0;
@@ -108,7 +113,7 @@ size_t EntryTable::Sweep(Now now, size_t limit) {
 
 void EntryTable::Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) const {
   out.reserve(out.size() + index_.size());
-  for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
+  for (uint32_t slot = order_.Front(); slot != kNoSlot; slot = order_.Next(slot)) {
     if (allow_stale ? IsRetained(slot, now) : IsFresh(slot, now)) out.push_back(slot);
   }
 }
@@ -118,7 +123,7 @@ bool EntryTable::CheckInvariants() const {
   size_t linked = 0;
   size_t finite = 0;
   uint64_t bytes = 0;
-  for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
+  for (uint32_t slot = order_.Front(); slot != kNoSlot; slot = order_.Next(slot)) {
     if (++linked > entries_.size()) return false;
     const Entry& entry = entries_[slot];
     if (Find(entry.key, entry.hash) != slot) return false;
@@ -129,10 +134,11 @@ bool EntryTable::CheckInvariants() const {
   if (linked != index_.size() || linked > max_entries_) return false;
   if (linked + free_slots_.size() != entries_.size()) return false;
   for (const uint32_t slot : free_slots_) {
-    if (recency_.Contains(slot) || tags_.TagCount(slot) != 0) return false;
+    if (order_.Contains(slot) || tags_.TagCount(slot) != 0) return false;
   }
   if (bytes != bytes_ || bytes_ > max_bytes_) return false;
   if (finite != expiry_.size() || !expiry_.CheckInvariants()) return false;
+  if (!order_.CheckInvariants()) return false;
   return tags_.CheckInvariants();
 }
 
