@@ -36,11 +36,7 @@ EvictionOrder::EvictionOrder(EvictionPolicy policy, uint32_t max_entries)
   if (policy == EvictionPolicy::kTinyLfu) sketch_.EnsureCapacity(std::min(max_entries, 64u));
 }
 
-void EvictionOrder::Reserve(uint32_t slot_count) {
-  if (policy_ == EvictionPolicy::kLru) {
-    lru_.Reserve(slot_count);
-    return;
-  }
+void EvictionOrder::ReserveTinyLfu(uint32_t slot_count) {
   if (slot_count <= hashes_.size()) return;
   segments_.Reserve(slot_count);
   hashes_.resize(slot_count);
@@ -143,16 +139,14 @@ uint64_t EvictionOrder::NextRandom() noexcept {
   return (random_state_ * 0x2545f4914f6cdd1dULL) >> 32;
 }
 
-uint32_t EvictionOrder::Front() const noexcept {
-  if (policy_ == EvictionPolicy::kLru) return lru_.Front();
+uint32_t EvictionOrder::FrontTinyLfu() const noexcept {
   for (uint8_t segment = 0; segment < kSegmentCount; ++segment) {
     if (segments_.Front(segment) != kNoSlot) return segments_.Front(segment);
   }
   return kNoSlot;
 }
 
-uint32_t EvictionOrder::Next(uint32_t slot) const noexcept {
-  if (policy_ == EvictionPolicy::kLru) return lru_.Next(slot);
+uint32_t EvictionOrder::NextTinyLfu(uint32_t slot) const noexcept {
   if (const uint32_t next = segments_.Next(slot); next != kNoSlot) return next;
   for (uint8_t segment = segments_.SegmentOf(slot) + 1; segment < kSegmentCount; ++segment) {
     if (segments_.Front(segment) != kNoSlot) return segments_.Front(segment);
@@ -160,16 +154,14 @@ uint32_t EvictionOrder::Next(uint32_t slot) const noexcept {
   return kNoSlot;
 }
 
-uint32_t EvictionOrder::Back() const noexcept {
-  if (policy_ == EvictionPolicy::kLru) return lru_.Back();
+uint32_t EvictionOrder::BackTinyLfu() const noexcept {
   for (uint8_t segment = kSegmentCount; segment-- > 0;) {
     if (segments_.Back(segment) != kNoSlot) return segments_.Back(segment);
   }
   return kNoSlot;
 }
 
-uint32_t EvictionOrder::Prev(uint32_t slot) const noexcept {
-  if (policy_ == EvictionPolicy::kLru) return lru_.Prev(slot);
+uint32_t EvictionOrder::PrevTinyLfu(uint32_t slot) const noexcept {
   if (const uint32_t prev = segments_.Prev(slot); prev != kNoSlot) return prev;
   for (uint8_t segment = segments_.SegmentOf(slot); segment-- > 0;) {
     if (segments_.Back(segment) != kNoSlot) return segments_.Back(segment);

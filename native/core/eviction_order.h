@@ -22,8 +22,9 @@
 // Iteration (Front/Next, Back/Prev) visits every entry: under kLru most recently used first;
 // under kTinyLfu the window, then protected, then probation, each most recently used first.
 //
-// Operations are O(1) and noexcept except Reserve (may allocate) and the sketch's periodic aging
-// (O(sketch) once per ten increments per entry). Not thread-safe. Copy is deleted.
+// Operations are O(1) and noexcept except Reserve (may allocate); under kTinyLfu, the sketch's
+// aging (O(sketch)) and the climber's resizing (O(entries moved), at most 6.25% of max_entries)
+// run once per ten lookups per entry. Not thread-safe. Copy is deleted.
 #pragma once
 
 #include <cassert>
@@ -61,7 +62,13 @@ class EvictionOrder {
 
   // Makes slots [0, slot_count) linkable (and, under kTinyLfu, grows the sketch with them up to
   // max_entries). Amortized O(1) per slot; may throw std::bad_alloc.
-  void Reserve(uint32_t slot_count);
+  void Reserve(uint32_t slot_count) {
+    if (policy_ == EvictionPolicy::kLru) {
+      lru_.Reserve(slot_count);
+    } else {
+      ReserveTinyLfu(slot_count);
+    }
+  }
 
   // Whether `slot` holds an entry. Precondition: `slot` is reserved.
   bool Contains(uint32_t slot) const noexcept {
@@ -111,10 +118,18 @@ class EvictionOrder {
 
   // Iteration over every entry in the order described above; kNoSlot past the end.
   // Preconditions of Next and Prev: `slot` holds an entry.
-  uint32_t Front() const noexcept;
-  uint32_t Next(uint32_t slot) const noexcept;
-  uint32_t Back() const noexcept;
-  uint32_t Prev(uint32_t slot) const noexcept;
+  uint32_t Front() const noexcept {
+    return policy_ == EvictionPolicy::kLru ? lru_.Front() : FrontTinyLfu();
+  }
+  uint32_t Next(uint32_t slot) const noexcept {
+    return policy_ == EvictionPolicy::kLru ? lru_.Next(slot) : NextTinyLfu(slot);
+  }
+  uint32_t Back() const noexcept {
+    return policy_ == EvictionPolicy::kLru ? lru_.Back() : BackTinyLfu();
+  }
+  uint32_t Prev(uint32_t slot) const noexcept {
+    return policy_ == EvictionPolicy::kLru ? lru_.Prev(slot) : PrevTinyLfu(slot);
+  }
 
   // Forgets every entry and releases the links: every slot must be reserved again. The sketch
   // keeps its counts (how often keys are asked for does not change with a clear).
@@ -138,6 +153,12 @@ class EvictionOrder {
   static constexpr uint8_t kProbation = 2;
   static constexpr uint8_t kSegmentCount = 3;
 
+  // The kTinyLfu halves of the operations above; kLru's stay inline, as cheap as LruList's.
+  void ReserveTinyLfu(uint32_t slot_count);
+  uint32_t FrontTinyLfu() const noexcept;
+  uint32_t NextTinyLfu(uint32_t slot) const noexcept;
+  uint32_t BackTinyLfu() const noexcept;
+  uint32_t PrevTinyLfu(uint32_t slot) const noexcept;
   void InsertTinyLfu(uint32_t slot, uint64_t hash) noexcept;
   void AccessTinyLfu(uint32_t slot, uint64_t hash) noexcept;
   void RecordMissTinyLfu(uint64_t hash) noexcept;
