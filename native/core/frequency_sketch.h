@@ -24,7 +24,7 @@ namespace herdcache {
 
 class FrequencySketch {
  public:
-  // The most counters per row: 2^24 words (128 MiB) bound the sketch of a huge max_entries.
+  // The largest table: 2^24 words (128 MiB) bound the sketch of a huge max_entries.
   static constexpr uint32_t kMaxWords = 1u << 24;
   static constexpr uint32_t kMaxFrequency = 15;
 
