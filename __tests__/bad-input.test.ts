@@ -2,6 +2,7 @@
 // message naming the argument and the value received, a stable code, and the cache untouched.
 import { describe, expect, it, vi } from 'vitest'
 import { CacheManager } from '../dist/index.js'
+import { binding } from '../dist/store/native.js'
 import { deferred } from './support/async.js'
 import { expectThrown as expectThrownAs } from './support/throws.js'
 
@@ -114,7 +115,7 @@ describe('new CacheManager(options)', () => {
       type: TypeError,
       code: 'ERR_HERDCACHE_UNKNOWN_OPTION',
       message:
-        /^options\.maxsize is not an option; the options are maxSize, maxBytes, sizeOf, onEvict, clock, defaultTtlMs, staleWhileRevalidateMs, staleIfErrorMs, timeoutMs, name, fetchDurationBuckets, tier, shared, codec, decodeEvicted$/,
+        /^options\.maxsize is not an option; the options are maxSize, maxBytes, policy, sizeOf, onEvict, clock, defaultTtlMs, staleWhileRevalidateMs, staleIfErrorMs, timeoutMs, name, fetchDurationBuckets, tier, shared, codec, decodeEvicted$/,
     })
   })
 
@@ -141,6 +142,17 @@ describe('new CacheManager(options)', () => {
       () => new LooseCacheManager({ maxSize }),
       typeError(new RegExp(`^maxSize must be a positive integer, received ${received}$`)),
     )
+  })
+
+  it.each([
+    ["'LRU'", 'LRU', rangeError(/^policy must be 'lru' or 'tinylfu', received string 'LRU'$/)],
+    ["'lfu'", 'lfu', rangeError(/^policy must be 'lru' or 'tinylfu', received string 'lfu'$/)],
+    ["''", '', rangeError(/^policy must be 'lru' or 'tinylfu', received string ''$/)],
+    ['null', null, typeError(/^policy must be 'lru' or 'tinylfu', received null$/)],
+    ['a number', 1, typeError(/^policy must be 'lru' or 'tinylfu', received number 1$/)],
+  ])('throws for policy %s, in the binding too', (_, policy, expected) => {
+    expectThrown(() => new LooseCacheManager({ policy }), expected)
+    expectThrown(() => binding.createStore(4, undefined, false, policy as 'lru'), expected)
   })
 
   it.each([

@@ -137,6 +137,7 @@ describe('guides (docs/guides)', () => {
 
   it('exist', () => {
     expect(guides.sort()).toEqual([
+      'eviction-policy.md',
       'express.md',
       'fleet.md',
       'from-cache-manager.md',

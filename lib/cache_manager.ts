@@ -330,7 +330,9 @@ export class CacheManager<V = unknown> {
 
   /**
    * The keys of the fresh entries (with `options.allowStale`, of every entry still kept),
-   * most recently used first, as lru-cache lists them. A snapshot taken now: changing the cache
+   * most recently used first, as lru-cache lists them (under `policy: 'tinylfu'`: TinyLFU's
+   * window, then its protected entries, then those on probation, each most recently used
+   * first). A snapshot taken now: changing the cache
    * while iterating is safe and does not change what is listed. Counts no lookup, leaves
    * recency alone, and removes nothing (expired entries are skipped). O(n) at the call; L1 only.
    * @throws TypeError for a bad option.

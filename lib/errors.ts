@@ -143,18 +143,22 @@ export function sharedMismatchError(
   open: number | string,
   asked: number | string,
 ) {
+  // Codecs and policies are names, quoted; sizes are numbers.
+  const named = option === 'codec' || option === 'policy'
   // A store opened without maxBytes holds the largest bound there is.
   const openAs =
     option === 'maxBytes' && typeof open === 'number' && open >= 2 ** 64
       ? 'without maxBytes'
-      : option === 'codec'
-        ? `with codec '${open}'`
+      : named
+        ? `with ${option} '${open}'`
         : `with ${option} ${open}`
-  const askedAs = option === 'codec' ? `codec '${asked}'` : `${option} ${asked}`
+  const askedAs = named ? `${option} '${asked}'` : `${option} ${asked}`
   const hint =
     option === 'codec'
       ? 'every cache of one shared store must use the same codec'
-      : `every cache of one shared store has its sizes (leave ${option} out to take the open one's)`
+      : option === 'policy'
+        ? "every cache of one shared store has its policy (leave policy out to take the open one's)"
+        : `every cache of one shared store has its sizes (leave ${option} out to take the open one's)`
   return withCode(
     new RangeError(`shared store '${name}' is open ${openAs}, received ${askedAs}: ${hint}`),
     'ERR_HERDCACHE_SHARED_MISMATCH',

@@ -57,6 +57,7 @@ export type {
   CacheOptions,
   CacheStats,
   EntryTimes,
+  EvictionPolicy,
   EvictionReason,
   FetchContext,
   FetcherOptions,

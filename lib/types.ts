@@ -4,7 +4,8 @@ import type { CacheTier, TierStats } from './fetch/tier.js'
 /**
  * Why an entry left the cache, as passed to `onEvict`:
  *
- * - `'evict'`: made room under `maxSize` or `maxBytes` (least recently used first).
+ * - `'evict'`: made room under `maxSize` or `maxBytes` (the least recently used first, or
+ *   under `policy: 'tinylfu'` the entry TinyLFU chooses).
  * - `'expire'`: its time ran out (found by a lookup, reclaimed by the expiry sweep, or chosen
  *   for room).
  * - `'delete'`: removed by `delete` or `invalidateTag`.
@@ -12,6 +13,17 @@ import type { CacheTier, TierStats } from './fetch/tier.js'
  * - `'clear'`: removed by `clear`.
  */
 export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear'
+
+/**
+ * Which entry makes room when the cache is full (the `policy` option):
+ *
+ * - `'lru'` (the default): the least recently used entry.
+ * - `'tinylfu'`: W-TinyLFU (Caffeine's design): new entries enter a small LRU window, and an
+ *   entry leaving the window displaces an entry of the main space only if its key was asked
+ *   for more often (by a compact frequency sketch that counts hits and misses and forgets
+ *   slowly). A scan of keys asked for once cannot flush the keys asked for often.
+ */
+export type EvictionPolicy = 'lru' | 'tinylfu'
 
 /** What a fetcher receives. */
 export interface FetchContext<T = unknown> {
@@ -195,6 +207,27 @@ export interface CacheOptions<V = unknown> {
    */
   maxBytes?: number
   /**
+   * Which entry makes room when the cache is full: `'lru'` (default) or `'tinylfu'`.
+   *
+   * `'tinylfu'` is W-TinyLFU, the policy of Java's Caffeine: new entries enter a small LRU
+   * window (1% of `maxSize` at first, resized by a hill climber towards the best hit rate); an
+   * entry pushed out of the window is admitted to the main space (an SLRU) only if its key was
+   * asked for more often than the entry it would displace, by a frequency sketch of about 8
+   * bytes per entry that counts hits and misses and halves its counts periodically. A miss is
+   * an upstream call, so a better hit ratio is fewer calls: choose it when popularity is skewed
+   * (a few keys asked for far more often than the rest) and when scans, crawlers or batch jobs
+   * ask for many keys once, which under LRU flush the popular ones. Stay with LRU when recency
+   * is everything: a working set that moves wholesale to new keys is admitted only as the old
+   * keys' counts fade, so TinyLFU then misses more.
+   *
+   * Under `'tinylfu'` the entry evicted is not the least recently used one, and `keys()`,
+   * `entries()` and the other iterations list the window, then the protected entries, then
+   * those on probation (each most recently used first), not strict recency order. Everything
+   * else (TTLs, sizes, tags, coalescing, counters) is the same. In shared mode the policy
+   * belongs to the store: leave it out to take the open store's; a different one is refused.
+   */
+  policy?: EvictionPolicy
+  /**
    * The size of a value in bytes, for `maxBytes` and the `bytes` counter. Without it, strings
    * count 2 bytes per UTF-16 code unit, and Buffers, typed arrays, DataViews and ArrayBuffers
    * their `byteLength`; any other value under `maxBytes` then needs `sizeOf` (or `set`'s `size`).
@@ -248,8 +281,8 @@ export interface CacheOptions<V = unknown> {
    * Shared mode: the name of a store that every cache created with this name, in any thread of
    * the process, opens. Its values are encoded by `codec` and kept outside the V8 heap; each
    * read decodes a copy. A fetch in flight in one thread is joined by callers in every thread:
-   * one upstream call per key per process. `maxSize` and `maxBytes`, when given, must equal
-   * the open store's (leave them out to take its sizes); `maxBytes` counts encoded bytes, so
+   * one upstream call per key per process. `maxSize`, `maxBytes` and `policy`, when given, must
+   * equal the open store's (leave them out to take its); `maxBytes` counts encoded bytes, so
    * `sizeOf` does not apply. `stats()`, `size` and the metrics describe the whole store.
    * `close()` leaves the store; the last cache to leave (or whose thread exits) frees it.
    */

@@ -68,6 +68,38 @@ describe('sizes of an open store', () => {
     expect(binding.shared.counts()).toEqual({ stores: 1, names: 1 })
   })
 
+  it('refuses a policy other than the open store’s, naming both', () => {
+    open({ shared: 'policies', policy: 'tinylfu' })
+
+    expectThrown(
+      () => new CacheManager({ shared: 'policies', policy: 'lru' }),
+      RangeError,
+      'ERR_HERDCACHE_SHARED_MISMATCH',
+      "shared store 'policies' is open with policy 'tinylfu', received policy 'lru': every " +
+        "cache of one shared store has its policy (leave policy out to take the open one's)",
+    )
+    // A store opened without a policy is LRU.
+    open({ shared: 'default-policy' })
+    expectThrown(
+      () => new CacheManager({ shared: 'default-policy', policy: 'tinylfu' }),
+      RangeError,
+      'ERR_HERDCACHE_SHARED_MISMATCH',
+      /^shared store 'default-policy' is open with policy 'lru', received policy 'tinylfu': /,
+    )
+    expect(binding.shared.counts()).toEqual({ stores: 2, names: 2 })
+  })
+
+  it('takes the open store’s policy when it is left out', async () => {
+    const first = open({ shared: 'policy-taken', maxSize: 3, policy: 'tinylfu' })
+    const second = open({ shared: 'policy-taken' })
+    await first.set('hot', 'hot')
+    for (let i = 0; i < 5; i++) await second.get('hot')
+    // A scan through the second cache does not flush the key the first asked for often.
+    for (let i = 0; i < 20; i++) await second.getOrFetch(`scan ${i}`, () => i)
+    expect(first.peek('hot')).toBe('hot')
+    expect(first.size).toBe(3)
+  })
+
   it('takes the open store’s sizes when they are left out', async () => {
     const first = open({ shared: 'taken', maxSize: 2 })
     const second = open({ shared: 'taken' })

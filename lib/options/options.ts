@@ -9,7 +9,13 @@ import {
   unknownOptionError,
 } from '../errors.js'
 import { DEFAULT_FETCH_DURATION_BUCKETS } from '../observe/metrics.js'
-import type { CacheOptions, GetOrFetchOptions, ReadOptions, SetOptions } from '../types.js'
+import type {
+  CacheOptions,
+  EvictionPolicy,
+  GetOrFetchOptions,
+  ReadOptions,
+  SetOptions,
+} from '../types.js'
 import { isSize, SIZE_EXPECTED } from '../store/sizes.js'
 import { isTier, type Tier } from '../fetch/tier.js'
 import { checkCodec, defaultCodec } from '../codec/codec.js'
@@ -32,6 +38,8 @@ export interface CallOptions {
 export interface Settings {
   maxSize: number
   maxBytes: number | undefined
+  /** The policy asked for; undefined: LRU, or in shared mode the open store's. */
+  policy: EvictionPolicy | undefined
   sizeOf: ((value: unknown, key: string) => number) | undefined
   /** Whether values are sized at all: under `maxBytes`, or when `sizeOf` feeds the counter. */
   sized: boolean
@@ -48,6 +56,7 @@ export interface Settings {
 const CONSTRUCTOR_OPTIONS = [
   'maxSize',
   'maxBytes',
+  'policy',
   'sizeOf',
   'onEvict',
   'clock',
@@ -75,6 +84,7 @@ const WRAP_OPTIONS = ['key', 'namespace', ...GET_OR_FETCH_OPTIONS] as const
 const SET_OPTIONS = ['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'tags', 'size'] as const
 const READ_OPTIONS = ['allowStale'] as const
 const DEFAULT_MAX_SIZE = 1000
+const POLICIES: readonly string[] = ['lru', 'tinylfu'] satisfies EvictionPolicy[]
 
 /** Throws for an option not in `known`; `path` is where `options` sits, as `'breaker.'`. */
 export function checkKnown(options: object, known: readonly string[], path = ''): void {
@@ -119,6 +129,14 @@ function checkNonEmpty(name: string, value: unknown): string | undefined {
   return value
 }
 
+function checkPolicy(value: unknown): EvictionPolicy | undefined {
+  if (value === undefined) return undefined
+  const expected = "'lru' or 'tinylfu'"
+  if (typeof value !== 'string') throw argumentTypeError('policy', expected, value)
+  if (!POLICIES.includes(value)) throw argumentRangeError('policy', expected, value)
+  return value as EvictionPolicy
+}
+
 function checkBuckets(value: unknown): readonly number[] {
   if (value === undefined) return DEFAULT_FETCH_DURATION_BUCKETS
   const expected = 'an array of increasing positive finite numbers of seconds'
@@ -150,7 +168,11 @@ export function checkObject(
 }
 
 // Shared mode's options: undefined unless `shared` names a store.
-function sharedSettings(o: CacheOptions, maxBytes: number | undefined): SharedSettings | undefined {
+function sharedSettings(
+  o: CacheOptions,
+  maxBytes: number | undefined,
+  policy: EvictionPolicy | undefined,
+): SharedSettings | undefined {
   const name = checkNonEmpty('shared', o.shared)
   if (name === undefined) {
     for (const option of ['codec', 'decodeEvicted'] as const) {
@@ -174,6 +196,7 @@ function sharedSettings(o: CacheOptions, maxBytes: number | undefined): SharedSe
     codec: o.codec === undefined ? defaultCodec : checkCodec(o.codec, 'codec'),
     maxSize: o.maxSize === undefined ? undefined : checkPositiveInteger('maxSize', o.maxSize),
     maxBytes,
+    policy,
     decodeEvicted,
   }
 }
@@ -185,13 +208,15 @@ export function settingsFrom(options: unknown): Settings {
   const o = options as CacheOptions
   const maxBytes =
     o.maxBytes === undefined ? undefined : checkPositiveInteger('maxBytes', o.maxBytes)
+  const policy = checkPolicy(o.policy)
   const sizeOf = checkFunction<Settings['sizeOf']>('sizeOf', o.sizeOf)
-  const shared = sharedSettings(o, maxBytes)
+  const shared = sharedSettings(o, maxBytes, policy)
   return {
     shared,
     maxSize:
       o.maxSize === undefined ? DEFAULT_MAX_SIZE : checkPositiveInteger('maxSize', o.maxSize),
     maxBytes,
+    policy,
     sizeOf,
     // A shared store sizes each value itself, by its encoded bytes.
     sized: shared === undefined && (maxBytes !== undefined || sizeOf !== undefined),

@@ -2,7 +2,7 @@
  * Loads the compiled addon and describes its surface. Internal: the public API is CacheManager.
  * See native/binding/store_handle.h for the binding's side of each contract.
  */
-import type { CacheStats } from '../types.js'
+import type { CacheStats, EvictionPolicy } from '../types.js'
 import { type AddonLocation, BUILD_COMMAND, locateAddon } from './addon_path.js'
 import { FailCause } from './backend.js'
 
@@ -54,8 +54,9 @@ type SharedRead = number | Buffer | [Buffer] | null
 interface SharedBinding {
   /**
    * Opens (or joins) the process's store named `name`, whose values `codec` encodes: a handle,
-   * or `[option, open, asked]` when it is open with other sizes or another codec (then `open`
-   * and `asked` are codec names). `sink` is called on this thread when a fetch this member
+   * or `[option, open, asked]` when it is open with other sizes, another codec or another
+   * policy (then `open` and `asked` are the codecs' or policies' names). `policy` undefined takes
+   * the open store's (a new store: 'lru'). `sink` is called on this thread when a fetch this member
    * waits for ends elsewhere: (flightSlot, generation, kind 0 value | 1 error | 2 orphaned, bytes).
    */
   open(
@@ -64,6 +65,7 @@ interface SharedBinding {
     maxBytes: number | undefined,
     sink: (slot: number, generation: number, kind: number, bytes: Buffer | undefined) => void,
     codec: string,
+    policy: EvictionPolicy | undefined,
   ): SharedHandle | [string, number | string, number | string]
   close(handle: SharedHandle): void
   /** While `waiting`, the sink is held and the thread kept alive. */
@@ -160,7 +162,12 @@ export interface Binding {
   readonly shared: SharedBinding
   /** The addon's layout; checked against {@link PROTOCOL} when the addon loads. */
   readonly protocol: Protocol
-  createStore(maxEntries: number, maxBytes?: number, recordKeys?: boolean): NativeStore
+  createStore(
+    maxEntries: number,
+    maxBytes?: number,
+    recordKeys?: boolean,
+    policy?: EvictionPolicy,
+  ): NativeStore
   /** A value slot on a fresh hit, else CODE_STALE, CODE_JOIN or CODE_START. With forceRefresh,
    * pass `now` (undefined for the monotonic clock). */
   acquire(store: StoreHandle, key: string, now?: number, forceRefresh?: boolean): number

@@ -58,9 +58,14 @@ export class ObjectStore implements Backend {
   }
 
   /** Removed keys are recorded from the start exactly when there is an `onEvict`. */
-  constructor({ maxSize, maxBytes, onEvict }: Pick<Settings, 'maxSize' | 'maxBytes' | 'onEvict'>) {
+  constructor({
+    maxSize,
+    maxBytes,
+    onEvict,
+    policy,
+  }: Pick<Settings, 'maxSize' | 'maxBytes' | 'onEvict' | 'policy'>) {
     const recordKeys = onEvict !== undefined
-    const store = binding.createStore(maxSize, maxBytes, recordKeys)
+    const store = binding.createStore(maxSize, maxBytes, recordKeys, policy)
     this.#store = store.handle
     this.#io = store.io
     this.#spec = store.spec

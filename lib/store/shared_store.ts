@@ -26,7 +26,7 @@ import type { Codec } from '../codec/codec.js'
 import { type Flight, leavable } from '../fetch/flight.js'
 import type { StoreTimes } from '../fetch/tier.js'
 import type { CallOptions } from '../options/options.js'
-import type { CacheStats } from '../types.js'
+import type { CacheStats, EvictionPolicy } from '../types.js'
 import {
   type Backend,
   type Ending,
@@ -46,6 +46,8 @@ export interface SharedSettings {
   /** The sizes asked for; undefined takes the open store's (or the default for a new one). */
   maxSize: number | undefined
   maxBytes: number | undefined
+  /** The policy asked for; undefined takes the open store's (or LRU for a new one). */
+  policy: EvictionPolicy | undefined
   /** Whether onEvict is given the removed value (decoded) rather than undefined. */
   decodeEvicted: boolean
 }
@@ -141,7 +143,7 @@ export class SharedStore implements Backend {
 
   /**
    * @throws RangeError with code `ERR_HERDCACHE_SHARED_MISMATCH` when the store is open with
-   *   other sizes.
+   *   other sizes, another codec or another policy.
    */
   constructor(settings: SharedSettings, recordKeys: boolean) {
     this.#codec = settings.codec
@@ -155,6 +157,7 @@ export class SharedStore implements Backend {
       settings.maxBytes,
       this.#sink,
       settings.codec.name,
+      settings.policy,
     )
     if (Array.isArray(opened)) {
       const [option, open, asked] = opened

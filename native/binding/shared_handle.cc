@@ -137,8 +137,9 @@ void FinalizeHandle(napi_env, void* handle, void* addon) {
   static_cast<Addon*>(addon)->Close(static_cast<SharedHandle*>(handle));
 }
 
-// openShared(name, maxSize?, maxBytes?, sink, codec): a handle, or [option, open, asked] when
-// the open store has other sizes or another codec (then open and asked are codec names)
+// openShared(name, maxSize?, maxBytes?, sink, codec, policy?): a handle, or [option, open, asked]
+// when the open store has other sizes, another codec or another policy (then open and asked are
+// the codecs' or the policies' names)
 Napi::Value OpenShared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* addon = static_cast<Addon*>(info.Data());
@@ -156,15 +157,19 @@ Napi::Value OpenShared(const Napi::CallbackInfo& info) {
   }
   if (!info[3].IsFunction()) ThrowArgumentTypeError(env, "sink", "a function", info[3]);
   const std::string codec = info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "";
+  const std::optional<EvictionPolicy> policy = PolicyArg(env, info[5]);
   SharedRegistry::Mismatch mismatch;
   std::shared_ptr<SharedStore> store =
-      SharedRegistry::Open(name, max_entries, max_bytes, StoreOptions{}, &mismatch, codec);
+      SharedRegistry::Open(name, max_entries, max_bytes, StoreOptions{}, &mismatch, codec, policy);
   if (!store) {
     auto out = Napi::Array::New(env, 3);
     out.Set(0u, Napi::String::New(env, mismatch.option));
     if (mismatch.option == "codec") {
       out.Set(1u, Napi::String::New(env, mismatch.open_codec));
       out.Set(2u, Napi::String::New(env, mismatch.asked_codec));
+    } else if (mismatch.option == "policy") {
+      out.Set(1u, Napi::String::New(env, mismatch.open_policy));
+      out.Set(2u, Napi::String::New(env, mismatch.asked_policy));
     } else {
       out.Set(1u, Napi::Number::New(env, mismatch.open));
       out.Set(2u, Napi::Number::New(env, mismatch.asked));

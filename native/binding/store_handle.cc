@@ -73,6 +73,7 @@ StoreOptions OptionsArg(const Napi::CallbackInfo& info) {
     if (max_bytes < 18446744073709551615.0) options.max_bytes = static_cast<uint64_t>(max_bytes);
   }
   options.record_removed_keys = info[2].ToBoolean().Value();
+  options.policy = PolicyArg(info.Env(), info[3]).value_or(EvictionPolicy::kLru);
   return options;
 }
 
@@ -92,7 +93,7 @@ void FinalizeHandle(napi_env, void* handle, void* addon) {
   static_cast<Addon*>(addon)->Close(static_cast<StoreHandle*>(handle));
 }
 
-// createStore(maxEntries, maxBytes?, recordRemovedKeys?): { handle, io, spec }
+// createStore(maxEntries, maxBytes?, recordRemovedKeys?, policy?): { handle, io, spec }
 Napi::Value CreateStore(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* addon = static_cast<Addon*>(info.Data());
@@ -399,6 +400,15 @@ Now NowArg(const Napi::CallbackInfo& info, size_t index) {
   Napi::Value value = info[index];
   if (value.IsUndefined()) return Now(&MonotonicNowMs);
   return NowFromValue(info.Env(), value);
+}
+
+std::optional<EvictionPolicy> PolicyArg(Napi::Env env, Napi::Value value) {
+  constexpr const char* kExpected = "'lru' or 'tinylfu'";
+  if (value.IsUndefined()) return std::nullopt;
+  if (!value.IsString()) ThrowArgumentTypeError(env, "policy", kExpected, value);
+  const std::optional<EvictionPolicy> policy = PolicyNamed(value.As<Napi::String>().Utf8Value());
+  if (!policy) ThrowArgumentRangeError(env, "policy", kExpected, value);
+  return policy;
 }
 
 Napi::Object StatsObject(Napi::Env env, const StoreStats& stats) {

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "key_buffer.h"
@@ -88,6 +89,11 @@ double MonotonicNowMs();
 Now NowFromValue(Napi::Env env, napi_value value);
 // Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
 Now NowArg(const Napi::CallbackInfo& info, size_t index);
+
+// The `policy` option: nullopt when undefined, else the policy named ('lru' or 'tinylfu');
+// throws a TypeError for a value not a string and a RangeError for another name, worded as
+// lib/options does.
+std::optional<EvictionPolicy> PolicyArg(Napi::Env env, Napi::Value value);
 
 // The counters as JavaScript sees them: exactly the public CacheStats (both kinds of store).
 Napi::Object StatsObject(Napi::Env env, const StoreStats& stats);

@@ -6,8 +6,13 @@
 
 namespace herdcache {
 
-EntryTable::EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed)
-    : max_entries_(max_entries), max_bytes_(max_bytes), seed_(seed), tags_(seed) {
+EntryTable::EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed,
+                       EvictionPolicy policy)
+    : max_entries_(max_entries),
+      max_bytes_(max_bytes),
+      seed_(seed),
+      order_(policy, max_entries),
+      tags_(seed) {
   assert(max_entries > 0 && max_entries <= kMaxEntriesLimit);
 }
 
@@ -39,7 +44,7 @@ uint32_t EntryTable::Write(std::u16string&& key, uint64_t hash, const EntrySpec&
   entry.bytes = spec.bytes;
   bytes_ += spec.bytes;
   index_.Insert(hash, slot);
-  recency_.PushFront(slot);
+  order_.Insert(slot, hash);
   if (hot.retain_until != kNever) expiry_.Set(slot, hot.retain_until);
   return slot;
 }
@@ -48,8 +53,8 @@ void EntryTable::MakeRoom(uint64_t bytes, Now& now) {
   if (read_count_ != 0) ApplyReads();
   // The byte test subtracts because bytes_ <= max_bytes_ always holds, where a sum could wrap.
   while (index_.size() >= max_entries_ || (index_.size() > 0 && bytes > max_bytes_ - bytes_)) {
-    // The least recently used entry goes; one whose time has already run out is an expiration.
-    const uint32_t victim = recency_.Back();
+    // The policy's victim goes; one whose time has already run out is an expiration.
+    const uint32_t victim = order_.Victim();
     Remove(victim,
            now.Before(hot_[victim].retain_until) ? RemovalCause::kEvicted : RemovalCause::kExpired);
   }
@@ -64,7 +69,7 @@ uint32_t EntryTable::TakeSlot() {
   const auto slot = static_cast<uint32_t>(entries_.size());
   hot_.emplace_back();
   entries_.emplace_back();
-  recency_.Reserve(slot + 1);
+  order_.Reserve(slot + 1);
   return slot;
 }
 
@@ -72,16 +77,16 @@ void EntryTable::ApplyReads() noexcept {
   const uint32_t count = std::exchange(read_count_, 0);
   // The moves themselves are cheap; waiting for each link's cache line is not. Ask for every
   // recorded slot's links, then for their neighbours', so the misses overlap.
-  for (uint32_t i = 0; i < count; ++i) recency_.Prefetch(reads_[i]);
-  for (uint32_t i = 0; i < count; ++i) recency_.PrefetchNeighbours(reads_[i]);
-  for (uint32_t i = 0; i < count; ++i) recency_.MoveToFront(reads_[i]);
+  for (uint32_t i = 0; i < count; ++i) order_.Prefetch(reads_[i].slot);
+  for (uint32_t i = 0; i < count; ++i) order_.PrefetchNeighbours(reads_[i].slot);
+  for (uint32_t i = 0; i < count; ++i) order_.Access(reads_[i].slot, reads_[i].hash);
 }
 
 void EntryTable::Remove(uint32_t slot, RemovalCause cause) {
   if (read_count_ != 0) ApplyReads();
   Entry& entry = entries_[slot];
   index_.Erase(hot_[slot].hash, slot);
-  recency_.Remove(slot);
+  order_.Remove(slot);
   expiry_.Remove(slot);
   tags_.DetachAll(slot);
   bytes_ -= entry.bytes;
@@ -110,14 +115,14 @@ size_t EntryTable::RemoveTagged(std::u16string_view tag) {
 void EntryTable::Clear() {
   if (read_count_ != 0) ApplyReads();
   if (record_removed_keys_) {
-    for (uint32_t slot = recency_.Back(); slot != kNoSlot;) {
-      const uint32_t before = recency_.Prev(slot);
+    for (uint32_t slot = order_.Back(); slot != kNoSlot;) {
+      const uint32_t before = order_.Prev(slot);
       Remove(slot, RemovalCause::kCleared);
       slot = before;
     }
   }
   index_.Reset();
-  recency_.Clear();
+  order_.Clear();
   expiry_.Clear();
   tags_.Clear();
   bytes_ = 0;
@@ -138,7 +143,7 @@ size_t EntryTable::Sweep(Now now, size_t limit) {
 void EntryTable::Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out) {
   if (read_count_ != 0) ApplyReads();
   out.reserve(out.size() + index_.size());
-  for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
+  for (uint32_t slot = order_.Front(); slot != kNoSlot; slot = order_.Next(slot)) {
     if (allow_stale ? IsRetained(slot, now) : IsFresh(slot, now)) out.push_back(slot);
   }
 }
@@ -148,7 +153,7 @@ bool EntryTable::CheckInvariants() const {
   size_t linked = 0;
   size_t finite = 0;
   uint64_t bytes = 0;
-  for (uint32_t slot = recency_.Front(); slot != kNoSlot; slot = recency_.Next(slot)) {
+  for (uint32_t slot = order_.Front(); slot != kNoSlot; slot = order_.Next(slot)) {
     if (++linked > entries_.size()) return false;
     const HotEntry& hot = hot_[slot];
     const Entry& entry = entries_[slot];
@@ -167,13 +172,16 @@ bool EntryTable::CheckInvariants() const {
   }
   // A recorded read names a stored entry (a removal applies them first).
   for (uint32_t i = 0; i < read_count_; ++i) {
-    if (!recency_.Contains(reads_[i])) return false;
+    if (!order_.Contains(reads_[i].slot) || reads_[i].hash != hot_[reads_[i].slot].hash) {
+      return false;
+    }
   }
   for (const uint32_t slot : free_slots_) {
-    if (recency_.Contains(slot) || tags_.TagCount(slot) != 0) return false;
+    if (order_.Contains(slot) || tags_.TagCount(slot) != 0) return false;
   }
   if (bytes != bytes_ || bytes_ > max_bytes_) return false;
   if (finite != expiry_.size() || !expiry_.CheckInvariants()) return false;
+  if (!order_.CheckInvariants()) return false;
   return tags_.CheckInvariants();
 }
 

@@ -1,4 +1,4 @@
-// The stored entries: key index, recency order, expiry heap, byte total, the entries' tags, and
+// The stored entries: key index, eviction order, expiry heap, byte total, the entries' tags, and
 // the log of every entry removed. Plain C++; knows nothing of fetches in flight.
 //
 // An entry lives in a slot number the table chooses; the caller keeps the entry's value under
@@ -31,10 +31,10 @@
 #include <string_view>
 #include <vector>
 
+#include "eviction_order.h"
 #include "expiry_heap.h"
 #include "huge_pages.h"
 #include "key_index.h"
-#include "lru_list.h"
 #include "now.h"
 #include "seeded_hash.h"
 #include "slot.h"
@@ -72,8 +72,10 @@ class EntryTable {
   // The largest max_entries: slot numbers must fit in 31 bits for the binding.
   static constexpr uint32_t kMaxEntriesLimit = 0x7fffffff;
 
-  // Precondition: 0 < max_entries <= kMaxEntriesLimit. `seed` keys the tags' hash.
-  EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed);
+  // Precondition: 0 < max_entries <= kMaxEntriesLimit. `seed` keys the tags' hash; `policy`
+  // chooses which entry makes room (eviction_order.h).
+  EntryTable(uint32_t max_entries, uint64_t max_bytes, HashSeed seed,
+             EvictionPolicy policy = EvictionPolicy::kLru);
   EntryTable(const EntryTable&) = delete;
   EntryTable& operator=(const EntryTable&) = delete;
 
@@ -125,23 +127,28 @@ class EntryTable {
   }
 
   // Appends to `out` the slots of the stored entries that are fresh at `now` (with
-  // `allow_stale`, every retained one), most recently used first. Reads the clock at most once,
-  // and changes nothing: neither recency nor expired entries, which stay for lookups and the
-  // sweep to remove. Applies the reads recorded so far. O(n).
+  // `allow_stale`, every retained one), in the eviction order's iteration order (under kLru most
+  // recently used first). Reads the clock at most once, and changes nothing: neither recency nor
+  // expired entries, which stay for lookups and the sweep to remove. Applies the reads recorded
+  // so far. O(n).
   void Walk(Now& now, bool allow_stale, std::vector<uint32_t>& out);
 
-  // Makes a stored entry the most recently used: recorded now, applied to the list before it is
-  // next read or changed. O(1) amortized.
+  // Makes a stored entry the most recently used (under kTinyLfu: of its segment, counting the
+  // access): recorded now, applied to the eviction order before it is next read or changed.
+  // O(1) amortized.
   void Touch(uint32_t slot) noexcept {
-    reads_[read_count_++] = slot;
+    reads_[read_count_++] = Read{slot, hot_[slot].hash};
     if (read_count_ == kReadBuffer) ApplyReads();
   }
 
+  // A lookup of the key hashed `hash` that found nothing to answer with (kTinyLfu counts it).
+  void RecordMiss(uint64_t hash) noexcept { order_.RecordMiss(hash); }
+
   // Stores `key` per `spec` as the most recently used entry and returns its slot, first
   // removing any entry for the key (kReplaced, or kExpired if its time had run out) and then
-  // least recently used entries until it fits. Returns kNoSlot, storing nothing, when spec
-  // stores nothing (ttl 0, or more bytes than max_bytes). O(1) amortized plus O(log n) per
-  // finite lifetime touched.
+  // the policy's victims (under kLru the least recently used) until it fits. Returns kNoSlot,
+  // storing nothing, when spec stores nothing (ttl 0, or more bytes than max_bytes). O(1) amortized
+  // plus O(log n) per finite lifetime touched.
   uint32_t Write(std::u16string&& key, uint64_t hash, const EntrySpec& spec, Now& now);
 
   // Adds `tags` to a stored entry (a tag it has, or one named twice, is added once).
@@ -178,6 +185,7 @@ class EntryTable {
   size_t size() const noexcept { return index_.size(); }
   uint64_t bytes() const noexcept { return bytes_; }
   uint32_t max_entries() const noexcept { return max_entries_; }
+  EvictionPolicy policy() const noexcept { return order_.policy(); }
   // Entries removed as kEvicted and as kExpired since construction.
   uint64_t evictions() const noexcept { return evictions_; }
   uint64_t expirations() const noexcept { return expirations_; }
@@ -216,11 +224,11 @@ class EntryTable {
                                     : std::u16string_view(entries_[slot].long_key) == key;
   }
 
-  // Applies the recorded reads to the recency list, oldest first. Every mutation of the list
+  // Applies the recorded reads to the eviction order, oldest first. Every mutation of the list
   // and every walk of it starts here, so a recorded slot is always still linked.
   void ApplyReads() noexcept;
 
-  // Evicts least recently used entries until one more entry of `bytes` fits.
+  // Evicts the policy's victims until one more entry of `bytes` fits.
   void MakeRoom(uint64_t bytes, Now& now);
   uint32_t TakeSlot();
 
@@ -230,12 +238,16 @@ class EntryTable {
   HashSeed seed_;
 
   KeyIndex index_;
-  LruList recency_;
+  EvictionOrder order_;
   ExpiryHeap expiry_;
   TagIndex tags_;
   HugePageVector<HotEntry> hot_;
   std::vector<Entry> entries_;
-  uint32_t reads_[kReadBuffer];
+  struct Read {
+    uint32_t slot;
+    uint64_t hash;
+  };
+  Read reads_[kReadBuffer];
   uint32_t read_count_ = 0;
   std::vector<uint32_t> free_slots_;
   uint64_t bytes_ = 0;

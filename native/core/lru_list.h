@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "huge_pages.h"
+#include "prefetch.h"
 #include "slot.h"
 
 namespace herdcache {
@@ -95,12 +96,6 @@ class LruList {
   }
 
  private:
-  static void PrefetchForWrite([[maybe_unused]] const void* address) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(address, 1);
-#endif
-  }
-
   struct Link {
     uint32_t prev = kNoSlot;
     uint32_t next = kNoSlot;

@@ -37,7 +37,10 @@ StoreOptions Recording(StoreOptions options) {
 }  // namespace
 
 SharedStore::SharedStore(const StoreOptions& options)
-    : max_entries_(options.max_entries), max_bytes_(options.max_bytes), store_(Recording(options)) {
+    : max_entries_(options.max_entries),
+      max_bytes_(options.max_bytes),
+      policy_(options.policy),
+      store_(Recording(options)) {
   live_.fetch_add(1);
 }
 
@@ -301,24 +304,39 @@ std::shared_ptr<SharedStore> SharedRegistry::Open(const std::string& name,
                                                   std::optional<uint32_t> max_entries,
                                                   std::optional<uint64_t> max_bytes,
                                                   const StoreOptions& defaults, Mismatch* mismatch,
-                                                  const std::string& codec) {
+                                                  const std::string& codec,
+                                                  std::optional<EvictionPolicy> policy) {
   std::lock_guard lock(mutex_);
   std::erase_if(stores_, [](const auto& named) { return named.second.expired(); });
   if (auto it = stores_.find(name); it != stores_.end()) {
     std::shared_ptr<SharedStore> open = it->second.lock();
     if (open) {
       if (max_entries && *max_entries != open->max_entries()) {
-        *mismatch = {"maxSize", static_cast<double>(open->max_entries()),
-                     static_cast<double>(*max_entries), "", ""};
+        *mismatch = {"maxSize",
+                     static_cast<double>(open->max_entries()),
+                     static_cast<double>(*max_entries),
+                     "",
+                     "",
+                     "",
+                     ""};
         return nullptr;
       }
       if (max_bytes && *max_bytes != open->max_bytes()) {
-        *mismatch = {"maxBytes", static_cast<double>(open->max_bytes()),
-                     static_cast<double>(*max_bytes), "", ""};
+        *mismatch = {"maxBytes",
+                     static_cast<double>(open->max_bytes()),
+                     static_cast<double>(*max_bytes),
+                     "",
+                     "",
+                     "",
+                     ""};
         return nullptr;
       }
       if (codec != open->codec()) {
-        *mismatch = {"codec", 0, 0, open->codec(), codec};
+        *mismatch = {"codec", 0, 0, open->codec(), codec, "", ""};
+        return nullptr;
+      }
+      if (policy && *policy != open->policy()) {
+        *mismatch = {"policy", 0, 0, "", "", PolicyName(open->policy()), PolicyName(*policy)};
         return nullptr;
       }
       return open;
@@ -327,6 +345,7 @@ std::shared_ptr<SharedStore> SharedRegistry::Open(const std::string& name,
   StoreOptions options = defaults;
   if (max_entries) options.max_entries = *max_entries;
   if (max_bytes) options.max_bytes = *max_bytes;
+  if (policy) options.policy = *policy;
   auto store = std::make_shared<SharedStore>(options);
   store->codec_ = codec;
   stores_[name] = store;

@@ -148,6 +148,7 @@ class SharedStore {
   size_t size();
   uint32_t max_entries() const noexcept { return max_entries_; }
   uint64_t max_bytes() const noexcept { return max_bytes_; }
+  EvictionPolicy policy() const noexcept { return policy_; }
   // The name of the codec its values are encoded with (set once, by the registry).
   const std::string& codec() const noexcept { return codec_; }
   // Members joined now; fetches with a known runner now (for tests).
@@ -175,6 +176,7 @@ class SharedStore {
   friend class SharedRegistry;
   const uint32_t max_entries_;
   const uint64_t max_bytes_;
+  const EvictionPolicy policy_;
   std::string codec_;
   std::mutex mutex_;
   Store store_;
@@ -190,23 +192,27 @@ class SharedStore {
 // a shared_ptr per member) and is freed with the last; the map forgets it at the next Open.
 class SharedRegistry {
  public:
-  // How Open answers when the name is open with other sizes or another codec.
+  // How Open answers when the name is open with other sizes, another codec or another policy.
   struct Mismatch {
-    std::string option;       // "maxSize", "maxBytes" or "codec"
-    double open = 0;          // the open store's size
-    double asked = 0;         // the request's size
-    std::string open_codec;   // "codec": the open store's codec name
-    std::string asked_codec;  // "codec": the request's
+    std::string option;        // "maxSize", "maxBytes", "codec" or "policy"
+    double open = 0;           // the open store's size
+    double asked = 0;          // the request's size
+    std::string open_codec;    // "codec": the open store's codec name
+    std::string asked_codec;   // "codec": the request's
+    std::string open_policy;   // "policy": the open store's policy name (PolicyName)
+    std::string asked_policy;  // "policy": the request's
   };
 
   // The store named `name`: the open one, or a new one with `options` whose values `codec`
-  // encodes. `max_entries` and `max_bytes` given, and `codec`, must equal the open store's;
-  // else null and `mismatch` says which.
+  // encodes. `max_entries`, `max_bytes` and `policy` given, and `codec`, must equal the open
+  // store's; else null and `mismatch` says which. A new store takes `policy` when given, else
+  // the defaults'.
   static std::shared_ptr<SharedStore> Open(const std::string& name,
                                            std::optional<uint32_t> max_entries,
                                            std::optional<uint64_t> max_bytes,
                                            const StoreOptions& defaults, Mismatch* mismatch,
-                                           const std::string& codec = {});
+                                           const std::string& codec = {},
+                                           std::optional<EvictionPolicy> policy = std::nullopt);
   // Names whose store is alive now (forgetting the others).
   static size_t open_count();
 

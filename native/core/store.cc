@@ -18,16 +18,18 @@ Result Answer(Outcome outcome, uint32_t slot = kNoSlot) {
 
 Store::Store(const StoreOptions& options)
     : seed_(options.seed),
-      entries_(options.max_entries, options.max_bytes, options.seed),
+      entries_(options.max_entries, options.max_bytes, options.seed, options.policy),
       flights_(options.seed) {
   entries_.set_record_removed_keys(options.record_removed_keys);
 }
 
 Result Store::Get(std::u16string_view key, Now now, bool allow_stale) {
-  const uint32_t slot = entries_.FindRetained(key, HashKey(seed_, key), now);
+  const uint64_t hash = HashKey(seed_, key);
+  const uint32_t slot = entries_.FindRetained(key, hash, now);
   const bool fresh = slot != kNoSlot && entries_.IsFresh(slot, now);
   if (!fresh && (slot == kNoSlot || !allow_stale)) {
     ++stats_.misses;
+    entries_.RecordMiss(hash);
     return Answer(Outcome::kMiss);
   }
   ++stats_.hits;
@@ -60,6 +62,7 @@ Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
     }
   }
   ++stats_.misses;
+  entries_.RecordMiss(hash);
   if (const uint32_t joined = flights_.Find(key, hash); joined != kNoSlot) {
     ++stats_.coalesced;
     result.outcome = Outcome::kJoin;

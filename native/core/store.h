@@ -28,9 +28,10 @@
 namespace herdcache {
 
 struct StoreOptions {
-  uint32_t max_entries = 1000;       // 0 < max_entries <= EntryTable::kMaxEntriesLimit
-  uint64_t max_bytes = UINT64_MAX;   // the byte bound over EntrySpec::bytes
-  bool record_removed_keys = false;  // fill Removal::key (costs a copy per removal)
+  uint32_t max_entries = 1000;                   // 0 < max_entries <= EntryTable::kMaxEntriesLimit
+  uint64_t max_bytes = UINT64_MAX;               // the byte bound over EntrySpec::bytes
+  bool record_removed_keys = false;              // fill Removal::key (costs a copy per removal)
+  EvictionPolicy policy = EvictionPolicy::kLru;  // which entry makes room (eviction_order.h)
   HashSeed seed = HashSeed::ForProcess();
 };
 
@@ -162,6 +163,7 @@ class Store {
   size_t in_flight() const noexcept { return flights_.size(); }
   uint64_t bytes() const noexcept { return entries_.bytes(); }
   uint32_t max_entries() const noexcept { return entries_.max_entries(); }
+  EvictionPolicy policy() const noexcept { return entries_.policy(); }
   // Whether removals from now on carry their keys (StoreOptions::record_removed_keys). Removals
   // already logged keep what they have.
   void set_record_removed_keys(bool record) noexcept { entries_.set_record_removed_keys(record); }

@@ -482,6 +482,27 @@ TEST(SharedRegistry, RefusesAnotherCodecThanTheOpenStores) {
   EXPECT_EQ(mismatch.asked_codec, "json");
 }
 
+TEST(SharedRegistry, RefusesAnotherPolicyThanTheOpenStores) {
+  SharedRegistry::Mismatch mismatch;
+  const auto open = SharedRegistry::Open("registry-policy", 10, std::nullopt, Defaults(), &mismatch,
+                                         "v8", EvictionPolicy::kTinyLfu);
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(open->policy(), EvictionPolicy::kTinyLfu);
+  EXPECT_EQ(SharedRegistry::Open("registry-policy", 10, std::nullopt, Defaults(), &mismatch, "v8"),
+            open)
+      << "a policy not given takes the open store's";
+  EXPECT_EQ(SharedRegistry::Open("registry-policy", 10, std::nullopt, Defaults(), &mismatch, "v8",
+                                 EvictionPolicy::kLru),
+            nullptr);
+  EXPECT_EQ(mismatch.option, "policy");
+  EXPECT_EQ(mismatch.open_policy, "tinylfu");
+  EXPECT_EQ(mismatch.asked_policy, "lru");
+  const auto lru =
+      SharedRegistry::Open("registry-lru", 10, std::nullopt, Defaults(), &mismatch, "v8");
+  ASSERT_NE(lru, nullptr);
+  EXPECT_EQ(lru->policy(), EvictionPolicy::kLru) << "a new store takes the defaults' policy";
+}
+
 TEST(SharedRegistry, FreesAStoreWithItsLastHolder) {
   ASSERT_EQ(SharedStore::live_count(), 0u) << "a test before this one leaked a store";
   SharedRegistry::Mismatch mismatch;
