@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { LRUCache } from 'lru-cache'
 import { CacheManager } from '../dist/index.js'
 import { fmt, renderTable } from './stats.mjs'
-import { beladyMisses, loopTrace, withScans, zipfTrace } from './traces.mjs'
+import { beladyMisses, loopTrace, topFrequencyMisses, withScans, zipfTrace } from './traces.mjs'
 
 export const HIT_RATIO_FULL = { universe: 100_000, requests: 1_000_000 }
 export const HIT_RATIO_QUICK = { universe: 10_000, requests: 100_000 }
@@ -112,7 +112,18 @@ export const hitRatio = {
         const tinyLfu = tinyLfuCacheOf && ratioOf(await herdcacheMisses(tinyLfuCacheOf, trace), trace)
         const lruCache = ratioOf(lruCacheMisses(new LRUCache({ max: maxSize }), trace), trace)
         const optimal = ratioOf(beladyMisses(trace, maxSize), trace)
-        cells.push({ trace: name, scans, requests: trace.length, maxSize, lru, tinyLfu, lruCache, optimal })
+        const topFrequency = ratioOf(topFrequencyMisses(trace, maxSize), trace)
+        cells.push({
+          trace: name,
+          scans,
+          requests: trace.length,
+          maxSize,
+          lru,
+          tinyLfu,
+          lruCache,
+          optimal,
+          topFrequency,
+        })
         process.stderr.write(`  hit-ratio: ${name}, ${maxSize.toLocaleString('en-US')} entries\n`)
       }
     }
@@ -123,8 +134,10 @@ export const hitRatio = {
       fmtRatio(c.lru),
       tinyLfuAvailable ? fmtRatio(c.tinyLfu) : 'n/a',
       fmtRatio(c.lruCache),
+      fmtRatio(c.topFrequency),
       fmtRatio(c.optimal),
       tinyLfuAvailable ? (c.tinyLfu / c.lru).toFixed(2) : 'n/a',
+      (c.topFrequency / c.lru).toFixed(2),
     ])
     const differing = cells.filter((c) => c.lruCache !== c.lru)
     const notes = [
@@ -132,6 +145,7 @@ export const hitRatio = {
       differing.length === 0
         ? 'lru-cache and herdcache LRU miss alike in every row, as two LRUs must.'
         : `lru-cache and herdcache LRU differ in ${differing.length} rows: one of them is not an exact LRU.`,
+      'top-C by frequency: a cache that holds the C keys requested most often over the whole trace, and only those (each misses once). It knows every frequency in advance and nothing of order, so on these stationary traces it is about the best a policy guided by frequency can reach; top-C ÷ LRU is how far below LRU such a policy can get. Only Bélády, which knows the order of future requests, does clearly better.',
     ]
     const targets = hitRatioTargets(cells, tinyLfuAvailable)
     return {
@@ -145,8 +159,10 @@ export const hitRatio = {
             'LRU (herdcache)',
             'W-TinyLFU (herdcache)',
             'lru-cache',
+            'top-C by frequency (offline)',
             'Bélády (optimal)',
             'TinyLFU ÷ LRU',
+            'top-C ÷ LRU',
           ],
           rows,
           notes,
@@ -166,17 +182,21 @@ export const hitRatio = {
 /** The issue's two targets, judged on the worst row each covers. */
 function hitRatioTargets(cells, tinyLfuAvailable) {
   const worst = (list) => Math.max(...list.map((c) => c.tinyLfu / c.lru))
+  const reachable = (list) => Math.max(...list.map((c) => c.topFrequency / c.lru))
   const row = (traces, target, list) => {
     if (!tinyLfuAvailable) return [traces, `≤ ${target.toFixed(2)}`, '-', 'n/a: no W-TinyLFU in this build']
     const measured = worst(list)
     return [traces, `≤ ${target.toFixed(2)}`, measured.toFixed(2), measured <= target ? 'pass' : 'miss']
   }
+  const scans = cells.filter((c) => c.scans)
   return [
-    row(
-      'Zipf + scans, every size',
-      SCANS_TARGET,
-      cells.filter((c) => c.scans),
-    ),
+    row('Zipf + scans, every size', SCANS_TARGET, scans),
+    [
+      'Zipf + scans, every size: top-C by frequency ÷ LRU (the bound a frequency policy approaches)',
+      '-',
+      reachable(scans).toFixed(2),
+      'for reference',
+    ],
     row('every trace and size', ANY_TARGET, cells),
   ]
 }

@@ -5,3 +5,4 @@ export function withScans(base: Int32Array, options: { every: number; length: nu
 export function loopTrace(options: { keys: number; requests: number }): Int32Array
 export function nextUses(trace: Int32Array): Int32Array
 export function beladyMisses(trace: Int32Array, capacity: number): number
+export function topFrequencyMisses(trace: Int32Array, capacity: number): number

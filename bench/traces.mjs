@@ -121,6 +121,24 @@ export function beladyMisses(trace, capacity) {
   return misses
 }
 
+/**
+ * The misses of a cache of `capacity` entries that holds, from its first request on, each of
+ * the `capacity` keys requested most often over the whole trace (ties to the lower id) and
+ * nothing else: perfect knowledge of frequency, none of order. Each of those keys misses once,
+ * every request of any other key misses. On a stationary trace (Zipf, Zipf with one-time scans)
+ * it is what an admission policy guided by frequency, such as W-TinyLFU, approaches; only a
+ * policy that knows the future order (Bélády) does better.
+ */
+export function topFrequencyMisses(trace, capacity) {
+  const counts = new Map()
+  for (const id of trace) counts.set(id, (counts.get(id) ?? 0) + 1)
+  const kept = [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, capacity)
+    .reduce((sum, [, count]) => sum + count - 1, 0)
+  return trace.length - kept
+}
+
 /** A binary max-heap of (key, id) int pairs with room for `capacity` pushes outstanding. */
 class MaxHeap {
   #keys

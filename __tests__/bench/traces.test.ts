@@ -7,6 +7,7 @@ import {
   loopTrace,
   mulberry32,
   nextUses,
+  topFrequencyMisses,
   withScans,
   zipfTrace,
 } from '../../bench/traces.mjs'
@@ -94,5 +95,25 @@ describe('traces', () => {
     // 10 keys, 5 slots: after the first pass MIN keeps 4 of them for the next pass, and more.
     expect(beladyMisses(loopTrace({ keys: 10, requests: 100 }), 5)).toBeLessThan(100)
     expect(beladyMisses(loopTrace({ keys: 10, requests: 100 }), 5)).toBe(55)
+  })
+})
+
+describe('topFrequencyMisses', () => {
+  it('keeps the most frequent keys, each missing once, and misses every other request', () => {
+    // Counts: 1 three times, 2 twice, 3 once. One slot holds key 1: one miss for it, three for
+    // the others.
+    expect(topFrequencyMisses(Int32Array.from([1, 2, 1, 3, 2, 1]), 1)).toBe(4)
+    expect(topFrequencyMisses(Int32Array.from([1, 2, 1, 3, 2, 1]), 2)).toBe(3)
+    expect(topFrequencyMisses(Int32Array.from([1, 2, 1, 3, 2, 1]), 0)).toBe(6)
+  })
+
+  it('never beats Bélády, and equals the compulsory misses when every key fits', () => {
+    const trace = zipfTrace({ universe: 300, requests: 5000, s: 0.9, seed: 11 })
+    for (const capacity of [1, 10, 50]) {
+      expect(topFrequencyMisses(trace, capacity)).toBeGreaterThanOrEqual(
+        beladyMisses(trace, capacity),
+      )
+    }
+    expect(topFrequencyMisses(trace, 300)).toBe(new Set(trace).size)
   })
 })
