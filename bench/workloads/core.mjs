@@ -18,6 +18,7 @@ const NAMES = {
   // at 1,000,000 entries from below (two dependent misses: the index's bucket, the entry).
   BM_DependentLoad: 'floor: one dependent load over 128 MiB (a cache miss)',
   BM_Lookup: 'lookup (fresh hit, random key)',
+  BM_LookupTinyLfu: "lookup (fresh hit, random key), policy 'tinylfu'",
   BM_InsertWithEviction: 'insert with eviction',
   BM_FlightBeginComplete: 'in-flight begin/complete (ttl 0: nothing stored)',
   BM_FlightBeginCompleteStored: 'in-flight begin/complete, value stored (evicts)',

@@ -50,9 +50,10 @@ class KeyWriter {
   char16_t buffer_[32] = {u'u', u's', u'e', u'r', u':'};
 };
 
-StoreOptions OptionsFor(uint32_t entries) {
+StoreOptions OptionsFor(uint32_t entries, EvictionPolicy policy = EvictionPolicy::kLru) {
   StoreOptions options;
   options.max_entries = entries;
+  options.policy = policy;
   return options;
 }
 
@@ -64,7 +65,8 @@ EntrySpec SpecFor(double ttl_ms) {
 
 // A full store holding the keys of ids 0..entries-1.
 struct FullStore {
-  explicit FullStore(uint32_t entries) : store(OptionsFor(entries)) {
+  explicit FullStore(uint32_t entries, EvictionPolicy policy = EvictionPolicy::kLru)
+      : store(OptionsFor(entries, policy)) {
     for (uint32_t id = 0; id < entries; ++id) store.Set(key(id), SpecFor(kTtlMs), {}, kNow);
     store.TakeRemovals(removals);
   }
@@ -78,23 +80,23 @@ struct FullStore {
 // times while it picks an iteration count, and a 1,000,000-entry store takes a while to fill.
 // `next_id` is the next id never inserted, so a Set or Acquire of it always misses.
 struct Fixture {
-  explicit Fixture(uint32_t entries) : full(entries), next_id(entries) {}
+  explicit Fixture(uint32_t entries, EvictionPolicy policy = EvictionPolicy::kLru)
+      : full(entries, policy), next_id(entries) {}
   FullStore full;
   uint64_t next_id;
 };
 
 template <int kBenchmark>
-Fixture& FixtureFor(uint32_t entries) {
+Fixture& FixtureFor(uint32_t entries, EvictionPolicy policy = EvictionPolicy::kLru) {
   static std::map<uint32_t, std::unique_ptr<Fixture>> fixtures;
   auto& fixture = fixtures[entries];
-  if (!fixture) fixture = std::make_unique<Fixture>(entries);
+  if (!fixture) fixture = std::make_unique<Fixture>(entries, policy);
   return *fixture;
 }
 
 // A fresh-entry Get of a random key: hash, probe, key compare, move to most recently used.
-void BM_Lookup(benchmark::State& state) {
+void Lookup(benchmark::State& state, FullStore& full) {
   const auto entries = static_cast<uint32_t>(state.range(0));
-  FullStore& full = FixtureFor<0>(entries).full;
   std::vector<uint32_t> order(kLookupOrder);
   std::mt19937_64 random(42);
   std::uniform_int_distribution<uint32_t> pick(0, entries - 1);
@@ -106,6 +108,16 @@ void BM_Lookup(benchmark::State& state) {
     i = (i + 1) & (kLookupOrder - 1);
   }
   if (full.store.stats().misses != 0) state.SkipWithError("a lookup missed");
+}
+
+void BM_Lookup(benchmark::State& state) {
+  Lookup(state, FixtureFor<0>(static_cast<uint32_t>(state.range(0))).full);
+}
+
+// The same under policy 'tinylfu': each hit also counts in the frequency sketch.
+void BM_LookupTinyLfu(benchmark::State& state) {
+  Lookup(state,
+         FixtureFor<4>(static_cast<uint32_t>(state.range(0)), EvictionPolicy::kTinyLfu).full);
 }
 
 // A Set of a new key into a full store: the least recently used entry is evicted.
@@ -162,6 +174,7 @@ void BM_DependentLoad(benchmark::State& state) {
 
 BENCHMARK(BM_DependentLoad)->Arg(128);
 BENCHMARK(BM_Lookup)->Arg(1000)->Arg(1000000);
+BENCHMARK(BM_LookupTinyLfu)->Arg(1000)->Arg(1000000);
 BENCHMARK(BM_InsertWithEviction)->Arg(1000)->Arg(1000000);
 BENCHMARK(BM_FlightBeginComplete)->Arg(1000)->Arg(1000000);
 BENCHMARK(BM_FlightBeginCompleteStored)->Arg(1000)->Arg(1000000);

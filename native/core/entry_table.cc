@@ -77,7 +77,7 @@ void EntryTable::ApplyReads() noexcept {
   const uint32_t count = std::exchange(read_count_, 0);
   // The moves themselves are cheap; waiting for each link's cache line is not. Ask for every
   // recorded slot's links, then for their neighbours', so the misses overlap.
-  for (uint32_t i = 0; i < count; ++i) order_.Prefetch(reads_[i].slot);
+  for (uint32_t i = 0; i < count; ++i) order_.Prefetch(reads_[i].slot, reads_[i].hash);
   for (uint32_t i = 0; i < count; ++i) order_.PrefetchNeighbours(reads_[i].slot);
   for (uint32_t i = 0; i < count; ++i) order_.Access(reads_[i].slot, reads_[i].hash);
 }

@@ -95,14 +95,16 @@ class EvictionOrder {
     }
   }
 
-  // Hints that Access(slot) comes soon: first `slot`'s links, then (once those have arrived)
-  // its neighbours'. EntryTable applies its recorded reads in batches and asks for all their
-  // cache lines before it moves any. Change nothing. Precondition: `slot` holds an entry.
-  void Prefetch(uint32_t slot) const noexcept {
+  // Hints that Access(slot, hash) comes soon: first `slot`'s links (and under kTinyLfu the
+  // key's counters), then (once those have arrived) its neighbours'. EntryTable applies its
+  // recorded reads in batches and asks for all their cache lines before it moves any. Change
+  // nothing. Precondition: `slot` holds an entry.
+  void Prefetch(uint32_t slot, uint64_t hash) const noexcept {
     if (policy_ == EvictionPolicy::kLru) {
       lru_.Prefetch(slot);
     } else {
       segments_.Prefetch(slot);
+      sketch_.Prefetch(hash);
     }
   }
   void PrefetchNeighbours(uint32_t slot) const noexcept {
