@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,7 +143,7 @@ napi_value Acquire(napi_env env, napi_callback_info info) {
   try {
     StoreHandle& handle = LiveHandleArg(Napi::Env(env), addon, argv[0]);
     const std::u16string_view key = handle.key_buffer.Read(Napi::Env(env), argv[1], "key");
-    Now now(&MonotonicNowMs);
+    Now now = MonotonicNow();
     napi_valuetype now_type = napi_undefined;
     if (argc > 2) napi_typeof(env, argv[2], &now_type);
     if (now_type != napi_undefined) now = NowFromValue(Napi::Env(env), argv[2]);
@@ -376,11 +377,48 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+#if defined(__linux__)
+namespace {
+
+double Milliseconds(const timespec& time) {
+  return static_cast<double>(time.tv_sec) * 1e3 + static_cast<double>(time.tv_nsec) / 1e6;
+}
+
+// Never less than what MonotonicNowMs reads at the same moment, at a fraction of its cost (a
+// fine reading was a tenth of a hit on an entry with a TTL). CLOCK_MONOTONIC_COARSE is
+// CLOCK_MONOTONIC as of the last kernel tick: it lags by less than its resolution, a tick, and
+// twice that is added.
+double MonotonicAtMostMs() {
+  static const double margin = [] {
+    timespec resolution{};
+    clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
+    return 2 * Milliseconds(resolution);
+  }();
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Milliseconds(now) + margin;
+}
+
+}  // namespace
+
+// Milliseconds on the monotonic clock: immune to wall-clock steps. CLOCK_MONOTONIC by name, the
+// clock MonotonicAtMostMs bounds.
+double MonotonicNowMs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return Milliseconds(now);
+}
+
+Now MonotonicNow() { return Now(&MonotonicNowMs, &MonotonicAtMostMs); }
+#else
 // Milliseconds on the monotonic clock: immune to wall-clock steps.
 double MonotonicNowMs() {
   using std::chrono::steady_clock;
   return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
 }
+
+Now MonotonicNow() { return Now(&MonotonicNowMs); }
+#endif
 
 // A time passed from JavaScript (the clock option's reading).
 Now NowFromValue(Napi::Env env, napi_value value) {
@@ -395,7 +433,7 @@ Now NowFromValue(Napi::Env env, napi_value value) {
 // Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
 Now NowArg(const Napi::CallbackInfo& info, size_t index) {
   Napi::Value value = info[index];
-  if (value.IsUndefined()) return Now(&MonotonicNowMs);
+  if (value.IsUndefined()) return MonotonicNow();
   return NowFromValue(info.Env(), value);
 }
 

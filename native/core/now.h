@@ -16,6 +16,11 @@ class Now {
   Now(double value) noexcept : value_(value) {}  // NOLINT(google-explicit-constructor)
   // A clock to read on first use.
   explicit Now(double (*clock)()) noexcept : clock_(clock) {}
+  // A clock to read on first use, and a cheaper bound of it: `at_most()` is never less than
+  // what `clock()` would read at that moment. Before() answers from the bound alone while it is
+  // still short of `until` (a hit on an entry far from its expiry), so the clock is read only
+  // for answers the bound cannot settle.
+  Now(double (*clock)(), double (*at_most)()) noexcept : clock_(clock), at_most_(at_most) {}
 
   double get() noexcept {
     if (clock_ != nullptr) {
@@ -25,10 +30,12 @@ class Now {
     return value_;
   }
 
-  // Whether this moment comes before `until`, reading the clock only for a finite `until`.
+  // Whether this moment comes before `until`, reading the clock only for a finite `until` that
+  // the bound, if any, does not already show to be ahead.
   bool Before(double until) noexcept {
     if (until == kNever) return true;
     if (until == -kNever) return false;
+    if (clock_ != nullptr && at_most_ != nullptr && at_most_() < until) return true;
     return get() < until;
   }
 
@@ -38,6 +45,7 @@ class Now {
  private:
   double value_ = 0;
   double (*clock_)() = nullptr;
+  double (*at_most_)() = nullptr;
 };
 
 }  // namespace herdcache

@@ -28,6 +28,25 @@ TEST_F(NowTest, ReadsTheClockAtMostOnce) {
   EXPECT_EQ(clock_reads, 1);
 }
 
+double BoundOfCountingClock() { return 1500; }
+
+TEST_F(NowTest, AnswersFromTheBoundWhileItIsShortOfUntil) {
+  Now now(&CountingClock, &BoundOfCountingClock);
+  EXPECT_TRUE(now.Before(1501));
+  EXPECT_TRUE(now.Before(kNever));
+  EXPECT_EQ(clock_reads, 0);
+}
+
+TEST_F(NowTest, ReadsTheClockWhenTheBoundCannotSettleTheAnswer) {
+  Now now(&CountingClock, &BoundOfCountingClock);
+  EXPECT_TRUE(now.Before(1500));
+  EXPECT_EQ(clock_reads, 1);
+  EXPECT_FALSE(now.Before(1000));
+  EXPECT_TRUE(now.Before(1001));
+  EXPECT_EQ(now.get(), 1000);
+  EXPECT_EQ(clock_reads, 1);
+}
+
 TEST_F(NowTest, AnswersInfiniteBoundsWithoutTheClock) {
   Now now(&CountingClock);
   EXPECT_TRUE(now.Before(kNever));
