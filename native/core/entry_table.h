@@ -73,7 +73,7 @@ class EntryTable {
   uint32_t Find(std::u16string_view key, uint64_t hash) const noexcept {
     return index_.Find(hash, [&](uint32_t slot) {
       const Entry& entry = entries_[slot];
-      return entry.hash == hash && entry.key == key;
+      return entry.hash == hash && SameKey(entry.key, key);
     });
   }
 
