@@ -409,7 +409,10 @@ double MonotonicNowMs() {
   return Milliseconds(now);
 }
 
-Now MonotonicNow() { return Now(&MonotonicNowMs, &MonotonicAtMostMs); }
+Now MonotonicNow() {
+  static constexpr Clock kMonotonic{&MonotonicNowMs, &MonotonicAtMostMs};
+  return Now(&kMonotonic);
+}
 #else
 // Milliseconds on the monotonic clock: immune to wall-clock steps.
 double MonotonicNowMs() {
@@ -417,7 +420,10 @@ double MonotonicNowMs() {
   return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
 }
 
-Now MonotonicNow() { return Now(&MonotonicNowMs); }
+Now MonotonicNow() {
+  static constexpr Clock kMonotonic{&MonotonicNowMs};
+  return Now(&kMonotonic);
+}
 #endif
 
 // A time passed from JavaScript (the clock option's reading).

@@ -10,32 +10,36 @@ namespace herdcache {
 
 inline constexpr double kNever = std::numeric_limits<double>::infinity();
 
+// A clock Now reads: `read` gives the time in milliseconds; `at_most`, when set, a cheaper bound
+// that is never less than what `read` would give at that moment.
+struct Clock {
+  double (*read)() = nullptr;
+  double (*at_most)() = nullptr;
+};
+
 class Now {
  public:
   // A known time (milliseconds). Implicit, so callers and tests may pass a plain number.
   Now(double value) noexcept : value_(value) {}  // NOLINT(google-explicit-constructor)
-  // A clock to read on first use.
-  explicit Now(double (*clock)()) noexcept : clock_(clock) {}
-  // A clock to read on first use, and a cheaper bound of it: `at_most()` is never less than
-  // what `clock()` would read at that moment. Before() answers from the bound alone while it is
-  // still short of `until` (a hit on an entry far from its expiry), so the clock is read only
-  // for answers the bound cannot settle.
-  Now(double (*clock)(), double (*at_most)()) noexcept : clock_(clock), at_most_(at_most) {}
+  // A clock to read on first use; it must outlive this Now (a constant, in practice). Held by
+  // pointer so a Now stays two words and is passed in registers.
+  explicit Now(const Clock* clock) noexcept : clock_(clock) {}
 
   double get() noexcept {
     if (clock_ != nullptr) {
-      value_ = clock_();
+      value_ = clock_->read();
       clock_ = nullptr;
     }
     return value_;
   }
 
   // Whether this moment comes before `until`, reading the clock only for a finite `until` that
-  // the bound, if any, does not already show to be ahead.
+  // the clock's bound, if it has one, does not already show to be ahead (a hit on an entry far
+  // from its expiry).
   bool Before(double until) noexcept {
     if (until == kNever) return true;
     if (until == -kNever) return false;
-    if (clock_ != nullptr && at_most_ != nullptr && at_most_() < until) return true;
+    if (clock_ != nullptr && clock_->at_most != nullptr && clock_->at_most() < until) return true;
     return get() < until;
   }
 
@@ -44,8 +48,7 @@ class Now {
 
  private:
   double value_ = 0;
-  double (*clock_)() = nullptr;
-  double (*at_most_)() = nullptr;
+  const Clock* clock_ = nullptr;
 };
 
 }  // namespace herdcache
