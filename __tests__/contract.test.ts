@@ -59,6 +59,45 @@ describe.each(POLICIES)('under policy %s', (policy) => {
       await a
     })
 
+    it('returns the same Promise to joiners whatever options they pass, a signal aside', async () => {
+      const cache = new CacheManager({ policy })
+      const d = deferred<string>()
+      const a = cache.getOrFetch('k', () => d.promise, 1000)
+      const joiners = [
+        cache.getOrFetch('k', () => 'other'),
+        cache.getOrFetch('k', () => 'other', 1000),
+        cache.getOrFetch('k', () => 'other', 5000),
+        cache.getOrFetch('k', () => 'other', { ttlMs: 0, timeoutMs: 50, tags: ['t'] }),
+        cache.getOrFetch('k', () => 'other', { forceRefresh: false }),
+      ]
+
+      for (const joiner of joiners) expect(joiner).toBe(a)
+      expect(cache.stats()).toMatchObject({ fetches: 1, coalesced: 5 })
+      d.resolve('v')
+      await expect(Promise.all(joiners)).resolves.toEqual(['v', 'v', 'v', 'v', 'v'])
+    })
+
+    it("stores each fetch with its own call's ttlMs when calls alternate between numbers", async () => {
+      const clock = manualClock()
+      const cache = new CacheManager({ clock: clock.read, policy })
+      await cache.getOrFetch('a', () => 'a', 1000)
+      await cache.getOrFetch('b', () => 'b', 5000)
+      await cache.getOrFetch('c', () => 'c', 1000)
+      await cache.getOrFetch('d', () => 'd', 0)
+      await cache.getOrFetch('e', () => 'e', -0)
+      await cache.getOrFetch('f', () => 'f')
+
+      expect(cache.getRemainingTTL('a')).toBe(1000)
+      expect(cache.getRemainingTTL('b')).toBe(5000)
+      expect(cache.getRemainingTTL('c')).toBe(1000)
+      expect(cache.has('d')).toBe(false)
+      expect(cache.has('e')).toBe(false)
+      expect(cache.getRemainingTTL('f')).toBe(Infinity)
+      expect(() => cache.getOrFetch('g', () => 'g', -1)).toThrow(RangeError)
+      await cache.getOrFetch('h', () => 'h', 1000)
+      expect(cache.getRemainingTTL('h')).toBe(1000)
+    })
+
     it('calls the fetcher once per key for concurrent callers of different keys', async () => {
       const cache = new CacheManager({ policy })
       const fetcher = vi.fn((key: string) => Promise.resolve(`value of ${key}`))

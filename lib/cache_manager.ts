@@ -12,7 +12,7 @@ import {
 import { RemovalReports } from './observe/removals.js'
 import {
   type CallOptions,
-  getOrFetchOptions,
+  CallOptionsCache,
   readOptions,
   type Settings,
   setOptions,
@@ -54,6 +54,7 @@ export class CacheManager<V = unknown> {
   readonly #parts: CacheParts
   readonly #fetches: Fetches
   readonly #reads: Reads
+  readonly #callOptions: CallOptionsCache
   // The functions wrapped under their names as default namespaces: see wrap().
   readonly #wrapped: WrapRegistry = new Map()
 
@@ -68,6 +69,7 @@ export class CacheManager<V = unknown> {
   constructor(options: CacheOptions<V> = {}) {
     const settings = settingsFrom(options)
     this.#settings = settings
+    this.#callOptions = new CallOptionsCache(settings.defaults)
     const store =
       settings.shared === undefined
         ? new ObjectStore(settings)
@@ -135,7 +137,7 @@ export class CacheManager<V = unknown> {
   ): Promise<T> {
     checkKey(key)
     checkFetcher(fetcher)
-    const call = getOrFetchOptions(options, this.#settings.defaults)
+    const call = this.#callOptions.of(options)
     if (call.signal?.aborted) return Promise.reject(call.signal.reason as Error)
     return this.#fetches.getOrFetch(key, fetcher, call) as Promise<T>
   }

@@ -104,6 +104,26 @@ describe("a caller's own signal", () => {
     ])
   })
 
+  it('lets a joiner with its own signal leave without touching the shared Promise or the fetch', async () => {
+    const cache = new CacheManager<string>()
+    const { d, signals, fetcher } = manualFetcher<string>()
+    const a = cache.getOrFetch('k', fetcher, 1000)
+    const controller = new AbortController()
+    const leaving = cache.getOrFetch('k', fetcher, { signal: controller.signal })
+    const b = cache.getOrFetch('k', fetcher, 1000)
+    const c = cache.getOrFetch('k', fetcher)
+
+    controller.abort(new Error('left'))
+    await expect(leaving).rejects.toThrow('left')
+    expect(signals[0]!.aborted).toBe(false)
+    expect(b).toBe(a)
+    expect(c).toBe(a)
+    d.resolve('v')
+    await expect(Promise.all([a, b, c])).resolves.toEqual(['v', 'v', 'v'])
+    expect(cache.stats()).toMatchObject({ fetches: 1, coalesced: 3, aborts: 0 })
+    expect(await cache.get('k')).toBe('v')
+  })
+
   it('gives a signal caller that starts the fetch its own Promise too', async () => {
     const cache = new CacheManager<string>()
     const { d, fetcher } = manualFetcher<string>()

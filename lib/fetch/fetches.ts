@@ -8,7 +8,7 @@ import type { CacheRef } from '../observe/channels.js'
 import type { FetchEvents } from '../observe/fetch_events.js'
 import type { RemovalReports } from '../observe/removals.js'
 import type { CallOptions, Settings } from '../options/options.js'
-import { type Backend, type Ending, FailCause, MISSED } from '../store/backend.js'
+import { type Backend, type Ending, FailCause, type Joinable, MISSED } from '../store/backend.js'
 import { sizeFor } from '../store/sizes.js'
 import type { Sweeper } from '../store/sweeper.js'
 import type { Fetcher } from '../types.js'
@@ -35,37 +35,59 @@ export class Fetches implements FlightHost {
 
   /** getOrFetch after its arguments are checked; `signal` is not aborted. */
   getOrFetch(key: string, fetcher: Fetcher<unknown>, call: CallOptions): Promise<unknown> {
-    const { store, removals, cache } = this.parts
+    const { store, removals } = this.parts
     removals.watch()
-    const now = this.parts.now()
-    const found = store.acquire(key, now, call.forceRefresh)
+    const found = store.acquire(key, this.parts.now(), call.forceRefresh)
     if (found !== MISSED) {
-      if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: false })
+      if (hitChannel.hasSubscribers)
+        hitChannel.publish({ cache: this.parts.cache, key, stale: false })
       return Promise.resolve(found)
     }
     // Everything the store answered is read before any user code (a fetcher, a subscriber)
-    // can call the cache again and overwrite it.
-    const { kind, value, refresh } = store.lookup
-    let answer: Promise<unknown>
-    if (kind === 'join') {
-      // How to fetch anew, should a fetch in another thread be given up: with this caller's
-      // fetcher and options but not its signal, since the new fetch answers every caller here
-      // who still waits (a caller who leaves only rejects its own Promise).
-      const retry = () => this.getOrFetch(key, fetcher, { ...call, signal: undefined })
-      answer = store.lookup.flight!.waiter(call.signal, retry)
-      if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache, key })
-    } else if (kind === 'stale') {
+    // can call the cache again and overwrite it. A join, the most frequent miss in a storm,
+    // stays in this small function; starting a fetch has its own.
+    const lookup = store.lookup
+    const answer =
+      lookup.kind === 'join'
+        ? this.#join(lookup.flight!, key, fetcher, call)
+        : this.#fetch(key, fetcher, call, lookup.kind === 'stale', lookup.value, lookup.refresh)
+    removals.report()
+    return answer
+  }
+
+  #join(flight: Joinable, key: string, fetcher: Fetcher<unknown>, call: CallOptions) {
+    // How to fetch anew, should a fetch in another thread be given up: with this caller's
+    // fetcher and options but not its signal, since the new fetch answers every caller here
+    // who still waits (a caller who leaves only rejects its own Promise). Made only when kept.
+    const retry = flight.wantsRetry
+      ? () => this.getOrFetch(key, fetcher, { ...call, signal: undefined })
+      : undefined
+    const answer = flight.waiter(call.signal, retry)
+    if (coalesceChannel.hasSubscribers) coalesceChannel.publish({ cache: this.parts.cache, key })
+    return answer
+  }
+
+  // A miss with no fetch to join, or a stale hit (which starts a refresh when `refresh`).
+  #fetch(
+    key: string,
+    fetcher: Fetcher<unknown>,
+    call: CallOptions,
+    stale: boolean,
+    value: unknown,
+    refresh: boolean,
+  ): Promise<unknown> {
+    const cache = this.parts.cache
+    if (stale) {
       const flight = refresh ? this.#start(key, call, true) : undefined
-      answer = Promise.resolve(value)
+      const answer = Promise.resolve(value)
       if (hitChannel.hasSubscribers) hitChannel.publish({ cache, key, stale: true })
       if (flight !== undefined) this.#run(flight, fetcher, value)
-    } else {
-      const flight = this.#start(key, call, false)
-      answer = flight.waiter(call.signal)
-      if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
-      this.#run(flight, fetcher, value)
+      return answer
     }
-    removals.report()
+    const flight = this.#start(key, call, false)
+    const answer = flight.waiter(call.signal)
+    if (missChannel.hasSubscribers) missChannel.publish({ cache, key })
+    this.#run(flight, fetcher, value)
     return answer
   }
 

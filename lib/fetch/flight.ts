@@ -156,6 +156,11 @@ export class Flight {
     this.#controller?.abort(reason)
   }
 
+  /** A fetch of this cache is never given up elsewhere, so no caller's `retry` is needed. */
+  get wantsRetry(): boolean {
+    return false
+  }
+
   /**
    * A Promise for one caller: the shared one, or with a signal, one of its own. Errors reach
    * callers exactly as the fetcher or the signal gave them, Error or not.

@@ -4,7 +4,7 @@
  * someone needs them, so without either a removal costs no key copy.
  */
 import { describeThrown } from '../errors.js'
-import type { Backend } from '../store/backend.js'
+import type { Backend, Removed } from '../store/backend.js'
 import type { EvictionReason } from '../types.js'
 import { evictChannel } from './channel_objects.js'
 import type { CacheRef, EvictMessage } from './channels.js'
@@ -39,6 +39,11 @@ export class RemovalReports {
    */
   report(): void {
     const batch = this.store.takeRemovals()
+    // Apart, so that this check, made after every call, stays small enough to inline.
+    if (batch.length !== 0) this.#report(batch)
+  }
+
+  #report(batch: readonly Removed[]): void {
     for (const { key, value, reason } of batch) {
       if (evictChannel.hasSubscribers) {
         const message: EvictMessage = { cache: this.cache, key, reason }

@@ -22,6 +22,12 @@ export type FailCause = (typeof FailCause)[keyof typeof FailCause]
  */
 export interface Joinable {
   /**
+   * Whether the next caller's `retry` would be kept: false for a Flight of this cache (never
+   * given up elsewhere), and for a fetch elsewhere once its first caller here gave one. A caller
+   * makes its `retry` only when it is wanted, so joining allocates nothing.
+   */
+  readonly wantsRetry: boolean
+  /**
    * A Promise for one caller: with a signal, its own. `retry` is how that caller would fetch
    * anew: a fetch in another thread that is given up before it ends is fetched anew with the
    * first caller's `retry` (without its signal) while any caller here still waits.

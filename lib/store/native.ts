@@ -372,5 +372,11 @@ const location = locateAddon()
  * platform package's file (scripts/node-matrix.mjs).
  */
 export const addonPath: string = location.path
-export const binding = load(location)
+const loaded = load(location)
+/**
+ * The addon's functions, copied into plain objects: the exports object a Node-API addon fills is
+ * in V8's dictionary mode, so every `binding.acquire` read went through a generic property
+ * lookup instead of an inline cache, on every cache call.
+ */
+export const binding: Binding = { ...loaded, shared: { ...loaded.shared } }
 checkProtocol(PROTOCOL, binding.protocol, addonPath)

@@ -234,7 +234,8 @@ export class ObjectStore implements Backend {
 
   takeRemovals(): Removed[] {
     const removed = this.#removed
-    this.#removed = NO_REMOVALS
+    // Asked after every call, and nearly always empty: no store (and no write barrier) then.
+    if (removed !== NO_REMOVALS) this.#removed = NO_REMOVALS
     return removed
   }
 

@@ -86,6 +86,10 @@ class Wait implements Joinable {
     })
   }
 
+  get wantsRetry(): boolean {
+    return this.retry === undefined
+  }
+
   waiter(signal: AbortSignal | undefined, retry?: () => Promise<unknown>): Promise<unknown> {
     this.retry ??= retry
     this.staying += 1

@@ -12,6 +12,7 @@
 namespace herdcache {
 
 void Addon::Close(StoreHandle* handle) {
+  if (handle == last_found_) last_found_ = nullptr;
   if (live_.erase(handle) != 0) delete handle;
 }
 
@@ -20,6 +21,7 @@ void Addon::Close(SharedHandle* handle) {
 }
 
 void Addon::CloseAll() {
+  last_found_ = nullptr;
   for (StoreHandle* handle : live_) delete handle;
   live_.clear();
   for (SharedHandle* handle : shared_) delete handle;

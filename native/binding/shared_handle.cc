@@ -468,7 +468,7 @@ void SharedHandle::Close() {
     napi_remove_env_cleanup_hook(env, CloseHook, this);
     hooked = false;
   }
-  if (store) store->Leave(*member, Now(&MonotonicNowMs));
+  if (store) store->Leave(*member, MonotonicNow());
   store.reset();
   if (context != nullptr) {
     if (context->sink != nullptr) napi_delete_reference(env, context->sink);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,8 @@ Napi::String KeyString(Napi::Env env, std::u16string_view key) {
   return Napi::String::New(env, key.data(), key.size());
 }
 
-// The store argument of the lookups (acquire, get, peek), which run once per cache read: checked
+// The store argument of the lookups (acquire, get, peek), which run once per cache read, and of
+// complete and fail, which run once per fetch: checked
 // against the Addon's live handles rather than by type tag. The answer is the same (only our
 // live handles are listed, and a pointer is compared before it is read), where
 // napi_check_object_type_tag costs ~220 instructions, a fifth of a hit. `addon` is the
@@ -146,7 +148,7 @@ napi_value Acquire(napi_env env, napi_callback_info info) {
   try {
     StoreHandle& handle = LiveHandleArg(Napi::Env(env), addon, argv[0]);
     const std::u16string_view key = handle.key_buffer.Read(Napi::Env(env), argv[1], "key");
-    Now now(&MonotonicNowMs);
+    Now now = MonotonicNow();
     napi_valuetype now_type = napi_undefined;
     if (argc > 2) napi_typeof(env, argv[2], &now_type);
     if (now_type != napi_undefined) now = NowFromValue(Napi::Env(env), argv[2]);
@@ -260,7 +262,7 @@ Napi::Value Set(const Napi::CallbackInfo& info) {
 // complete(handle, flightSlot, generation, now?), with the entry spec in `spec`; writes the time
 // it read to spec[kSpecNow]
 Napi::Value Complete(const Napi::CallbackInfo& info) {
-  StoreHandle& handle = HandleArg(info);
+  StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   Now now = NowArg(info, 3);
   handle.spec[kSpecNow] = now.get();  // the fetch's end, for its duration
   const Result result = handle.store.Complete(TokenArg(info), handle.SpecFromShared(), now);
@@ -292,7 +294,7 @@ Napi::Value IsCurrent(const Napi::CallbackInfo& info) {
 // fail(handle, flightSlot, generation, cause, key, now?): a fallback value slot, else kCodeMiss
 // for a fetch that was current, kCodeNotCurrent for one that was not
 Napi::Value Fail(const Napi::CallbackInfo& info) {
-  StoreHandle& handle = HandleArg(info);
+  StoreHandle& handle = LiveHandleArg(info.Env(), info.Data(), info[0]);
   const auto cause = static_cast<FailCause>(info[3].As<Napi::Number>().Int32Value());
   const std::u16string_view key = handle.key_buffer.Read(info.Env(), info[4], "key");
   Now now = NowArg(info, 5);
@@ -379,11 +381,54 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+#if defined(__linux__)
+namespace {
+
+double Milliseconds(const timespec& time) {
+  return static_cast<double>(time.tv_sec) * 1e3 + static_cast<double>(time.tv_nsec) / 1e6;
+}
+
+// Never less than what MonotonicNowMs reads at the same moment, at a fraction of its cost (a
+// fine reading was a tenth of a hit on an entry with a TTL). CLOCK_MONOTONIC_COARSE is
+// CLOCK_MONOTONIC as of the last kernel tick: it lags by less than its resolution, a tick, and
+// twice that is added.
+double MonotonicAtMostMs() {
+  static const double margin = [] {
+    timespec resolution{};
+    clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
+    return 2 * Milliseconds(resolution);
+  }();
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Milliseconds(now) + margin;
+}
+
+}  // namespace
+
+// Milliseconds on the monotonic clock: immune to wall-clock steps. CLOCK_MONOTONIC by name, the
+// clock MonotonicAtMostMs bounds.
+double MonotonicNowMs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return Milliseconds(now);
+}
+
+Now MonotonicNow() {
+  static constexpr Clock kMonotonic{&MonotonicNowMs, &MonotonicAtMostMs};
+  return Now(&kMonotonic);
+}
+#else
 // Milliseconds on the monotonic clock: immune to wall-clock steps.
 double MonotonicNowMs() {
   using std::chrono::steady_clock;
   return std::chrono::duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
 }
+
+Now MonotonicNow() {
+  static constexpr Clock kMonotonic{&MonotonicNowMs};
+  return Now(&kMonotonic);
+}
+#endif
 
 // A time passed from JavaScript (the clock option's reading).
 Now NowFromValue(Napi::Env env, napi_value value) {
@@ -398,7 +443,7 @@ Now NowFromValue(Napi::Env env, napi_value value) {
 // Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.
 Now NowArg(const Napi::CallbackInfo& info, size_t index) {
   Napi::Value value = info[index];
-  if (value.IsUndefined()) return Now(&MonotonicNowMs);
+  if (value.IsUndefined()) return MonotonicNow();
   return NowFromValue(info.Env(), value);
 }
 
@@ -481,10 +526,10 @@ void DefineStoreFunctions(Napi::Env env, Napi::Object exports, Addon* addon) {
   exports.Set("remainingTtl", Napi::Function::New<RemainingTtl>(env, "remainingTtl"));
   exports.Set("walk", Napi::Function::New<Walk>(env, "walk"));
   exports.Set("set", Napi::Function::New<Set>(env, "set"));
-  exports.Set("complete", Napi::Function::New<Complete>(env, "complete"));
+  exports.Set("complete", Napi::Function::New<Complete>(env, "complete", addon));
   exports.Set("tagFlight", Napi::Function::New<TagFlight>(env, "tagFlight"));
   exports.Set("isCurrent", Napi::Function::New<IsCurrent>(env, "isCurrent"));
-  exports.Set("fail", Napi::Function::New<Fail>(env, "fail"));
+  exports.Set("fail", Napi::Function::New<Fail>(env, "fail", addon));
   exports.Set("delete", Napi::Function::New<Delete>(env, "delete"));
   exports.Set("invalidateTag", Napi::Function::New<InvalidateTag>(env, "invalidateTag"));
   exports.Set("clear", Napi::Function::New<Clear>(env, "clear"));

@@ -85,6 +85,9 @@ inline constexpr napi_type_tag kStoreHandleTag = {0x6865726463616368ULL, 0x9b1f4
 
 // Milliseconds on the monotonic clock: immune to wall-clock steps.
 double MonotonicNowMs();
+// The monotonic clock, read on first use; on Linux with a coarse bound that lets a hit on an
+// entry far from its expiry skip the reading (see Now).
+Now MonotonicNow();
 // A time passed from JavaScript (the clock option's reading); throws for one not finite.
 Now NowFromValue(Napi::Env env, napi_value value);
 // Argument `index` as a time, or the monotonic clock (read only if needed) when undefined.

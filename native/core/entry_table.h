@@ -220,8 +220,9 @@ class EntryTable {
   bool KeyEquals(uint32_t slot, std::u16string_view key, uint64_t hash) const noexcept {
     const HotEntry& hot = hot_[slot];
     if (hot.hash != hash || hot.key_size != key.size()) return false;
-    return key.size() <= kInlineKey ? std::u16string_view(hot.key, key.size()) == key
-                                    : std::u16string_view(entries_[slot].long_key) == key;
+    return SameKey(key.size() <= kInlineKey ? std::u16string_view(hot.key, key.size())
+                                            : std::u16string_view(entries_[slot].long_key),
+                   key);
   }
 
   // Applies the recorded reads to the eviction order, oldest first. Every mutation of the list

@@ -52,7 +52,7 @@ class FlightRegistry {
   uint32_t Find(std::u16string_view key, uint64_t hash) const noexcept {
     return index_.Find(hash, [&](uint32_t slot) {
       const Flight& flight = flights_[slot];
-      return flight.hash == hash && flight.key == key;
+      return flight.hash == hash && SameKey(flight.key, key);
     });
   }
 

@@ -10,25 +10,36 @@ namespace herdcache {
 
 inline constexpr double kNever = std::numeric_limits<double>::infinity();
 
+// A clock Now reads: `read` gives the time in milliseconds; `at_most`, when set, a cheaper bound
+// that is never less than what `read` would give at that moment.
+struct Clock {
+  double (*read)() = nullptr;
+  double (*at_most)() = nullptr;
+};
+
 class Now {
  public:
   // A known time (milliseconds). Implicit, so callers and tests may pass a plain number.
   Now(double value) noexcept : value_(value) {}  // NOLINT(google-explicit-constructor)
-  // A clock to read on first use.
-  explicit Now(double (*clock)()) noexcept : clock_(clock) {}
+  // A clock to read on first use; it must outlive this Now (a constant, in practice). Held by
+  // pointer so a Now stays two words and is passed in registers.
+  explicit Now(const Clock* clock) noexcept : clock_(clock) {}
 
   double get() noexcept {
     if (clock_ != nullptr) {
-      value_ = clock_();
+      value_ = clock_->read();
       clock_ = nullptr;
     }
     return value_;
   }
 
-  // Whether this moment comes before `until`, reading the clock only for a finite `until`.
+  // Whether this moment comes before `until`, reading the clock only for a finite `until` that
+  // the clock's bound, if it has one, does not already show to be ahead (a hit on an entry far
+  // from its expiry).
   bool Before(double until) noexcept {
     if (until == kNever) return true;
     if (until == -kNever) return false;
+    if (clock_ != nullptr && clock_->at_most != nullptr && clock_->at_most() < until) return true;
     return get() < until;
   }
 
@@ -37,7 +48,7 @@ class Now {
 
  private:
   double value_ = 0;
-  double (*clock_)() = nullptr;
+  const Clock* clock_ = nullptr;
 };
 
 }  // namespace herdcache

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace herdcache {
@@ -27,6 +28,12 @@ uint64_t SipHash13(const HashSeed& seed, const void* data, size_t size) noexcept
 // Hashes a key as its UTF-16 code units (lone surrogates and NULs included).
 inline uint64_t HashKey(const HashSeed& seed, std::u16string_view key) noexcept {
   return SipHash13(seed, key.data(), key.size() * sizeof(char16_t));
+}
+
+// Whether two keys are the same code units. One memcmp: char_traits<char16_t>::compare, behind
+// ==, compares unit by unit for ordering, which was a fifth of a lookup's time in the core.
+inline bool SameKey(std::u16string_view a, std::u16string_view b) noexcept {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(char16_t)) == 0;
 }
 
 }  // namespace herdcache

@@ -40,7 +40,7 @@ Result Store::Get(std::u16string_view key, Now now, bool allow_stale) {
 
 Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
   Result result;
-  const uint64_t hash = HashKey(seed_, key);
+  const uint64_t hash = AcquireHash(key);
   const uint32_t slot = entries_.FindRetained(key, hash, now);
   if (slot != kNoSlot && !force_refresh) {
     const bool fresh = entries_.IsFresh(slot, now);
@@ -63,6 +63,7 @@ Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
   }
   ++stats_.misses;
   entries_.RecordMiss(hash);
+  RememberMiss(key, hash);
   if (const uint32_t joined = flights_.Find(key, hash); joined != kNoSlot) {
     ++stats_.coalesced;
     result.outcome = Outcome::kJoin;
@@ -73,6 +74,12 @@ Result Store::Acquire(std::u16string_view key, Now now, bool force_refresh) {
   result.slot = slot;
   result.flight = StartFlight(key, hash, /*refresh=*/false);
   return result;
+}
+
+void Store::RememberMiss(std::u16string_view key, uint64_t hash) {
+  if (key.size() > kMaxRememberedUnits || SameKey(key, missed_key_)) return;
+  missed_key_.assign(key);
+  missed_hash_ = hash;
 }
 
 FlightToken Store::StartFlight(std::u16string_view key, uint64_t hash, bool refresh) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -174,8 +175,19 @@ class Store {
 
  private:
   FlightToken StartFlight(std::u16string_view key, uint64_t hash, bool refresh);
+  // HashKey(seed_, key), remembered for the key of the last Acquire that missed: a storm asks
+  // for one key again and again, and the hash was a fifth of a joining caller's time in the
+  // core. Hashing is pure, so the memo never needs invalidating. Keys longer than
+  // kMaxRememberedUnits are not kept (a huge key would stay copied).
+  uint64_t AcquireHash(std::u16string_view key) const noexcept {
+    return SameKey(key, missed_key_) ? missed_hash_ : HashKey(seed_, key);
+  }
+  void RememberMiss(std::u16string_view key, uint64_t hash);
 
   HashSeed seed_;
+  std::u16string missed_key_;  // starts as the empty key, with its hash
+  uint64_t missed_hash_ = HashKey(seed_, std::u16string_view());
+  static constexpr size_t kMaxRememberedUnits = 256;
   EntryTable entries_;
   FlightRegistry flights_;
   // Lookups and fetch outcomes; evictions, expirations and the sizes come from the parts.

@@ -2,6 +2,7 @@
 // detach them. Stale-while-revalidate refreshes and fallbacks are in store_phases_test.cc.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "store.h"
@@ -36,6 +37,32 @@ TEST(StoreFlight, AcquireMissStartsAFetchAndLaterCallersJoinIt) {
   }
   EXPECT_TRUE(StatsAre(store.stats(), {.misses = 4, .fetches = 1, .coalesced = 3, .in_flight = 1}));
   EXPECT_EQ(store.size(), 0u) << "an in-flight fetch is not an entry";
+}
+
+TEST(StoreFlight, JoinsTheRightFetchWhateverKeyMissedLast) {
+  CheckedStore store(8);
+  const std::u16string long_key(300, u'k');  // longer than the remembered key
+  const Result a = store.Acquire(u"a");
+  const Result b = store.Acquire(u"b");
+  const Result empty = store.Acquire(u"");
+  const Result long_start = store.Acquire(long_key);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(SameToken(store.Acquire(u"a").flight, a.flight));
+    EXPECT_TRUE(SameToken(store.Acquire(u"a").flight, a.flight));
+    EXPECT_TRUE(SameToken(store.Acquire(u"b").flight, b.flight));
+    EXPECT_TRUE(SameToken(store.Acquire(u"").flight, empty.flight));
+    EXPECT_TRUE(SameToken(store.Acquire(long_key).flight, long_start.flight));
+    EXPECT_TRUE(SameToken(store.Acquire(long_key).flight, long_start.flight));
+  }
+  EXPECT_EQ(store.Acquire(u"c").outcome, Outcome::kStart);
+  EXPECT_TRUE(
+      StatsAre(store.stats(), {.misses = 17, .fetches = 5, .coalesced = 12, .in_flight = 5}));
+}
+
+TEST(StoreFlight, FindsTheEmptyKeyBeforeAnyKeyMissed) {
+  CheckedStore store(4);
+  store.Set(u"", kTtl);
+  EXPECT_EQ(store.Acquire(u"").outcome, Outcome::kHit);
 }
 
 TEST(StoreFlight, GetNeitherJoinsNorStartsAFetch) {
