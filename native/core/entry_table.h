@@ -205,7 +205,7 @@ class EntryTable {
     double fresh_until = 0;
     double retain_until = 0;  // the end of the last phase
     uint32_t key_size = 0;
-    char16_t key[kInlineKey];  // the key when key_size <= kInlineKey
+    char16_t key[kInlineKey] = {};  // the key when key_size <= kInlineKey
   };
   static_assert(sizeof(HotEntry) == 64);
 
@@ -248,7 +248,7 @@ class EntryTable {
     uint32_t slot;
     uint64_t hash;
   };
-  Read reads_[kReadBuffer];
+  Read reads_[kReadBuffer] = {};
   uint32_t read_count_ = 0;
   std::vector<uint32_t> free_slots_;
   uint64_t bytes_ = 0;
