@@ -7,7 +7,7 @@
 // number: it measures and reports, the exit status says only whether it ran. See
 // docs/BENCHMARKS.md.
 //
-//   npm run bench                      the full run (about 16 minutes on 2 shared cores)
+//   npm run bench                      the full run (about 8.5 minutes on 2 shared cores)
 //   npm run bench -- --quick           fewer repetitions and smaller sizes, about a minute
 //   npm run bench -- --only hit,storm  some workloads: semantics, floor, hit, hit-reused,
 //                                      hit-batch, hit-1m, storm, miss-churn, scale, core,
