@@ -2,6 +2,7 @@
 // interleaved repetitions, and the heap probe.
 
 import { performance } from 'node:perf_hooks'
+import { mulberry32 } from '../demo/seeded_random.mjs'
 
 /**
  * A private copy of `fn` (which must not close over anything). Loops shared by all adapters
@@ -58,15 +59,9 @@ export async function timeNs(run) {
 
 /** `count` ids drawn uniformly from [0, range) by a seeded generator (mulberry32). */
 export function randomIds(count, range, seed) {
-  let a = seed >>> 0
+  const random = mulberry32(seed)
   const ids = new Int32Array(count)
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    ids[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * range)
-  }
+  for (let i = 0; i < count; i++) ids[i] = Math.floor(random() * range)
   return ids
 }
 

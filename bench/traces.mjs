@@ -2,17 +2,10 @@
 // miss count over a trace. Pure functions of their arguments: a trace is an Int32Array of key
 // ids, the same for the same seed on every machine.
 
-/** A seeded generator of floats in [0, 1) (mulberry32, as harness.mjs draws its ids). */
-export function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../demo/seeded_random.mjs'
+
+// The demos' seeded generator of floats in [0, 1), so a trace is the same on every machine.
+export { mulberry32 }
 
 /**
  * `requests` ids in [0, universe) drawn from a Zipf distribution of exponent `s`: id k (its
