@@ -76,75 +76,56 @@ async function measure(workload, config, loopSource, runLoop) {
   return { adapters, samples, skipped: skippedFor(workload) }
 }
 
-export const hit = {
+/** A hit workload: `loopSource` timed by `runLoop`, reported as ns per call with the misses. */
+function hitWorkload({ id, loopSource, runLoop, title }) {
+  return {
+    id,
+    async run(config) {
+      const { adapters, samples, skipped } = await measure(id, config, loopSource, runLoop)
+      return {
+        tables: [
+          timedTable({
+            title: title(config),
+            unit: 'ns/call',
+            metric: 'nsPerOp',
+            adapters,
+            samples,
+            skipped,
+            extra: { column: 'misses', of: (s) => s.reduce((sum, r) => sum + r.misses, 0) },
+          }),
+        ],
+        samples,
+      }
+    },
+  }
+}
+
+const callsPerRepetition = (config) =>
+  `${config.hitOps.toLocaleString('en-US')} calls per repetition, ${plural(config.reps, 'repetition')}`
+
+export const hit = hitWorkload({
   id: 'hit',
-  async run(config) {
-    const { adapters, samples, skipped } = await measure('hit', config, hitLoop, (loop, cache, ids, fetcher) =>
-      loop(cache, ids, PREFIX, fetcher),
-    )
-    return {
-      tables: [
-        timedTable({
-          title: `hit, keys built per call: ${WARM_KEYS.toLocaleString('en-US')} warm keys, sequential await getOrFetch on random keys ('user:' + id per call), ${config.hitOps.toLocaleString('en-US')} calls per repetition, ${plural(config.reps, 'repetition')}`,
-          unit: 'ns/call',
-          metric: 'nsPerOp',
-          adapters,
-          samples,
-          skipped,
-          extra: { column: 'misses', of: (s) => s.reduce((sum, r) => sum + r.misses, 0) },
-        }),
-      ],
-      samples,
-    }
-  },
-}
+  loopSource: hitLoop,
+  runLoop: (loop, cache, ids, fetcher) => loop(cache, ids, PREFIX, fetcher),
+  title: (config) =>
+    `hit, keys built per call: ${WARM_KEYS.toLocaleString('en-US')} warm keys, sequential await getOrFetch on random keys ('user:' + id per call), ${callsPerRepetition(config)}`,
+})
 
-export const hitReused = {
+export const hitReused = hitWorkload({
   id: 'hit-reused',
-  async run(config) {
-    const { adapters, samples, skipped } = await measure(
-      'hit-reused',
-      config,
-      reusedLoop,
-      (loop, cache, ids, fetcher) => loop(cache, ids, KEYS, fetcher),
-    )
-    return {
-      tables: [
-        timedTable({
-          title: `hit, the same key strings reused: ${WARM_KEYS.toLocaleString('en-US')} warm keys built once, sequential await getOrFetch on random ones, ${config.hitOps.toLocaleString('en-US')} calls per repetition, ${plural(config.reps, 'repetition')}`,
-          unit: 'ns/call',
-          metric: 'nsPerOp',
-          adapters,
-          samples,
-          skipped,
-          extra: { column: 'misses', of: (s) => s.reduce((sum, r) => sum + r.misses, 0) },
-        }),
-      ],
-      samples,
-    }
-  },
-}
+  loopSource: reusedLoop,
+  runLoop: (loop, cache, ids, fetcher) => loop(cache, ids, KEYS, fetcher),
+  title: (config) =>
+    `hit, the same key strings reused: ${WARM_KEYS.toLocaleString('en-US')} warm keys built once, sequential await getOrFetch on random ones, ${callsPerRepetition(config)}`,
+})
 
-export const hitBatch = {
+// One batch array for the whole run, reused by every adapter's loop.
+const BATCH = new Array(1000).fill(undefined)
+
+export const hitBatch = hitWorkload({
   id: 'hit-batch',
-  async run(config) {
-    const out = new Array(1000).fill(undefined)
-    const { adapters, samples, skipped } = await measure('hit-batch', config, batchLoop, (loop, cache, ids, fetcher) =>
-      loop(cache, ids, PREFIX, fetcher, out),
-    )
-    return {
-      tables: [
-        timedTable({
-          title: `hit-batch: 1,000 un-awaited getOrFetch calls on random warm keys, then await Promise.all; ${config.hitOps.toLocaleString('en-US')} calls per repetition, ${plural(config.reps, 'repetition')}`,
-          unit: 'ns/call',
-          metric: 'nsPerOp',
-          adapters,
-          samples,
-          skipped,
-          extra: { column: 'misses', of: (s) => s.reduce((sum, r) => sum + r.misses, 0) },
-        }),
-      ],
-      samples,
-    }
-  },
-}
+  loopSource: batchLoop,
+  runLoop: (loop, cache, ids, fetcher) => loop(cache, ids, PREFIX, fetcher, BATCH),
+  title: (config) =>
+    `hit-batch: 1,000 un-awaited getOrFetch calls on random warm keys, then await Promise.all; ${callsPerRepetition(config)}`,
+})
