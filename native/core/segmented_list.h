@@ -81,7 +81,6 @@ class SegmentedList {
     PushFront(segment, slot);
   }
 
-  // A segment's most and least recently used slots (kNoSlot when it is empty), and its size.
   // Hints that `slot`'s links are about to be changed, then its neighbours' (see LruList).
   // Precondition: `slot` is linked.
   void Prefetch(uint32_t slot) const noexcept { PrefetchForWrite(&links_[slot]); }
@@ -91,6 +90,7 @@ class SegmentedList {
     if (link.next != kNoSlot) PrefetchForWrite(&links_[link.next]);
   }
 
+  // A segment's most and least recently used slots (kNoSlot when it is empty), and its size.
   uint32_t Front(uint8_t segment) const noexcept { return ends_[segment].head; }
   uint32_t Back(uint8_t segment) const noexcept { return ends_[segment].tail; }
   uint32_t size(uint8_t segment) const noexcept { return sizes_[segment]; }
