@@ -12,6 +12,7 @@ import {
   RemoteFetchError,
 } from '../../dist/index.js'
 import { binding } from '../../dist/store/native.js'
+import { type BuiltValue, builtValue } from '../fixtures/built_value.cjs'
 import { rejectionOf } from '../support/async.js'
 import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
 
@@ -304,25 +305,6 @@ describe('one store seen from every thread', () => {
 })
 
 describe('values cross threads as copies, through the codec', () => {
-  // The fixture's builtValue(from), built here too.
-  function builtValue(from: number) {
-    return {
-      date: new Date(Date.UTC(2020, 1, 29, 12)),
-      map: new Map<unknown, unknown>([
-        ['a', 1],
-        [2, { b: [3n] }],
-      ]),
-      set: new Set(['x', 'y']),
-      big: 2n ** 70n,
-      bytes: new Uint8Array([1, 2, 255]),
-      floats: new Float64Array([0.5, -0, Number.NaN]),
-      undef: undefined,
-      nil: null,
-      nested: [undefined, null, -0],
-      from,
-    }
-  }
-
   it('keeps every kind v8Codec stores, from a worker to the main thread and back', async () => {
     const { cache, list } = await setUp('fidelity', { workers: 1 })
     const worker = list[0]!
@@ -330,7 +312,7 @@ describe('values cross threads as copies, through the codec', () => {
     await worker.request('setBuilt', { cache: 'c', key: 'from worker' })
     await cache.set('from main', builtValue(0))
 
-    const read = (await cache.get('from worker')) as ReturnType<typeof builtValue>
+    const read = (await cache.get('from worker')) as BuiltValue
     expect(read).toStrictEqual(builtValue(worker.worker.threadId))
     expect(read.date).toBeInstanceOf(Date)
     expect(read.map).toBeInstanceOf(Map)
