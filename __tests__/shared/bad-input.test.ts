@@ -1,23 +1,19 @@
 // Shared mode's options, checked when the cache is made: each error names the argument and the
 // value received, and a cache that fails to open leaves every store as it was.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CacheManager, type CacheOptions, jsonCodec } from '../../dist/index.js'
 import { binding } from '../../dist/store/native.js'
 import { rejectionOf } from '../support/async.js'
+import { closedAfterEach } from '../support/shared_workers.js'
 import { expectThrown } from '../support/throws.js'
 
-const opened: CacheManager[] = []
+const { opened } = closedAfterEach()
 
 function open(options: CacheOptions): CacheManager {
   const cache = new CacheManager(options)
   opened.push(cache)
   return cache
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
 
 const options = (o: unknown) => o as CacheOptions
 

@@ -1,19 +1,16 @@
 // delete, set, clear and invalidateTag in one thread change the one store every thread reads, so
 // the change is seen everywhere the moment the call returns; a fetch in flight that it detaches
 // still answers its waiters in every thread, but its value is not stored.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
-import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
+import {
+  closedAfterEach,
+  sharedInts,
+  type SharedWorker,
+  startWorkers,
+} from '../support/shared_workers.js'
 
-const opened: CacheManager[] = []
-const started: SharedWorker[] = []
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((worker) => worker.terminate()))
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
+const { opened, started } = closedAfterEach()
 
 async function setUp(name: string, workerCount: number, buffers = {}) {
   const list = await startWorkers(workerCount, buffers)

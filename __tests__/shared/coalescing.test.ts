@@ -1,15 +1,18 @@
 // Shared mode's promise: a fetch in flight in one thread is joined by callers in every other
 // thread, so each key is fetched once per process. Fetchers count their calls in a
 // SharedArrayBuffer that every thread adds to, and wait on latches the test opens.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
 import { deferred } from '../support/async.js'
 import { collectGarbage } from '../support/gc.js'
-import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
+import {
+  closedAfterEach,
+  sharedInts,
+  type SharedWorker,
+  startWorkers,
+} from '../support/shared_workers.js'
 
-const opened: CacheManager[] = []
-const started: SharedWorker[] = []
+const { opened, started } = closedAfterEach()
 
 /** A shared cache in this thread, closed after the test. */
 function mainCache<V = unknown>(name: string): CacheManager<V> {
@@ -24,12 +27,6 @@ async function workers(count: number, calls: Int32Array, name: string) {
   await Promise.all(list.map((worker) => worker.open('c', { shared: name })))
   return list
 }
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((worker) => worker.terminate()))
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
 
 describe('a fetch in flight is joined from every thread', () => {
   it('joins a fetch started in a worker from the main thread and from other workers', async () => {

@@ -3,7 +3,7 @@
 // copies here: each read decodes the stored bytes anew. Time comes from the `clock` option, or from
 // fake timers for timeoutMs; nothing sleeps.
 import { serialize } from 'node:v8'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CacheManager,
   type CacheOptions,
@@ -12,14 +12,14 @@ import {
   type FetchContext,
   TimeoutError,
 } from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
 import { type BuiltValue, builtValue } from '../fixtures/built_value.cjs'
 import { deferred, rejectionOf } from '../support/async.js'
 import { manualClock } from '../support/clock.js'
 import { parseExposition, seriesId } from '../support/prometheus.js'
+import { closedAfterEach } from '../support/shared_workers.js'
 import { afterFakeTime } from '../support/timers.js'
 
-const opened: CacheManager[] = []
+const { opened } = closedAfterEach()
 let names = 0
 
 /** A shared cache of a store of its own, closed after the test. */
@@ -29,11 +29,6 @@ function sharedCache<V = unknown>(options: Omit<CacheOptions<V>, 'shared'> = {})
   opened.push(cache)
   return cache
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
 
 describe('getOrFetch on a shared cache', () => {
   it('hands its callers in one thread one Promise, and stores a copy', async () => {

@@ -1,18 +1,22 @@
 // A shared store lives while some cache in some thread has it open, and is freed with the last:
 // after close(), after its thread exits or is terminated, or once a dropped cache is collected.
 // binding.shared.counts() says how many native shared stores are alive and how many names open.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
 import { binding } from '../../dist/store/native.js'
 import { nextMacrotask } from '../support/async.js'
 import { collectGarbage, isCollected } from '../support/gc.js'
-import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
+import {
+  closedAfterEach,
+  sharedInts,
+  type SharedWorker,
+  startWorkers,
+} from '../support/shared_workers.js'
 
 const NONE = { stores: 0, names: 0 }
 const ONE = { stores: 1, names: 1 }
 
-const opened: CacheManager[] = []
-const started: SharedWorker[] = []
+const { opened, started } = closedAfterEach()
 
 function open<V = unknown>(name: string): CacheManager<V> {
   const cache = new CacheManager<V>({ shared: name })
@@ -26,12 +30,6 @@ async function worker(name: string, buffers = {}): Promise<SharedWorker> {
   await one!.open('c', { shared: name })
   return one!
 }
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((one) => one.terminate()))
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual(NONE)
-})
 
 /** Polls counts() over a few macrotasks: finalizers of collected handles run after the GC. */
 async function countsSettleTo(expected: typeof NONE): Promise<typeof NONE> {

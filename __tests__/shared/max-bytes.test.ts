@@ -2,22 +2,17 @@
 // is sized by its encoding (there is no sizeOf in shared mode), and the least recently used
 // entries make room for a new one.
 import { serialize } from 'node:v8'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
+import { closedAfterEach } from '../support/shared_workers.js'
 
-const opened: CacheManager[] = []
+const { opened } = closedAfterEach()
 
 function sharedCache(name: string, maxBytes: number): CacheManager {
   const cache = new CacheManager({ shared: name, maxBytes })
   opened.push(cache)
   return cache
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
 
 const a = { id: 'a', tags: new Set(['x']) }
 const b = { id: 'b', at: new Date(0), list: [1, 2, 3] }

@@ -1,7 +1,7 @@
 // Two caches of one shared store in one thread are two members of it, as caches in two threads
 // are: a fetch one runs is joined by the other and reaches it as a notice. These tests cross
 // members in the main thread, where coverage is measured and fake timers reach both.
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CacheManager,
   type CacheOptions,
@@ -14,11 +14,11 @@ import {
 } from '../../dist/index.js'
 import * as redisEntry from '../../dist/redis/index.js'
 import * as mainEntry from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
 import { deferred, rejectionOf } from '../support/async.js'
 import { manualClock } from '../support/clock.js'
+import { closedAfterEach } from '../support/shared_workers.js'
 
-const opened: CacheManager[] = []
+const { opened } = closedAfterEach(() => vi.useRealTimers())
 let names = 0
 
 /** Two caches of one new store, closed after the test. */
@@ -30,12 +30,6 @@ function members<V = unknown>(options: Omit<CacheOptions<V>, 'shared'> = {}) {
   opened.push(runner, joiner)
   return { runner, joiner }
 }
-
-afterEach(async () => {
-  vi.useRealTimers()
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
 
 describe('a fetch run by one member and joined by another', () => {
   it('answers the joiner with a copy of the value', async () => {

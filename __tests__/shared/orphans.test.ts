@@ -3,23 +3,20 @@
 // anew with its own fetcher, so exactly one new upstream call happens and every waiter gets its
 // value. The runner's fetcher never settles here; the new fetchers count their calls in
 // calls[NEW], which every thread shares.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CacheManager } from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
 import { deferred, rejectionOf } from '../support/async.js'
-import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
+import {
+  closedAfterEach,
+  sharedInts,
+  type SharedWorker,
+  startWorkers,
+} from '../support/shared_workers.js'
 
 const NEW = 0
 const ORIGINAL = 1
 
-const opened: CacheManager[] = []
-const started: SharedWorker[] = []
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((worker) => worker.terminate()))
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
+const { opened, started } = closedAfterEach()
 
 interface Scene {
   calls: Int32Array

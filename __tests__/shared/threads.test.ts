@@ -3,7 +3,7 @@
 // the main thread and workers sharing one store. A shared clock (an Int32Array every thread reads)
 // moves time for all of them at once.
 import { serialize } from 'node:v8'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   CacheManager,
   type CacheOptions,
@@ -11,20 +11,16 @@ import {
   jsonCodec,
   RemoteFetchError,
 } from '../../dist/index.js'
-import { binding } from '../../dist/store/native.js'
 import { type BuiltValue, builtValue } from '../fixtures/built_value.cjs'
 import { rejectionOf } from '../support/async.js'
-import { type SharedWorker, sharedInts, startWorkers } from '../support/shared_workers.js'
+import {
+  closedAfterEach,
+  sharedInts,
+  type SharedWorker,
+  startWorkers,
+} from '../support/shared_workers.js'
 
-const opened: CacheManager[] = []
-const started: SharedWorker[] = []
-
-afterEach(async () => {
-  vi.useRealTimers()
-  await Promise.all(started.splice(0).map((worker) => worker.terminate()))
-  await Promise.all(opened.splice(0).map((cache) => cache.close()))
-  expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
-})
+const { opened, started } = closedAfterEach(() => vi.useRealTimers())
 
 interface Setup {
   workers?: number

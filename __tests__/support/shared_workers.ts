@@ -4,6 +4,9 @@
 // each call with a message, so a test waits for what happened rather than for time to pass.
 import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { afterEach, expect } from 'vitest'
+import type { CacheManager } from '../../dist/index.js'
+import { binding } from '../../dist/store/native.js'
 
 const HERDCACHE_PATH = resolve(__dirname, '..', '..', 'dist', 'index.js')
 const FIXTURE_PATH = resolve(__dirname, '..', 'fixtures', 'shared_worker.cjs')
@@ -189,4 +192,24 @@ export async function startWorkers(count: number, buffers: SharedBuffers = {}) {
   const workers = Array.from({ length: count }, () => new SharedWorker(buffers))
   await Promise.all(workers.map((worker) => worker.ready))
   return workers
+}
+
+/**
+ * What a shared-mode suite opens, undone after each of its tests: `before` runs first (to
+ * restore real timers, say), then the workers pushed to `started` are terminated and the caches
+ * pushed to `opened` closed, and no shared store may be left open.
+ */
+export function closedAfterEach(before?: () => void): {
+  opened: CacheManager[]
+  started: SharedWorker[]
+} {
+  const opened: CacheManager[] = []
+  const started: SharedWorker[] = []
+  afterEach(async () => {
+    before?.()
+    await Promise.all(started.splice(0).map((worker) => worker.terminate()))
+    await Promise.all(opened.splice(0).map((cache) => cache.close()))
+    expect(binding.shared.counts()).toEqual({ stores: 0, names: 0 })
+  })
+  return { opened, started }
 }
