@@ -9,6 +9,7 @@
 
 import { adapterNamed } from './adapters.mjs'
 import { countingFetcher, gc, randomIds, timeNs } from './harness.mjs'
+import { hitLoop } from './workloads/hit.mjs'
 
 const BATCH = 1000
 const PREFIX = 'user:'
@@ -29,15 +30,6 @@ async function fill(cache) {
     }
     await Promise.all(out)
   }
-}
-
-async function hitLoop(cache, ids, prefix, fetcher) {
-  let sum = 0
-  for (let i = 0; i < ids.length; i++) {
-    const value = await cache.getOrFetch(prefix + ids[i], fetcher)
-    sum += value.id
-  }
-  return sum
 }
 
 const cache = adapter.create({ maxSize: entries, ttlMs: Number(ttlArg) })

@@ -15,7 +15,8 @@ const WARM_KEYS = 1000
 const MAX_SIZE = 10_000
 const PREFIX = 'user:'
 
-async function hitLoop(cache, ids, prefix, fetcher) {
+/** Sequential awaited hits on keys built per call; also hit_large_child.mjs's loop. */
+export async function hitLoop(cache, ids, prefix, fetcher) {
   let sum = 0
   for (let i = 0; i < ids.length; i++) {
     const value = await cache.getOrFetch(prefix + ids[i], fetcher)
